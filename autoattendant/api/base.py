@@ -1,0 +1,188 @@
+"""The one viewset every /autoattendant resource is (NetBox's NetBoxModelViewSet idea).
+
+Routes (see `routes`): `POST /x`, `GET /x/search`, `GET /x/search/{sid}`, `PUT /x/{sid}`,
+`DELETE /x/{sid}`. A resource declares its model, serializers, filterset, sort attributes, the
+roles allowed per action, its not-found code and its service functions; the base does the rest:
+tenant scope before any filter, filters, `SortBy`, paging, envelopes and coded errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.db import transaction
+from django.http import QueryDict
+from django.urls import path
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import serializers, viewsets
+
+from autoattendant.api.pagination import ReferencePagination
+from autoattendant.api.responses import ok
+from autoattendant.choices import Role
+from autoattendant.errors import AAError, Code, ErrorCode
+from autoattendant.services.enterprises import UNSET
+
+ALL_ROLES = frozenset(Role)
+
+
+class CaseInsensitiveFilterBackend(DjangoFilterBackend):
+    """Accepts `Name` as `name`: the reference's tables capitalise some query parameters."""
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        kwargs = super().get_filterset_kwargs(request, queryset, view)
+        known = set(view.filterset_class.base_filters)
+        data = QueryDict(mutable=True)
+        for key, values in request.query_params.lists():
+            if key not in known:
+                for name in known:
+                    if name.lower() == key.lower():
+                        key = name
+                        break
+            data.setlist(key, values)
+        kwargs["data"] = data
+        return kwargs
+
+
+class ResourceViewSet(viewsets.GenericViewSet):
+    lookup_field = "sid"
+    lookup_url_kwarg = "sid"
+    pagination_class = ReferencePagination
+    filter_backends = [CaseInsensitiveFilterBackend]
+
+    model: ClassVar[type]
+    create_serializer_class: ClassVar[type[serializers.Serializer] | None] = None
+    update_serializer_class: ClassVar[type[serializers.Serializer] | None] = None
+    not_found: ClassVar[ErrorCode]
+    sort_fields: ClassVar[dict[str, str]] = {"dateCreated": "date_created"}
+    default_sort: ClassVar[str] = "dateCreated"
+    # Roles allowed per action; tenant scope applies on top of this.
+    roles: ClassVar[dict[str, frozenset]] = {}
+    # Methods served on `/x/{sid}`.
+    item_actions: ClassVar[dict[str, str]] = {"put": "update", "delete": "destroy"}
+    # The coded errors each action can answer with, for the OpenAPI schema.
+    error_codes: ClassVar[dict[str, list[ErrorCode]]] = {}
+
+    # Resource hooks.
+    def scoped_queryset(self):
+        """The model's rows visible to the caller, with what the serializer reads joined in."""
+        return self.model.objects.visible_to(self.request.user)
+
+    def perform_create_service(self, data: dict[str, Any]):
+        raise NotImplementedError
+
+    def perform_update_service(self, sid: str, data: dict[str, Any]):
+        raise NotImplementedError
+
+    def perform_destroy_service(self, sid: str):
+        raise NotImplementedError
+
+    # Base behaviour.
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        allowed = self.roles.get(self.action, ALL_ROLES)
+        if request.user.role not in allowed:
+            raise AAError(Code.FORBIDDEN, {})
+
+    def get_queryset(self):
+        return self.scoped_queryset()
+
+    def get_serializer_class(self):
+        if self.action == "create" and self.create_serializer_class:
+            return self.create_serializer_class
+        if self.action == "update" and self.update_serializer_class:
+            return self.update_serializer_class
+        return self.serializer_class
+
+    def sorted_queryset(self, queryset):
+        raw = self.request.query_params.get("SortBy") or self.request.query_params.get("sortBy") or self.default_sort
+        attribute, _, direction = raw.partition(":")
+        direction = direction.lower() or "asc"
+        if attribute not in self.sort_fields or direction not in ("asc", "desc"):
+            raise AAError(
+                Code.BAD_REQUEST,
+                {},
+                message="Validation failed",
+                errors={"SortBy": [f"Use one of {', '.join(self.sort_fields)}, optionally with :asc or :desc."]},
+            )
+        prefix = "-" if direction == "desc" else ""
+        return queryset.order_by(f"{prefix}{self.sort_fields[attribute]}", f"{prefix}id")
+
+    def fetch(self, sid: str):
+        try:
+            return self.get_queryset().get(sid=sid)
+        except self.model.DoesNotExist:
+            raise AAError(self.not_found, {"sid": sid}) from None
+
+    def render(self, obj) -> dict:
+        return self.serializer_class(obj, context=self.get_serializer_context()).data
+
+    def validated(self, *, partial: bool) -> dict[str, Any]:
+        if not isinstance(self.request.data, dict):
+            raise AAError(Code.BAD_REQUEST, {}, message="The request body must be a JSON object")
+        serializer = self.get_serializer(data=self.request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def echo(self) -> Any:
+        serializer_class = self.get_serializer_class()
+        echo = getattr(serializer_class, "echo", None)
+        data = self.request.data
+        return echo(data) if echo else data
+
+    # Actions.
+    def list(self, request, *args, **kwargs):
+        queryset = self.sorted_queryset(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(queryset)
+        data = self.serializer_class(page, many=True, context=self.get_serializer_context()).data
+        return self.get_paginated_response(data)
+
+    def retrieve(self, request, sid: str, *args, **kwargs):
+        return ok(self.render(self.fetch(sid)))
+
+    def create(self, request, *args, **kwargs):
+        data = self.validated(partial=False)
+        try:
+            with transaction.atomic():
+                obj = self.perform_create_service(data)
+                # The writer must still see what it wrote (NetBox's ObjectValidationMixin).
+                obj = self.fetch(obj.sid)
+        except AAError as exc:
+            raise exc.with_data(self.echo()) from None
+        return ok(self.render(obj), status=201)
+
+    def update(self, request, sid: str, *args, **kwargs):
+        data = self.validated(partial=True)
+        try:
+            with transaction.atomic():
+                obj = self.perform_update_service(sid, {k: v for k, v in data.items()})
+                obj = self.fetch(obj.sid)
+        except AAError as exc:
+            raise exc.with_data(self.echo() if exc.error_code != self.not_found else {"sid": sid}) from None
+        return ok(self.render(obj))
+
+    def destroy(self, request, sid: str, *args, **kwargs):
+        obj = self.perform_destroy_service(sid)
+        return ok(self.render(obj))
+
+    @classmethod
+    def routes(cls, resource: str, *, aliases: tuple[str, ...] = ()) -> list:
+        """URL patterns for the reference's resource shape; a trailing slash is accepted too."""
+        shapes = [
+            ("search", {"get": "list"}, "list"),
+            ("search/<str:sid>", {"get": "retrieve"}, "detail"),
+            ("", {"post": "create"}, "create"),
+            ("<str:sid>", dict(cls.item_actions), "item"),
+        ]
+        patterns = []
+        for name in (resource, *aliases):
+            for suffix, actions, kind in shapes:
+                route = f"autoattendant/{name}/{suffix}".rstrip("/")
+                view = cls.as_view(actions)
+                patterns.append(path(route, view, name=f"{name}-{kind}"))
+                patterns.append(path(f"{route}/", view, name=f"{name}-{kind}-slash"))
+        return patterns
+
+
+def given(data: dict[str, Any], *fields: str) -> dict[str, Any]:
+    """The fields of a partial update, with UNSET for those not sent."""
+    return {field: data.get(field, UNSET) for field in fields}

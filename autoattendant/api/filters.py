@@ -1,0 +1,120 @@
+"""Filters: one base for every list (created between startTime and endTime), one class per resource."""
+
+from __future__ import annotations
+
+import datetime
+
+import django_filters
+from django import forms
+from django.utils import timezone
+
+from autoattendant.choices import Role, SystemStatus, UserStatus
+from autoattendant.models import AutoAttendantSystem, Enterprise, HmacKey, PhoneNumber, User
+
+
+class ReferenceTimeField(forms.Field):
+    """`YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SS[±hhmm]`, UTC unless an offset is given."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip().replace(" ", "+")
+        try:
+            if len(text) == 10:
+                return datetime.date.fromisoformat(text)
+            parsed = datetime.datetime.fromisoformat(text)
+        except ValueError:
+            raise forms.ValidationError(
+                "Use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS, for example 2018-10-05T22:45:32."
+            ) from None
+        if timezone.is_naive(parsed):
+            parsed = parsed.replace(tzinfo=datetime.UTC)
+        return parsed
+
+
+class ReferenceTimeFilter(django_filters.Filter):
+    field_class = ReferenceTimeField
+
+    def __init__(self, *args, end: bool = False, **kwargs):
+        self.end = end
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        if isinstance(value, datetime.datetime):
+            return qs.filter(**{f"{self.field_name}__{'lte' if self.end else 'gte'}": value})
+        midnight = datetime.datetime.combine(value, datetime.time(), tzinfo=datetime.UTC)
+        if self.end:
+            # A date alone is inclusive: everything created on that day.
+            return qs.filter(**{f"{self.field_name}__lt": midnight + datetime.timedelta(days=1)})
+        return qs.filter(**{f"{self.field_name}__gte": midnight})
+
+
+class ResourceFilterSet(django_filters.FilterSet):
+    startTime = ReferenceTimeFilter(field_name="date_created")
+    endTime = ReferenceTimeFilter(field_name="date_created", end=True)
+
+
+class RoleFilter(django_filters.CharFilter):
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        try:
+            return qs.filter(role=Role.parse(value))
+        except ValueError:
+            return qs.none()
+
+
+class EnterpriseFilterSet(ResourceFilterSet):
+    name = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
+    extFromPhoneNumber = django_filters.CharFilter(field_name="ext_from_phone_number", lookup_expr="icontains")
+
+    class Meta:
+        model = Enterprise
+        fields: list[str] = []
+
+
+class UserFilterSet(ResourceFilterSet):
+    name = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
+    emailId = django_filters.CharFilter(field_name="email_id", lookup_expr="icontains")
+    role = RoleFilter()
+    status = django_filters.ChoiceFilter(field_name="status", choices=UserStatus.choices)
+    enterpriseSid = django_filters.CharFilter(field_name="enterprise__sid")
+    autoAttendantSid = django_filters.CharFilter(field_name="aa_systems__sid", distinct=True)
+
+    class Meta:
+        model = User
+        fields: list[str] = []
+
+
+class PhoneNumberFilterSet(ResourceFilterSet):
+    number = django_filters.CharFilter(field_name="number", lookup_expr="contains")
+    isExtension = django_filters.BooleanFilter(field_name="is_extension")
+    enterpriseSid = django_filters.CharFilter(field_name="enterprise__sid")
+    autoAttendantSid = django_filters.CharFilter(field_name="aa_system__sid")
+    extension = django_filters.CharFilter(field_name="extension")
+    extensionSpokenName = django_filters.CharFilter(field_name="extension_spoken_name", lookup_expr="icontains")
+    extensionType = django_filters.CharFilter(field_name="extension_type")
+    friendlyName = django_filters.CharFilter(field_name="friendly_name", lookup_expr="icontains")
+
+    class Meta:
+        model = PhoneNumber
+        fields: list[str] = []
+
+
+class AutoAttendantSystemFilterSet(ResourceFilterSet):
+    name = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
+    enterpriseSid = django_filters.CharFilter(field_name="enterprise__sid")
+    status = django_filters.ChoiceFilter(field_name="status", choices=SystemStatus.choices)
+    timezoneId = django_filters.CharFilter(field_name="timezone_id")
+
+    class Meta:
+        model = AutoAttendantSystem
+        fields: list[str] = []
+
+
+class HmacKeyFilterSet(ResourceFilterSet):
+    class Meta:
+        model = HmacKey
+        fields: list[str] = []

@@ -1,0 +1,62 @@
+"""The reference's paging: page from 0, pageSize 10 by default, and the page's URIs in `data`."""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import urlencode
+
+from rest_framework import serializers
+from rest_framework.pagination import BasePagination
+from rest_framework.response import Response
+
+from autoattendant.api.responses import ok
+
+MAX_PAGE_SIZE = 1000
+
+
+class PagingSerializer(serializers.Serializer):
+    page = serializers.IntegerField(min_value=0, default=0)
+    pageSize = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, default=10)
+
+
+class ReferencePagination(BasePagination):
+    def paginate_queryset(self, queryset, request, view=None):
+        if not queryset.ordered:
+            # An unordered page is a different page on every request.
+            raise RuntimeError(f"{view.__class__.__name__} paginates an unordered queryset")
+        paging = PagingSerializer(data={k: v for k, v in request.query_params.items() if k in ("page", "pageSize")})
+        paging.is_valid(raise_exception=True)
+        self.page = paging.validated_data["page"]
+        self.page_size = paging.validated_data["pageSize"]
+        self.request = request
+        self.total = queryset.count()
+        self.start = self.page * self.page_size
+        if self.start >= self.total:
+            return []
+        return list(queryset[self.start : self.start + self.page_size])
+
+    def _uri(self, page: int) -> str:
+        path = self.request.path.rstrip("/") + "/"
+        params = [("pageSize", self.page_size), ("page", page)]
+        params += [(k, v) for k, v in self.request.query_params.items() if k not in ("page", "pageSize")]
+        return f"{path}?{urlencode(params)}"
+
+    def get_paginated_response(self, data) -> Response:
+        num_pages = math.ceil(self.total / self.page_size)
+        body = {
+            "result": data,
+            "pageSize": self.page_size,
+            "total": self.total,
+            "page": self.page,
+            "numPages": num_pages,
+            "start": self.start,
+            "end": self.start + len(data) - 1 if data else self.start,
+            "firstPageUri": self._uri(0),
+        }
+        if self.page + 1 < num_pages:
+            body["nextPageUri"] = self._uri(self.page + 1)
+        if 0 < self.page <= num_pages:
+            body["previousPageUri"] = self._uri(self.page - 1)
+        body["lastPageUri"] = self._uri(max(num_pages - 1, 0))
+        body["uri"] = self._uri(self.page)
+        return ok(body)

@@ -1,0 +1,82 @@
+"""Every role, status and type of the domain, in one place (NetBox's ChoiceSet idea)."""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    CSP_ADMIN = "CSP_ADMIN", "CSP admin"
+    BG_ADMIN = "BG_ADMIN", "Enterprise admin"
+    AA_ADMIN = "AA_ADMIN", "Auto attendant admin"
+
+    @classmethod
+    def parse(cls, value: str) -> "Role":
+        """The reference's older name ENTERPRISE_ADMIN is accepted as BG_ADMIN."""
+        normalized = str(value).strip().upper().replace("-", "_")
+        if normalized == "ENTERPRISE_ADMIN":
+            return cls.BG_ADMIN
+        return cls(normalized)
+
+
+class UserStatus(models.TextChoices):
+    ACTIVE = "ACTIVE", "Active"
+    SUSPENDED = "SUSPENDED", "Suspended"
+    DELETED = "DELETED", "Deleted"
+
+
+class SystemStatus(models.TextChoices):
+    ACTIVE = "ACTIVE", "Active"
+    INACTIVE = "INACTIVE", "Inactive"
+
+
+class ExtensionType(models.TextChoices):
+    NUMBER = "number", "Phone number"
+    CLIENT = "client", "SIP client"
+
+
+class ActionTarget(models.TextChoices):
+    """What an action's actionData must name."""
+
+    NONE = "none", "nothing"
+    ANNOUNCEMENT = "announcement", "an announcement SID"
+    EXTENSION = "extension", "an extension's phone number SID in the same AA system"
+    E164 = "e164", "an E.164 phone number"
+    MENU = "menu", "a menu SID"
+
+
+class ActionType(models.TextChoices):
+    HANGUP = "HANGUP", "Hang up"
+    ANNOUNCEMENT_HANGUP = "ANNOUNCEMENT_HANGUP", "Play an announcement, then hang up"
+    ANNOUNCEMENT_RETURN = "ANNOUNCEMENT_RETURN", "Play an announcement, then return to the menu"
+    DIAL_BY_EXTENSION = "DIAL_BY_EXTENSION", "Dial by extension"
+    DIAL_BY_NAME = "DIAL_BY_NAME", "Dial by name"
+    TRANSFER_TO_EXTENSION = "TRANSFER_TO_EXTENSION", "Transfer to an extension"
+    TRANSFER_TO_NUMBER = "TRANSFER_TO_NUMBER", "Transfer to a phone number"
+    TRANSFER_TO_OPERATOR = "TRANSFER_TO_OPERATOR", "Transfer to the operator"
+    GO_TO_MENU = "GO_TO_MENU", "Go to a menu"
+    REPEAT_MENU = "REPEAT_MENU", "Repeat the menu"
+    RETURN_TO_PREVIOUS_MENU = "RETURN_TO_PREVIOUS_MENU", "Return to the previous menu"
+    RETURN_TO_MAIN_MENU = "RETURN_TO_MAIN_MENU", "Return to the main menu"
+    VOICEMAIL = "VOICEMAIL", "Voicemail"
+
+
+ACTION_TARGETS: dict[str, ActionTarget] = {
+    ActionType.HANGUP: ActionTarget.NONE,
+    ActionType.ANNOUNCEMENT_HANGUP: ActionTarget.ANNOUNCEMENT,
+    ActionType.ANNOUNCEMENT_RETURN: ActionTarget.ANNOUNCEMENT,
+    ActionType.DIAL_BY_EXTENSION: ActionTarget.NONE,
+    ActionType.DIAL_BY_NAME: ActionTarget.NONE,
+    ActionType.TRANSFER_TO_EXTENSION: ActionTarget.EXTENSION,
+    ActionType.TRANSFER_TO_NUMBER: ActionTarget.E164,
+    ActionType.TRANSFER_TO_OPERATOR: ActionTarget.NONE,
+    ActionType.GO_TO_MENU: ActionTarget.MENU,
+    ActionType.REPEAT_MENU: ActionTarget.NONE,
+    ActionType.RETURN_TO_PREVIOUS_MENU: ActionTarget.NONE,
+    ActionType.RETURN_TO_MAIN_MENU: ActionTarget.NONE,
+    ActionType.VOICEMAIL: ActionTarget.NONE,
+}
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", "Created"
+    UPDATE = "update", "Updated"
+    DELETE = "delete", "Deleted"

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from django.db import models
+
+from autoattendant import sids
+from autoattendant.choices import ExtensionType, Role
+from autoattendant.models.base import SidModel
+
+
+class PhoneNumberQuerySet(models.QuerySet):
+    def visible_to(self, user) -> PhoneNumberQuerySet:
+        if user is None or not user.is_authenticated:
+            return self.none()
+        if user.role == Role.CSP_ADMIN:
+            return self.filter(organisation_id=user.organisation_id)
+        if user.role == Role.BG_ADMIN:
+            return self.filter(enterprise_id=user.enterprise_id)
+        return self.filter(enterprise_id=user.enterprise_id, aa_system__aa_admins=user)
+
+
+class PhoneNumber(SidModel):
+    """A number of an enterprise: an AA number callers dial, or an extension calls are put through to."""
+
+    SID_PREFIX = sids.PHONE_NUMBER
+
+    organisation = models.ForeignKey("autoattendant.Organisation", on_delete=models.PROTECT, related_name="+")
+    enterprise = models.ForeignKey("autoattendant.Enterprise", on_delete=models.CASCADE, related_name="phone_numbers")
+    number = models.CharField(max_length=64)
+    is_extension = models.BooleanField(default=False)
+    extension = models.CharField(max_length=16, blank=True)
+    extension_spoken_name = models.CharField(max_length=200, blank=True)
+    extension_type = models.CharField(
+        max_length=8, choices=ExtensionType.choices, default=ExtensionType.NUMBER
+    )
+    friendly_name = models.CharField(max_length=200, blank=True)
+    aa_system = models.ForeignKey(
+        "autoattendant.AutoAttendantSystem", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="phone_numbers",
+    )
+
+    objects = PhoneNumberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date_created", "id"]
+        constraints = [
+            models.UniqueConstraint("organisation", "number", name="phone_number_unique_in_organisation"),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "date_created", "id"], name="phone_number_org_created"),
+            models.Index(fields=["organisation", "number"], name="phone_number_org_number"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from django.db import models
+
+from autoattendant import sids
+from autoattendant.choices import ActionType, Role, SystemStatus
+from autoattendant.models.base import SidModel
+
+
+def default_action() -> dict:
+    return {"actionType": ActionType.HANGUP.value}
+
+
+class AutoAttendantSystemQuerySet(models.QuerySet):
+    def visible_to(self, user) -> AutoAttendantSystemQuerySet:
+        if user is None or not user.is_authenticated:
+            return self.none()
+        if user.role == Role.CSP_ADMIN:
+            return self.filter(enterprise__organisation_id=user.organisation_id)
+        if user.role == Role.BG_ADMIN:
+            return self.filter(enterprise_id=user.enterprise_id)
+        return self.filter(enterprise_id=user.enterprise_id, aa_admins=user)
+
+
+class AutoAttendantSystem(SidModel):
+    """What answers an enterprise's AA numbers: its policies for timeouts and wrong input.
+
+    Actions are stored as the API shows them, `{"actionType": ..., "actionData": ...}`, and are
+    validated by `autoattendant.services.actions` wherever they are written.
+    """
+
+    SID_PREFIX = sids.AA_SYSTEM
+
+    enterprise = models.ForeignKey("autoattendant.Enterprise", on_delete=models.PROTECT, related_name="aa_systems")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=SystemStatus.choices, default=SystemStatus.ACTIVE)
+    timezone_id = models.CharField(max_length=64, default="UTC")
+    timeout_seconds = models.PositiveIntegerField(default=5)
+    timeout_max_occurance = models.PositiveIntegerField(default=3)
+    timeout_action = models.JSONField(default=default_action)
+    invalid_extension_max_occurance = models.PositiveIntegerField(default=3)
+    invalid_extension_action = models.JSONField(default=default_action)
+    invalid_input_max_occurance = models.PositiveIntegerField(default=3)
+    invalid_input_action = models.JSONField(default=default_action)
+
+    objects = AutoAttendantSystemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date_created", "id"]
+        verbose_name = "auto attendant system"

@@ -1,0 +1,43 @@
+"""Fetch-by-SID through the caller's tenant scope: another tenant's object is simply not found."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from autoattendant.errors import AAError, Code, ErrorCode
+from autoattendant.models import AutoAttendantSystem, Enterprise, HmacKey, PhoneNumber, User
+
+
+def _access(queryset: models.QuerySet, user, sid: object, not_found: ErrorCode, *, for_update: bool = False):
+    if not isinstance(sid, str) or not sid:
+        raise AAError(not_found, {"sid": sid})
+    queryset = queryset.visible_to(user)
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    try:
+        return queryset.get(sid=sid)
+    except queryset.model.DoesNotExist:
+        raise AAError(not_found, {"sid": sid}) from None
+
+
+def access_enterprise(user, sid, *, for_update: bool = False) -> Enterprise:
+    return _access(Enterprise.objects.select_related("organisation", "admin"), user, sid, Code.ENTERPRISE_NOT_FOUND,
+                   for_update=for_update)
+
+
+def access_user(user, sid, *, for_update: bool = False) -> User:
+    return _access(User.objects.select_related("enterprise"), user, sid, Code.USER_NOT_FOUND, for_update=for_update)
+
+
+def access_phone_number(user, sid, *, for_update: bool = False) -> PhoneNumber:
+    return _access(PhoneNumber.objects.select_related("enterprise", "aa_system"), user, sid,
+                   Code.PHONE_NUMBER_NOT_FOUND, for_update=for_update)
+
+
+def access_system(user, sid, *, for_update: bool = False) -> AutoAttendantSystem:
+    return _access(AutoAttendantSystem.objects.select_related("enterprise"), user, sid, Code.SYSTEM_NOT_FOUND,
+                   for_update=for_update)
+
+
+def access_hmac_key(user, sid, *, for_update: bool = False) -> HmacKey:
+    return _access(HmacKey.objects.all(), user, sid, Code.HMAC_KEY_NOT_FOUND, for_update=for_update)

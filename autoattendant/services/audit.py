@@ -1,0 +1,65 @@
+"""The audit trail: one row per create, update and delete, with the data before and after."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+from typing import Any
+
+from django.db import models
+
+from autoattendant.choices import AuditAction
+from autoattendant.models import AuditEntry
+
+# Never copied into the audit trail.
+SECRET_FIELDS = {"password", "auth_token_hash", "key", "last_login"}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    return value
+
+
+def snapshot(obj: models.Model) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for field in obj._meta.concrete_fields:
+        if field.name in SECRET_FIELDS:
+            continue
+        if field.is_relation:
+            related = getattr(obj, field.name, None)
+            data[field.name] = getattr(related, "sid", None) if related is not None else None
+        else:
+            data[field.name] = _plain(field.value_from_object(obj))
+    return data
+
+
+def record(actor, action: AuditAction, obj: models.Model, *, before: dict | None = None,
+           after: dict | None = None) -> AuditEntry:
+    organisation_id = getattr(obj, "organisation_id", None)
+    enterprise_id = getattr(obj, "enterprise_id", None)
+    if organisation_id is None and enterprise_id is not None:
+        organisation_id = obj.enterprise.organisation_id
+    if obj._meta.model_name == "enterprise":
+        enterprise_id = obj.pk
+    if organisation_id is None and obj._meta.model_name == "organisation":
+        organisation_id = obj.pk
+    if action == AuditAction.DELETE and before is None:
+        before = snapshot(obj)
+    if action != AuditAction.DELETE and after is None:
+        after = snapshot(obj)
+    return AuditEntry.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_email=getattr(actor, "email_id", "") or "",
+        organisation_id=organisation_id,
+        enterprise_id=enterprise_id,
+        action=action,
+        object_type=obj._meta.model_name,
+        object_sid=getattr(obj, "sid", "") or "",
+        object_repr=str(obj)[:200],
+        before=before,
+        after=after,
+    )

@@ -1,0 +1,138 @@
+"""Enterprises: created with their enterprise admin (a BG_ADMIN user) and telephony account."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from autoattendant.choices import AuditAction, Role, UserStatus
+from autoattendant.errors import AAError, Code
+from autoattendant.models import Enterprise, PhoneNumber, User
+from autoattendant.services import audit
+from autoattendant.services.access import access_enterprise
+from autoattendant.services.roles import require_csp_admin
+from telephony.provisioning import get_backend
+
+UNSET = object()
+
+
+def _check_name_free(organisation_id: int, name: str, exclude_pk: int | None = None) -> None:
+    clash = Enterprise.objects.filter(organisation_id=organisation_id, name__iexact=name)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise AAError(Code.ENTERPRISE_NAME_NOT_UNIQUE)
+
+
+def _check_email_free(email_id: str, exclude_pk: int | None = None) -> None:
+    clash = User.objects.filter(email_id__iexact=email_id)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise AAError(Code.USER_NOT_UNIQUE)
+
+
+def _save(obj) -> None:
+    """Save, turning a lost race on a unique constraint into the rule's coded error."""
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as exc:
+        text = str(exc)
+        if "enterprise_name_unique" in text:
+            raise AAError(Code.ENTERPRISE_NAME_NOT_UNIQUE) from exc
+        if "email_id" in text:
+            raise AAError(Code.USER_NOT_UNIQUE) from exc
+        raise
+
+
+@transaction.atomic
+def create_enterprise(actor, *, name: str, admin: dict, ext_from_phone_number: str = "") -> Enterprise:
+    require_csp_admin(actor)
+    _check_name_free(actor.organisation_id, name)
+    _check_email_free(admin["email_id"])
+    enterprise = Enterprise(
+        organisation=actor.organisation, name=name, ext_from_phone_number=ext_from_phone_number or "",
+        account_email=actor.email_id,
+    )
+    _save(enterprise)
+    user = User(
+        email_id=admin["email_id"], name=admin.get("name") or "", role=Role.BG_ADMIN,
+        status=admin.get("status") or UserStatus.ACTIVE, organisation=actor.organisation,
+        enterprise=enterprise, account_email=actor.email_id,
+    )
+    user.set_password(admin["password"])
+    _save(user)
+    enterprise.admin = user
+    enterprise.save(update_fields=["admin"])
+    get_backend().create_account(enterprise)
+    audit.record(actor, AuditAction.CREATE, enterprise)
+    audit.record(actor, AuditAction.CREATE, user)
+    return enterprise
+
+
+@transaction.atomic
+def update_enterprise(actor, sid: str, *, name=UNSET, ext_from_phone_number=UNSET, admin=UNSET) -> Enterprise:
+    require_csp_admin(actor)
+    enterprise = access_enterprise(actor, sid, for_update=True)
+    before = audit.snapshot(enterprise)
+    if name is not UNSET and name != enterprise.name:
+        _check_name_free(enterprise.organisation_id, name, exclude_pk=enterprise.pk)
+        enterprise.name = name
+    if ext_from_phone_number is not UNSET:
+        enterprise.ext_from_phone_number = ext_from_phone_number or ""
+    if admin is not UNSET and admin:
+        _update_admin(actor, enterprise, admin)
+    enterprise.account_email = actor.email_id
+    _save(enterprise)
+    get_backend().update_account(enterprise)
+    audit.record(actor, AuditAction.UPDATE, enterprise, before=before)
+    return enterprise
+
+
+def _update_admin(actor, enterprise: Enterprise, admin: dict) -> None:
+    """Change the enterprise admin's name, email or password (creating one if it was deleted)."""
+    user = enterprise.admin
+    if user is None:
+        if not admin.get("email_id") or not admin.get("password"):
+            raise AAError(
+                Code.BAD_REQUEST,
+                errors={"enterpriseAdmin": ["emailId and password are needed to create a new enterprise admin."]},
+            )
+        _check_email_free(admin["email_id"])
+        user = User(role=Role.BG_ADMIN, organisation=enterprise.organisation, enterprise=enterprise)
+        action, before = AuditAction.CREATE, None
+    else:
+        action, before = AuditAction.UPDATE, audit.snapshot(user)
+    if admin.get("email_id") and admin["email_id"].lower() != (user.email_id or "").lower():
+        _check_email_free(admin["email_id"], exclude_pk=user.pk)
+        user.email_id = admin["email_id"]
+    if admin.get("name") is not None:
+        user.name = admin["name"]
+    if admin.get("status"):
+        user.status = admin["status"]
+    if admin.get("password"):
+        user.set_password(admin["password"])
+    user.account_email = actor.email_id
+    _save(user)
+    enterprise.admin = user
+    audit.record(actor, action, user, before=before)
+
+
+@transaction.atomic
+def delete_enterprise(actor, sid: str) -> Enterprise:
+    """Delete an enterprise with its users and numbers; refused while it has AA systems."""
+    require_csp_admin(actor)
+    enterprise = access_enterprise(actor, sid, for_update=True)
+    if enterprise.aa_systems.exists():
+        raise AAError(Code.ENTERPRISE_HAS_SYSTEMS, {"sid": sid})
+    backend = get_backend()
+    for number in PhoneNumber.objects.filter(enterprise=enterprise).select_related("enterprise"):
+        backend.release_number(number)
+        backend.release_client(number)
+        audit.record(actor, AuditAction.DELETE, number)
+    for user in User.objects.filter(enterprise=enterprise):
+        audit.record(actor, AuditAction.DELETE, user)
+    audit.record(actor, AuditAction.DELETE, enterprise)
+    backend.delete_account(enterprise)
+    enterprise.delete()
+    return enterprise

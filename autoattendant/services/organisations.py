@@ -1,0 +1,41 @@
+"""Creating a CSP: its organisation, first CSP admin and HMAC key (the `createcsp` command)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from autoattendant.choices import AuditAction, Role, UserStatus
+from autoattendant.errors import AAError, Code
+from autoattendant.models import HmacKey, Organisation, User
+from autoattendant.services import audit
+
+
+@dataclass
+class NewCsp:
+    organisation: Organisation
+    user: User
+    auth_token: str
+    hmac_key: HmacKey
+
+
+@transaction.atomic
+def create_csp(*, name: str, email_id: str, password: str | None) -> NewCsp:
+    if User.objects.filter(email_id__iexact=email_id).exists():
+        raise AAError(Code.USER_NOT_UNIQUE, {"emailId": email_id})
+    organisation = Organisation.objects.create(name=name, account_email=email_id)
+    user = User(
+        email_id=email_id, name=name, role=Role.CSP_ADMIN, status=UserStatus.ACTIVE,
+        organisation=organisation, account_email=email_id,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    token = user.issue_auth_token()
+    user.save()
+    key = HmacKey.objects.create(organisation=organisation, key=HmacKey.new_secret(), account_email=email_id)
+    for obj in (organisation, user, key):
+        audit.record(user, AuditAction.CREATE, obj)
+    return NewCsp(organisation=organisation, user=user, auth_token=token, hmac_key=key)

@@ -1,0 +1,187 @@
+"""AA systems: their numbers, extensions, time zone and timeout / invalid-input policies."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.db import transaction
+from django.db.models import prefetch_related_objects
+
+from autoattendant.choices import AuditAction, Role
+from autoattendant.errors import AAError, Code
+from autoattendant.models import AutoAttendantSystem, PhoneNumber
+from autoattendant.services import audit
+from autoattendant.services.access import access_enterprise, access_system
+from autoattendant.services.actions import validate_action
+from autoattendant.services.enterprises import UNSET
+from autoattendant.services.roles import require_csp_admin, require_role
+from telephony.provisioning import get_backend
+
+ACTION_FIELDS = {
+    "timeout_action": "timeoutAction",
+    "invalid_extension_action": "invalidExtensionAction",
+    "invalid_input_action": "invalidInputAction",
+}
+
+
+def validate_timezone(timezone_id: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(timezone_id)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        raise AAError(Code.UNKNOWN_TIMEZONE, errors={"timezoneId": [f"Unknown time zone {timezone_id!r}."]}) from None
+    return timezone_id
+
+
+def _numbers(actor, enterprise_id: int, sids: list[str]) -> list[PhoneNumber]:
+    """The phone numbers named, locked, each visible to the actor and in the system's enterprise."""
+    found = {
+        number.sid: number
+        for number in PhoneNumber.objects.visible_to(actor)
+        .select_for_update(of=("self",))
+        .select_related("aa_system")
+        .filter(sid__in=sids, enterprise_id=enterprise_id)
+    }
+    for sid in sids:
+        if sid not in found:
+            raise AAError(Code.PHONE_NUMBER_NOT_FOUND, {"sid": sid})
+    return [found[sid] for sid in dict.fromkeys(sids)]
+
+
+def _assign_numbers(actor, system: AutoAttendantSystem, aa_number_sids, extension_sids) -> None:
+    """Make the system's AA numbers and extensions exactly the lists given (None: unchanged)."""
+    backend = get_backend()
+    for sids, is_extension in ((aa_number_sids, False), (extension_sids, True)):
+        if sids is None:
+            continue
+        wanted = _numbers(actor, system.enterprise_id, sids)
+        for number in wanted:
+            if number.is_extension and not is_extension:
+                raise AAError(Code.EXTENSION_AS_AA_NUMBER, {"sid": number.sid})
+            if is_extension and not number.is_extension:
+                raise AAError(Code.NOT_AN_EXTENSION, {"sid": number.sid})
+            if number.aa_system_id not in (None, system.pk):
+                raise AAError(Code.NUMBER_IN_OTHER_SYSTEM, {"sid": number.sid})
+        wanted_pks = {number.pk for number in wanted}
+        leaving = system.phone_numbers.filter(is_extension=is_extension).exclude(pk__in=wanted_pks)
+        for number in leaving.select_related("enterprise"):
+            number.aa_system = None
+            number.save(update_fields=["aa_system", "date_updated"])
+            if not number.is_extension:
+                backend.provision_number(number)
+        for number in wanted:
+            if number.aa_system_id != system.pk:
+                number.aa_system = system
+                number.save(update_fields=["aa_system", "date_updated"])
+                if not number.is_extension:
+                    backend.provision_number(number)
+
+
+def validate_actions(system: AutoAttendantSystem, given: dict | None = None) -> None:
+    """Check every stored action of the system, after its numbers are in place."""
+    for field, api_name in ACTION_FIELDS.items():
+        value = (given or {}).get(field, getattr(system, field))
+        setattr(system, field, validate_action(api_name, value, system))
+
+
+@transaction.atomic
+def create_system(actor, *, name: str, enterprise_sid: str | None = None, aa_number_sids=None,
+                  extension_sids=None, **fields) -> AutoAttendantSystem:
+    require_csp_admin(actor)
+    enterprise = _enterprise_of(actor, enterprise_sid, (aa_number_sids or []) + (extension_sids or []))
+    if "timezone_id" in fields:
+        validate_timezone(fields["timezone_id"])
+    actions = {field: fields.pop(field) for field in list(fields) if field in ACTION_FIELDS}
+    system = AutoAttendantSystem(enterprise=enterprise, name=name, account_email=actor.email_id, **fields)
+    system.save()
+    _assign_numbers(actor, system, aa_number_sids or [], extension_sids or [])
+    validate_actions(system, actions)
+    system.save()
+    audit.record(actor, AuditAction.CREATE, system, after=_snapshot(system))
+    return system
+
+
+def _enterprise_of(actor, enterprise_sid, number_sids: list[str]):
+    """The enterprise named, or else the one the given numbers belong to (the reference's example
+    creates a system from its numbers alone)."""
+    if enterprise_sid:
+        return access_enterprise(actor, enterprise_sid)
+    for sid in number_sids:
+        number = PhoneNumber.objects.visible_to(actor).select_related("enterprise").filter(sid=sid).first()
+        if number is None:
+            raise AAError(Code.PHONE_NUMBER_NOT_FOUND, {"sid": sid})
+        return number.enterprise
+    raise AAError(Code.ENTERPRISE_REQUIRED, errors={"enterpriseSid": ["This field is required."]})
+
+
+@transaction.atomic
+def update_system(actor, sid: str, *, enterprise_sid=UNSET, aa_number_sids=UNSET, extension_sids=UNSET,
+                  **fields) -> AutoAttendantSystem:
+    require_role(actor, Role.CSP_ADMIN, Role.BG_ADMIN, Role.AA_ADMIN)
+    system = access_system(actor, sid, for_update=True)
+    before = _snapshot(system)
+    if enterprise_sid is not UNSET and enterprise_sid and enterprise_sid != system.enterprise.sid:
+        # Visible but different, or not visible at all: the system cannot move between enterprises.
+        access_enterprise(actor, enterprise_sid)
+        raise AAError(Code.BAD_REQUEST, errors={"enterpriseSid": ["An AA system cannot move to another enterprise."]})
+    if actor.role == Role.AA_ADMIN and (aa_number_sids is not UNSET or extension_sids is not UNSET):
+        current = _number_sids(system)
+        if (aa_number_sids is not UNSET and list(aa_number_sids) != current["aaNumbers"]) or (
+            extension_sids is not UNSET and list(extension_sids) != current["extensions"]
+        ):
+            raise AAError(Code.FORBIDDEN, message="An AA admin cannot change numbers or extensions")
+    if actor.role != Role.CSP_ADMIN and aa_number_sids is not UNSET:
+        if sorted(aa_number_sids) != sorted(_number_sids(system)["aaNumbers"]):
+            raise AAError(Code.FORBIDDEN, message="Only a CSP admin assigns AA numbers")
+    fields = {field: value for field, value in fields.items() if value is not UNSET}
+    if "timezone_id" in fields:
+        validate_timezone(fields["timezone_id"])
+    actions = {field: fields.pop(field) for field in list(fields) if field in ACTION_FIELDS}
+    for field, value in fields.items():
+        setattr(system, field, value if value is not None else "")
+    system.account_email = actor.email_id
+    system.save()
+    _assign_numbers(
+        actor, system,
+        None if aa_number_sids is UNSET else aa_number_sids,
+        None if extension_sids is UNSET else extension_sids,
+    )
+    validate_actions(system, actions)
+    system.save()
+    audit.record(actor, AuditAction.UPDATE, system, before=before, after=_snapshot(system))
+    return system
+
+
+@transaction.atomic
+def delete_system(actor, sid: str) -> AutoAttendantSystem:
+    require_csp_admin(actor)
+    system = access_system(actor, sid, for_update=True)
+    if system.phone_numbers.filter(is_extension=False).exists():
+        raise AAError(Code.SYSTEM_HAS_NUMBERS, {"sid": sid})
+    # The response shows the system as it was, extensions included.
+    prefetch_related_objects([system], "phone_numbers")
+    audit.record(actor, AuditAction.DELETE, system, before=_snapshot(system))
+    system.phone_numbers.update(aa_system=None)
+    system.delete()
+    return system
+
+
+def revalidate_system(system: AutoAttendantSystem | None) -> None:
+    """After a number leaves or changes, the system's actions must still name valid targets."""
+    if system is not None:
+        try:
+            validate_actions(system)
+        except AAError as exc:
+            raise AAError(Code.NUMBER_IN_SYSTEM, {"sid": system.sid}, errors=exc.errors or {
+                "actions": [f"{exc.message}: {exc.data}"]}) from exc
+
+
+def _number_sids(system: AutoAttendantSystem) -> dict[str, list[str]]:
+    numbers = list(system.phone_numbers.order_by("date_created", "id").values_list("sid", "is_extension"))
+    return {
+        "aaNumbers": [sid for sid, is_extension in numbers if not is_extension],
+        "extensions": [sid for sid, is_extension in numbers if is_extension],
+    }
+
+
+def _snapshot(system: AutoAttendantSystem) -> dict:
+    return {**audit.snapshot(system), **_number_sids(system)}

@@ -1,0 +1,16 @@
+from django.urls import include, path, re_path
+
+from autoattendant.api import errors
+from portal import health
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("", include("autoattendant.api.urls")),
+    # Anything else under /autoattendant is an unknown route, answered in the envelope.
+    re_path(r"^autoattendant(/.*)?$", errors.unknown_route),
+]
+
+handler400 = errors.handler400
+handler403 = errors.handler403
+handler404 = errors.handler404
+handler500 = errors.handler500

@@ -1,0 +1,36 @@
+"""The interface every provisioning backend implements.
+
+Each method raises `AAError` with the reference's code for its kind of failure (499 account,
+486 number, 494 client, 495 missing client password). Services call the backend inside their
+transaction, after the portal's own rows are written, so a failure rolls everything back; a
+backend that talks to a remote system must undo its own remote work when it fails half-way.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+
+class ProvisioningBackend(ABC):
+    @abstractmethod
+    def create_account(self, enterprise) -> None: ...
+
+    @abstractmethod
+    def update_account(self, enterprise) -> None: ...
+
+    @abstractmethod
+    def delete_account(self, enterprise) -> None: ...
+
+    @abstractmethod
+    def provision_number(self, phone_number) -> None:
+        """Route an AA number (isExtension false) to its AA system, or to nothing yet."""
+
+    @abstractmethod
+    def release_number(self, phone_number) -> None: ...
+
+    @abstractmethod
+    def provision_client(self, phone_number, password: str | None) -> None:
+        """Create the SIP client of a `client` extension; an existing client keeps its password."""
+
+    @abstractmethod
+    def release_client(self, phone_number) -> None: ...

@@ -1,0 +1,87 @@
+"""The default backend: the portal's own telephony tables, read by the bundled SIP executor."""
+
+from __future__ import annotations
+
+import re
+
+from django.db import IntegrityError, transaction
+
+from autoattendant.errors import AAError, Code
+from telephony.models import NumberRoute, SipClient, TelephonyAccount
+from telephony.provisioning.base import ProvisioningBackend
+
+# What a SIP client's password must be, like Restcomm's client password policy.
+CLIENT_PASSWORD_POLICY = re.compile(r"^(?=.*[A-Za-z])(?=.*\d).{8,128}$")
+
+
+class BundledBackend(ProvisioningBackend):
+    def create_account(self, enterprise) -> None:
+        try:
+            with transaction.atomic():
+                TelephonyAccount.objects.create(
+                    enterprise_sid=enterprise.sid,
+                    organisation_sid=enterprise.organisation.sid,
+                    friendly_name=enterprise.name,
+                )
+        except IntegrityError as exc:
+            raise AAError(Code.ACCOUNT_PROVISIONING_FAILED) from exc
+
+    def update_account(self, enterprise) -> None:
+        TelephonyAccount.objects.filter(enterprise_sid=enterprise.sid).update(friendly_name=enterprise.name)
+
+    def delete_account(self, enterprise) -> None:
+        TelephonyAccount.objects.filter(enterprise_sid=enterprise.sid).delete()
+
+    def _account(self, phone_number, error) -> TelephonyAccount:
+        try:
+            return TelephonyAccount.objects.get(enterprise_sid=phone_number.enterprise.sid)
+        except TelephonyAccount.DoesNotExist as exc:
+            raise AAError(error) from exc
+
+    def provision_number(self, phone_number) -> None:
+        account = self._account(phone_number, Code.NUMBER_PROVISIONING_FAILED)
+        aa_system_sid = phone_number.aa_system.sid if phone_number.aa_system_id else ""
+        route = NumberRoute.objects.filter(phone_number_sid=phone_number.sid).first()
+        if route is None:
+            route = NumberRoute(phone_number_sid=phone_number.sid)
+        route.number = phone_number.number
+        route.account = account
+        route.aa_system_sid = aa_system_sid
+        try:
+            with transaction.atomic():
+                route.save()
+        except IntegrityError as exc:
+            # The number routes somewhere else already (another CSP holds it).
+            raise AAError(Code.NUMBER_PROVISIONING_FAILED) from exc
+
+    def release_number(self, phone_number) -> None:
+        NumberRoute.objects.filter(phone_number_sid=phone_number.sid).delete()
+
+    def provision_client(self, phone_number, password: str | None) -> None:
+        account = self._account(phone_number, Code.CLIENT_PROVISIONING_FAILED)
+        client = SipClient.objects.filter(phone_number_sid=phone_number.sid).first()
+        if client is None:
+            client = SipClient.objects.filter(login=phone_number.number, account=account).first()
+        if client is None:
+            if not password:
+                raise AAError(Code.CLIENT_PASSWORD_NEEDED)
+            if not CLIENT_PASSWORD_POLICY.match(password):
+                raise AAError(
+                    Code.CLIENT_PROVISIONING_FAILED,
+                    errors={"extensionClientPassword": [
+                        "At least 8 characters with at least one letter and one digit."
+                    ]},
+                )
+            client = SipClient(password=password)
+        # An existing client keeps its password, as the reference says.
+        client.login = phone_number.number
+        client.account = account
+        client.phone_number_sid = phone_number.sid
+        try:
+            with transaction.atomic():
+                client.save()
+        except IntegrityError as exc:
+            raise AAError(Code.CLIENT_PROVISIONING_FAILED) from exc
+
+    def release_client(self, phone_number) -> None:
+        SipClient.objects.filter(phone_number_sid=phone_number.sid).delete()
