@@ -161,8 +161,10 @@ class ResourceViewSet(viewsets.GenericViewSet):
         return ok(self.render(obj))
 
     def destroy(self, request, sid: str, *args, **kwargs):
-        obj = self.perform_destroy_service(sid)
-        return ok(self.render(obj))
+        with transaction.atomic():
+            obj = self.perform_destroy_service(sid)
+            data = self.render(obj)  # inside the transaction: a failure here deletes nothing
+        return ok(data)
 
     @classmethod
     def routes(cls, resource: str, *, aliases: tuple[str, ...] = ()) -> list:

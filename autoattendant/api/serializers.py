@@ -201,9 +201,11 @@ class AutoAttendantSystemSerializer(ResourceSerializer):
     timezoneId = serializers.CharField(source="timezone_id")
 
     def _numbers(self, obj, is_extension: bool) -> list:
-        if not hasattr(obj, "_prefetched_objects_cache") and not obj.pk:
-            return []
-        numbers = sorted(obj.phone_numbers.all(), key=lambda n: (n.date_created, n.pk))
+        # A deleted system has no pk left; its numbers were prefetched before it went.
+        prefetched = getattr(obj, "_prefetched_objects_cache", {}).get("phone_numbers")
+        if prefetched is None:
+            prefetched = obj.phone_numbers.all() if obj.pk else []
+        numbers = sorted(prefetched, key=lambda n: (n.date_created, n.pk))
         return [number for number in numbers if number.is_extension == is_extension]
 
     def get_aaNumbers(self, obj) -> list[str]:
