@@ -29,7 +29,6 @@ class Code:
     UNSUPPORTED_MEDIA_TYPE = ErrorCode(415, 415, "Unsupported media type")
     THROTTLED = ErrorCode(429, 429, "Too many requests")
     INTERNAL = ErrorCode(500, 500, "Internal server error")
-    UNAVAILABLE = ErrorCode(503, 503, "Service unavailable")
 
     # The reference's codes.
     HMAC_KEY_NOT_FOUND = ErrorCode(458, 409, "Hmac key not found")

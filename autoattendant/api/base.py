@@ -108,6 +108,8 @@ class ResourceViewSet(viewsets.GenericViewSet):
         return queryset.order_by(f"{prefix}{self.sort_fields[attribute]}", f"{prefix}id")
 
     def fetch(self, sid: str):
+        if "\x00" in sid:  # PostgreSQL text cannot hold NUL: no such SID
+            raise AAError(self.not_found, {"sid": sid})
         try:
             return self.get_queryset().get(sid=sid)
         except self.model.DoesNotExist:

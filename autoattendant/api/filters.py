@@ -29,7 +29,28 @@ class ReferenceTimeField(forms.Field):
             ) from None
         if timezone.is_naive(parsed):
             parsed = parsed.replace(tzinfo=datetime.UTC)
-        return parsed
+        try:
+            return parsed.astimezone(datetime.UTC)  # an offset can push it past year 1 or 9999
+        except OverflowError:
+            raise forms.ValidationError("The date/time is out of range.") from None
+
+
+class StrictBooleanField(forms.Field):
+    """true/false (or 1/0); anything else is a 400, not a silently ignored filter."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in ("true", "1"):
+            return True
+        if text in ("false", "0"):
+            return False
+        raise forms.ValidationError("Use true or false.")
+
+
+class StrictBooleanFilter(django_filters.Filter):
+    field_class = StrictBooleanField
 
 
 class ReferenceTimeFilter(django_filters.Filter):
@@ -46,6 +67,8 @@ class ReferenceTimeFilter(django_filters.Filter):
             return qs.filter(**{f"{self.field_name}__{'lte' if self.end else 'gte'}": value})
         midnight = datetime.datetime.combine(value, datetime.time(), tzinfo=datetime.UTC)
         if self.end:
+            if value == datetime.date.max:
+                return qs  # nothing is created after the last day there is (and the day after overflows)
             # A date alone is inclusive: everything created on that day.
             return qs.filter(**{f"{self.field_name}__lt": midnight + datetime.timedelta(days=1)})
         return qs.filter(**{f"{self.field_name}__gte": midnight})
@@ -90,7 +113,7 @@ class UserFilterSet(ResourceFilterSet):
 
 class PhoneNumberFilterSet(ResourceFilterSet):
     number = django_filters.CharFilter(field_name="number", lookup_expr="contains")
-    isExtension = django_filters.BooleanFilter(field_name="is_extension")
+    isExtension = StrictBooleanFilter(field_name="is_extension")
     enterpriseSid = django_filters.CharFilter(field_name="enterprise__sid")
     autoAttendantSid = django_filters.CharFilter(field_name="aa_system__sid")
     extension = django_filters.CharFilter(field_name="extension")

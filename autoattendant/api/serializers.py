@@ -38,7 +38,14 @@ class EnterpriseSerializer(ResourceSerializer):
     name = serializers.CharField()
     aaSystemCount = serializers.SerializerMethodField()
     enterpriseAdminEmail = serializers.SerializerMethodField()
-    extFromPhoneNumber = serializers.CharField(source="ext_from_phone_number")
+    extFromPhoneNumber = serializers.CharField(source="ext_from_phone_number", required=False)
+
+    def to_representation(self, obj):
+        # The reference's data has exactly its eight fields; the optional From number shows only when set.
+        data = super().to_representation(obj)
+        if not data.get("extFromPhoneNumber"):
+            data.pop("extFromPhoneNumber", None)
+        return data
 
     def get_aaSystemCount(self, obj) -> int:
         count = getattr(obj, "aa_system_count", None)
@@ -52,13 +59,13 @@ class EnterpriseSerializer(ResourceSerializer):
 
 class EnterpriseAdminInput(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    emailId = serializers.EmailField(source="email_id")
+    emailId = serializers.EmailField(source="email_id", max_length=254)
     password = serializers.CharField(min_length=8, max_length=128, trim_whitespace=False)
     status = serializers.ChoiceField(choices=UserStatus.choices, required=False)
 
 
 class EnterpriseAdminUpdate(EnterpriseAdminInput):
-    emailId = serializers.EmailField(source="email_id", required=False)
+    emailId = serializers.EmailField(source="email_id", max_length=254, required=False)
     password = serializers.CharField(min_length=8, max_length=128, trim_whitespace=False, required=False)
 
 
@@ -109,7 +116,7 @@ class UserSerializer(ResourceSerializer):
 
 class UserInput(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    emailId = serializers.EmailField(source="email_id")
+    emailId = serializers.EmailField(source="email_id", max_length=254)
     password = serializers.CharField(min_length=8, max_length=128, trim_whitespace=False)
     role = RoleField()
     status = serializers.ChoiceField(choices=UserStatus.choices, required=False)
@@ -118,7 +125,7 @@ class UserInput(serializers.Serializer):
 
 
 class UserUpdateInput(UserInput):
-    emailId = serializers.EmailField(source="email_id", required=False)
+    emailId = serializers.EmailField(source="email_id", max_length=254, required=False)
     password = serializers.CharField(min_length=8, max_length=128, trim_whitespace=False, required=False)
     role = RoleField(required=False)
 

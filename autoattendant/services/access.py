@@ -9,7 +9,7 @@ from autoattendant.models import AutoAttendantSystem, Enterprise, HmacKey, Phone
 
 
 def _access(queryset: models.QuerySet, user, sid: object, not_found: ErrorCode, *, for_update: bool = False):
-    if not isinstance(sid, str) or not sid:
+    if not isinstance(sid, str) or not sid or "\x00" in sid:  # PostgreSQL text cannot hold NUL
         raise AAError(not_found, {"sid": sid})
     queryset = queryset.visible_to(user)
     if for_update:

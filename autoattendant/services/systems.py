@@ -5,7 +5,7 @@ from __future__ import annotations
 import zoneinfo
 
 from django.db import transaction
-from django.db.models import prefetch_related_objects
+from django.db.models import Q, prefetch_related_objects
 
 from autoattendant.choices import AuditAction, Role
 from autoattendant.errors import AAError, Code
@@ -32,19 +32,22 @@ def validate_timezone(timezone_id: str) -> str:
     return timezone_id
 
 
-def _numbers(actor, enterprise_id: int, sids: list[str]) -> list[PhoneNumber]:
-    """The phone numbers named, locked, each visible to the actor and in the system's enterprise."""
-    found = {
-        number.sid: number
-        for number in PhoneNumber.objects.visible_to(actor)
+def _numbers(actor, enterprise_id: int, refs: list[str]) -> list[PhoneNumber]:
+    """The phone numbers named by SID (or by the number itself, as responses list them), locked,
+    each visible to the actor and in the system's enterprise."""
+    rows = (
+        PhoneNumber.objects.visible_to(actor)
         .select_for_update(of=("self",))
         .select_related("aa_system")
-        .filter(sid__in=sids, enterprise_id=enterprise_id)
-    }
-    for sid in sids:
-        if sid not in found:
-            raise AAError(Code.PHONE_NUMBER_NOT_FOUND, {"sid": sid})
-    return [found[sid] for sid in dict.fromkeys(sids)]
+        .filter(Q(sid__in=refs) | Q(number__in=refs), enterprise_id=enterprise_id)
+    )
+    found = {}
+    for number in rows:
+        found[number.sid] = found[number.number] = number
+    for ref in refs:
+        if ref not in found:
+            raise AAError(Code.PHONE_NUMBER_NOT_FOUND, {"sid": ref})
+    return list({found[ref].pk: found[ref] for ref in refs}.values())
 
 
 def _assign_numbers(actor, system: AutoAttendantSystem, aa_number_sids, extension_sids) -> None:
@@ -123,14 +126,12 @@ def update_system(actor, sid: str, *, enterprise_sid=UNSET, aa_number_sids=UNSET
         # Visible but different, or not visible at all: the system cannot move between enterprises.
         access_enterprise(actor, enterprise_sid)
         raise AAError(Code.BAD_REQUEST, errors={"enterpriseSid": ["An AA system cannot move to another enterprise."]})
-    if actor.role == Role.AA_ADMIN and (aa_number_sids is not UNSET or extension_sids is not UNSET):
-        current = _number_sids(system)
-        if (aa_number_sids is not UNSET and list(aa_number_sids) != current["aaNumbers"]) or (
-            extension_sids is not UNSET and list(extension_sids) != current["extensions"]
-        ):
-            raise AAError(Code.FORBIDDEN, message="An AA admin cannot change numbers or extensions")
+    current = _number_sids(system)
+    if actor.role == Role.AA_ADMIN and extension_sids is not UNSET:
+        if _sids(actor, system, extension_sids) != set(current["extensions"]):
+            raise AAError(Code.FORBIDDEN, message="An AA admin cannot change extensions")
     if actor.role != Role.CSP_ADMIN and aa_number_sids is not UNSET:
-        if sorted(aa_number_sids) != sorted(_number_sids(system)["aaNumbers"]):
+        if _sids(actor, system, aa_number_sids) != set(current["aaNumbers"]):
             raise AAError(Code.FORBIDDEN, message="Only a CSP admin assigns AA numbers")
     fields = {field: value for field, value in fields.items() if value is not UNSET}
     if "timezone_id" in fields:
@@ -160,7 +161,8 @@ def delete_system(actor, sid: str) -> AutoAttendantSystem:
     # The response shows the system as it was, extensions included.
     prefetch_related_objects([system], "phone_numbers")
     audit.record(actor, AuditAction.DELETE, system, before=_snapshot(system))
-    system.phone_numbers.update(aa_system=None)
+    # Not `system.phone_numbers.update(...)`: that runs on the prefetched queryset and empties its cache.
+    PhoneNumber.objects.filter(aa_system=system).update(aa_system=None)
     system.delete()
     return system
 
@@ -173,6 +175,10 @@ def revalidate_system(system: AutoAttendantSystem | None) -> None:
         except AAError as exc:
             raise AAError(Code.NUMBER_IN_SYSTEM, {"sid": system.sid}, errors=exc.errors or {
                 "actions": [f"{exc.message}: {exc.data}"]}) from exc
+
+
+def _sids(actor, system: AutoAttendantSystem, refs: list[str]) -> set[str]:
+    return {number.sid for number in _numbers(actor, system.enterprise_id, refs)}
 
 
 def _number_sids(system: AutoAttendantSystem) -> dict[str, list[str]]:

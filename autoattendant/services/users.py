@@ -84,6 +84,7 @@ def update_user(actor, sid: str, *, email_id=UNSET, password=UNSET, role=UNSET, 
     elif role is not UNSET and role != user.role:
         raise AAError(Code.ROLE_NOT_ALLOWED)  # nobody changes their own role
     before = audit.snapshot(user)
+    old_enterprise_id = user.enterprise_id
     role_changed = role is not UNSET and role != user.role
     if role_changed:
         _require_manageable(actor, role)
@@ -109,8 +110,8 @@ def update_user(actor, sid: str, *, email_id=UNSET, password=UNSET, role=UNSET, 
     _save(user)
     if aa_system_sids is not UNSET:
         _set_systems(actor, user, aa_system_sids or [])
-    elif user.role != Role.AA_ADMIN:
-        user.aa_systems.clear()
+    elif user.role != Role.AA_ADMIN or user.enterprise_id != old_enterprise_id:
+        user.aa_systems.clear()  # another enterprise's systems never stay assigned
     audit.record(actor, AuditAction.UPDATE, user, before=before)
     return user
 
