@@ -159,6 +159,8 @@ REST_FRAMEWORK = {
         "user": os.environ.get("API_THROTTLE_USER", "6000/min"),
     },
     "EXCEPTION_HANDLER": "autoattendant.api.errors.envelope_exception_handler",
+    # No OPTIONS metadata (a bare, unenveloped description of the view): OPTIONS is a 405 envelope.
+    "DEFAULT_METADATA_CLASS": None,
     "DEFAULT_SCHEMA_CLASS": "autoattendant.api.schema.EnvelopeAutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
@@ -175,6 +177,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Offline docs: no badge fetched from the online validator (validator.swagger.io).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_AUTHENTICATION": [],
@@ -195,6 +199,12 @@ SPECTACULAR_SETTINGS = {
         }
     },
     "SECURITY": [{"basicAuth": []}, {"hmacSignature": []}],
+    # Security is declared once, above; the authenticator classes need no schema extensions.
+    "AUTHENTICATION_WHITELIST": [],
+    "ENUM_NAME_OVERRIDES": {
+        "UserStatusEnum": "autoattendant.choices.UserStatus",
+        "SystemStatusEnum": "autoattendant.choices.SystemStatus",
+    },
     "PREPROCESSING_HOOKS": ["autoattendant.api.schema.only_canonical_paths"],
 }
 

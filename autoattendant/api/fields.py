@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from autoattendant.choices import Role
@@ -9,6 +10,14 @@ from autoattendant.choices import Role
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 
 
+# Not OpenAPI's `date-time` (RFC 3339 wants `+00:00`): the reference's `+0000`.
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{4}$",
+        "example": "2020-01-27T11:14:10+0000",
+    }
+)
 class Timestamp(serializers.DateTimeField):
     """`2020-01-27T11:14:10+0000`, always UTC."""
 

@@ -75,6 +75,17 @@ class ReferenceTimeFilter(django_filters.Filter):
 
 
 class ResourceFilterSet(django_filters.FilterSet):
+    """Every list's filters start from here: created between startTime and endTime."""
+
+    def get_form_class(self):
+        # django-filter builds a new form class per request; ours never vary, so build each once.
+        cls = type(self)
+        form_class = cls.__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            cls._form_class = form_class
+        return form_class
+
     startTime = ReferenceTimeFilter(field_name="date_created")
     endTime = ReferenceTimeFilter(field_name="date_created", end=True)
 

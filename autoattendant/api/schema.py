@@ -89,7 +89,9 @@ class EnvelopeAutoSchema(AutoSchema):
         serializer = view.serializer_class
         item = self._get_response_for_code(serializer, "200")["content"]["application/json"]["schema"]
         if action == "list":
-            data = {"type": "object", "properties": {"result": {"type": "array", "items": item}, **PAGE_FIELDS}}
+            # drf-spectacular already describes a list action's serializer as an array.
+            result = item if item.get("type") == "array" else {"type": "array", "items": item}
+            data = {"type": "object", "properties": {"result": result, **PAGE_FIELDS}}
         else:
             data = item
         body = {"content": {"application/json": {"schema": success_envelope(data)}}}

@@ -181,10 +181,6 @@ class Migration(migrations.Migration):
             model_name='phonenumber',
             index=models.Index(fields=['organisation', 'date_created', 'id'], name='phone_number_org_created'),
         ),
-        migrations.AddIndex(
-            model_name='phonenumber',
-            index=models.Index(fields=['organisation', 'number'], name='phone_number_org_number'),
-        ),
         migrations.AddConstraint(
             model_name='phonenumber',
             constraint=models.UniqueConstraint(models.F('organisation'), models.F('number'), name='phone_number_unique_in_organisation'),

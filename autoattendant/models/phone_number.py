@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
 from autoattendant import sids
@@ -47,7 +48,9 @@ class PhoneNumber(SidModel):
         ]
         indexes = [
             models.Index(fields=["organisation", "date_created", "id"], name="phone_number_org_created"),
-            models.Index(fields=["organisation", "number"], name="phone_number_org_number"),
+            # The API's `number` filter is a substring match (LIKE '%x%'): pg_trgm serves it for 3+
+            # characters instead of a scan of the organisation's numbers (bench/api_search.py).
+            GinIndex(fields=["number"], opclasses=["gin_trgm_ops"], name="phone_number_number_trgm"),
         ]
 
     def __str__(self) -> str:
