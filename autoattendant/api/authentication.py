@@ -41,7 +41,10 @@ class TokenBasicAuthentication(authentication.BaseAuthentication):
         except (binascii.Error, UnicodeDecodeError):
             raise exceptions.AuthenticationFailed("Invalid basic header") from None
         lookup = {"sid": username} if username.startswith("RCS") else {"email_id__iexact": username}
-        user = User.objects.select_related("organisation", "enterprise").filter(**lookup).first()
+        try:
+            user = User.objects.select_related("organisation", "enterprise").get(**lookup)
+        except (User.DoesNotExist, User.MultipleObjectsReturned):
+            user = None
         if user is None or not (user.check_auth_token(secret) or (
             user.has_usable_password() and user.check_password(secret)
         )):

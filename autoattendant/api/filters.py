@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import django_filters
+from drf_spectacular.utils import extend_schema_field
 from django import forms
 from django.utils import timezone
 
@@ -49,10 +50,13 @@ class StrictBooleanField(forms.Field):
         raise forms.ValidationError("Use true or false.")
 
 
+@extend_schema_field({"type": "boolean"})
 class StrictBooleanFilter(django_filters.Filter):
     field_class = StrictBooleanField
 
 
+@extend_schema_field({"type": "string", "example": "2018-10-05T22:45:32",
+                      "description": "A date (YYYY-MM-DD) or a date-time (YYYY-MM-DDTHH:MM:SS), UTC, inclusive."})
 class ReferenceTimeFilter(django_filters.Filter):
     field_class = ReferenceTimeField
 

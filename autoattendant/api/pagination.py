@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from urllib.parse import urlencode
 
+from django.db.models import Count, Window
 from rest_framework import serializers
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -29,11 +30,18 @@ class ReferencePagination(BasePagination):
         self.page = paging.validated_data["page"]
         self.page_size = paging.validated_data["pageSize"]
         self.request = request
-        self.total = queryset.count()
         self.start = self.page * self.page_size
-        if self.start >= self.total:
-            return []
-        return list(queryset[self.start : self.start + self.page_size])
+        if queryset.query.distinct:
+            # COUNT(*) OVER () would count the rows before DISTINCT removes duplicates.
+            self.total = queryset.count()
+            return list(queryset[self.start : self.start + self.page_size]) if self.start < self.total else []
+        # One round trip for the page and the total; a separate count only for a page past the end.
+        rows = list(queryset.annotate(paging_total=Window(Count("*")))[self.start : self.start + self.page_size])
+        if rows:
+            self.total = rows[0].paging_total
+        else:
+            self.total = queryset.count() if self.start else 0
+        return rows
 
     def _uri(self, page: int) -> str:
         path = self.request.path.rstrip("/") + "/"

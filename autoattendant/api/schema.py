@@ -71,8 +71,10 @@ class EnvelopeAutoSchema(AutoSchema):
             sort_fields = list(getattr(self.view, "sort_fields", {}))
             sort_values = sort_fields + [f"{f}:{d}" for f in sort_fields for d in ("asc", "desc")]
             params += [
-                OpenApiParameter("page", int, description="Page to return, from 0.", default=0),
-                OpenApiParameter("pageSize", int, description="Records per page (1 to 1000).", default=10),
+                OpenApiParameter("page", {"type": "integer", "minimum": 0}, description="Page to return, from 0.",
+                                 default=0),
+                OpenApiParameter("pageSize", {"type": "integer", "minimum": 1, "maximum": 1000},
+                                 description="Records per page (1 to 1000).", default=10),
                 OpenApiParameter("SortBy", str, enum=sort_values,
                                  description="`attribute[:asc|:desc]`; ascending when no direction is given."),
             ]
