@@ -53,17 +53,13 @@ class Code:
 
     # Our own codes.
     EXTENSION_AS_AA_NUMBER = ErrorCode(511, 409, "PhoneNumber is an Extension number and cannot be an AA number")
-    NUMBER_IN_OTHER_SYSTEM = ErrorCode(
-        512, 409, "PhoneNumber is already assigned to another Auto Attendant system"
-    )
+    NUMBER_IN_OTHER_SYSTEM = ErrorCode(512, 409, "PhoneNumber is already assigned to another Auto Attendant system")
     UNKNOWN_TIMEZONE = ErrorCode(513, 400, "Unknown timezoneId")
     INVALID_ACTION = ErrorCode(514, 400, "Invalid action")
     UNKNOWN_ACTION_TYPE = ErrorCode(515, 400, "Unknown actionType")
     ANNOUNCEMENT_NOT_FOUND = ErrorCode(516, 409, "Announcement not found")
     MENU_NOT_FOUND = ErrorCode(517, 409, "Menu not found")
-    EXTENSION_NOT_IN_SYSTEM = ErrorCode(
-        518, 409, "Extension is not assigned to this Auto Attendant system"
-    )
+    EXTENSION_NOT_IN_SYSTEM = ErrorCode(518, 409, "Extension is not assigned to this Auto Attendant system")
     ROLE_NOT_ALLOWED = ErrorCode(519, 403, "Your role cannot create or change a user with this role")
     CANNOT_DELETE_SELF = ErrorCode(520, 409, "You cannot delete your own user")
     ENTERPRISE_REQUIRED = ErrorCode(521, 400, "enterpriseSid is required for this role")
@@ -71,9 +67,7 @@ class Code:
 
 
 def all_codes() -> list[ErrorCode]:
-    return sorted(
-        (value for value in vars(Code).values() if isinstance(value, ErrorCode)), key=lambda c: c.code
-    )
+    return sorted((value for value in vars(Code).values() if isinstance(value, ErrorCode)), key=lambda c: c.code)
 
 
 def by_number(number: int) -> ErrorCode:

@@ -236,9 +236,7 @@ def make_bare(bench_url: str, organisation_id: int):
     where = "p.organisation_id = %(org)s AND NOT p.is_extension AND p.number LIKE %(pattern)s"
     count_plain = sql.SQL("SELECT count(*) FROM {p} p WHERE " + where).format(**tables)
     count_enterprise = sql.SQL(
-        "SELECT count(*) FROM {p} p JOIN {e} e ON e.id = p.enterprise_id WHERE "
-        + where
-        + " AND e.sid = %(ent)s"
+        "SELECT count(*) FROM {p} p JOIN {e} e ON e.id = p.enterprise_id WHERE " + where + " AND e.sid = %(ent)s"
     ).format(**tables)
     page_sql = (
         "SELECT p.sid, p.date_created, p.date_updated, p.account_email, p.number, p.is_extension,"
@@ -324,9 +322,7 @@ def profile(api, params: dict, n: int) -> None:
         api(params)
     profiler.disable()
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats(
-        os.environ.get("BENCH_PROFILE_SORT", "cumulative")
-    ).print_stats(45)
+    pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative")).print_stats(45)
     print(out.getvalue())
 
 
@@ -420,10 +416,7 @@ def main() -> int:
                 f"queries/request {q10} (pageSize 10) {q100} (pageSize 100) "
                 f"{'equal' if q10 == q100 else 'NOT EQUAL (N+1?)'}"
             )
-        print(
-            f"api_search: target {'met' if all_met else 'NOT met'}; "
-            f"total run {time.perf_counter() - started:.0f} s"
-        )
+        print(f"api_search: target {'met' if all_met else 'NOT met'}; total run {time.perf_counter() - started:.0f} s")
 
         if args.explain:
             for name in variants:

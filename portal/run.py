@@ -354,8 +354,7 @@ class Portal:
             "=" * 78,
             f" Auto Attendant Portal is running on {base}/",
             f"   API docs:  {base}/autoattendant/docs/",
-            f"   health:    {base}/healthz"
-            + ("" if health == 200 else f"  (answers {health}: not healthy yet)"),
+            f"   health:    {base}/healthz" + ("" if health == 200 else f"  (answers {health}: not healthy yet)"),
         ]
         if self.demo:
             d = self.demo

@@ -105,12 +105,17 @@ PASSWORD = "correct-horse-9"
 def make_tenant(label: str) -> Tenant:
     csp = create_csp(name=f"{label} CSP", email_id=f"csp@{label}.test", password=PASSWORD)
     enterprise = create_enterprise(
-        csp.user, name=f"{label} Enterprise",
+        csp.user,
+        name=f"{label} Enterprise",
         admin={"email_id": f"bg@{label}.test", "password": PASSWORD, "name": f"{label} BG"},
     )
     aa_admin = create_user(
-        csp.user, email_id=f"aa@{label}.test", password=PASSWORD, role=Role.AA_ADMIN,
-        enterprise_sid=enterprise.sid, name=f"{label} AA",
+        csp.user,
+        email_id=f"aa@{label}.test",
+        password=PASSWORD,
+        role=Role.AA_ADMIN,
+        enterprise_sid=enterprise.sid,
+        name=f"{label} AA",
     )
     return Tenant(csp.user, csp.auth_token, enterprise, enterprise.admin, aa_admin, csp.hmac_key)
 

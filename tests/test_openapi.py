@@ -116,9 +116,7 @@ def test_list_operations_document_paging_and_sorting(schema):
         names = {parameter["name"] for parameter in operation["parameters"]}
         assert {"page", "pageSize", "SortBy", "startTime", "endTime"} <= names, (resource, names)
         data = operation["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["data"]
-        assert {"result", "total", "page", "pageSize", "numPages", "firstPageUri", "uri"} <= set(
-            data["properties"]
-        )
+        assert {"result", "total", "page", "pageSize", "numPages", "firstPageUri", "uri"} <= set(data["properties"])
 
 
 def as_json_schema(node):
@@ -187,9 +185,7 @@ def test_real_responses_match_the_documented_schemas(schema, tenant):
             ("/autoattendant/{r}", "post", tenant.aa.post(f"/autoattendant/{resource}", {})),
         ]
         if resource != "hmac":
-            calls.append(
-                ("/autoattendant/{r}/{{sid}}", "put", api.put(f"/autoattendant/{resource}/{sid}", {}))
-            )
+            calls.append(("/autoattendant/{r}/{{sid}}", "put", api.put(f"/autoattendant/{resource}/{sid}", {})))
             calls.append(("/autoattendant/{r}", "post", api.post(f"/autoattendant/{resource}", {})))
         else:
             calls.append(("/autoattendant/{r}", "post", api.post("/autoattendant/hmac")))

@@ -45,9 +45,9 @@ class TokenBasicAuthentication(authentication.BaseAuthentication):
             user = User.objects.select_related("organisation", "enterprise").get(**lookup)
         except (User.DoesNotExist, User.MultipleObjectsReturned):
             user = None
-        if user is None or not (user.check_auth_token(secret) or (
-            user.has_usable_password() and user.check_password(secret)
-        )):
+        if user is None or not (
+            user.check_auth_token(secret) or (user.has_usable_password() and user.check_password(secret))
+        ):
             raise exceptions.AuthenticationFailed("Invalid credentials")
         if user.status != UserStatus.ACTIVE:
             raise exceptions.AuthenticationFailed("User is not active")

@@ -8,6 +8,7 @@ tenant scope before any filter, filters, `SortBy`, paging, envelopes and coded e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.db import transaction
@@ -67,14 +68,10 @@ class ResourceViewSet(viewsets.GenericViewSet):
         """The model's rows visible to the caller, with what the serializer reads joined in."""
         return self.model.objects.visible_to(self.request.user)
 
-    def perform_create_service(self, data: dict[str, Any]):
-        raise NotImplementedError
-
-    def perform_update_service(self, sid: str, data: dict[str, Any]):
-        raise NotImplementedError
-
-    def perform_destroy_service(self, sid: str):
-        raise NotImplementedError
+    # The service functions (autoattendant.services) that make each change: (actor, [sid,] **data).
+    create_service: ClassVar[Callable[..., Any] | None] = None
+    update_service: ClassVar[Callable[..., Any] | None] = None
+    destroy_service: ClassVar[Callable[..., Any] | None] = None
 
     # Base behaviour.
     def initial(self, request, *args, **kwargs):
@@ -145,7 +142,7 @@ class ResourceViewSet(viewsets.GenericViewSet):
         data = self.validated(partial=False)
         try:
             with transaction.atomic():
-                obj = self.perform_create_service(data)
+                obj = self.create_service(self.request.user, **data)
                 # The writer must still see what it wrote (NetBox's ObjectValidationMixin).
                 obj = self.fetch(obj.sid)
         except AAError as exc:
@@ -156,7 +153,7 @@ class ResourceViewSet(viewsets.GenericViewSet):
         data = self.validated(partial=True)
         try:
             with transaction.atomic():
-                obj = self.perform_update_service(sid, {k: v for k, v in data.items()})
+                obj = self.update_service(self.request.user, sid, **data)
                 obj = self.fetch(obj.sid)
         except AAError as exc:
             raise exc.with_data(self.echo() if exc.error_code != self.not_found else {"sid": sid}) from None
@@ -164,7 +161,7 @@ class ResourceViewSet(viewsets.GenericViewSet):
 
     def destroy(self, request, sid: str, *args, **kwargs):
         with transaction.atomic():
-            obj = self.perform_destroy_service(sid)
+            obj = self.destroy_service(self.request.user, sid)
             data = self.render(obj)  # inside the transaction: a failure here deletes nothing
         return ok(data)
 

@@ -18,8 +18,9 @@ logger = logging.getLogger(__name__)
 API_PREFIX = "/autoattendant"
 
 
-def envelope(error_code: ErrorCode, *, message: str | None = None, data: Any = None,
-             errors: dict | None = None) -> dict[str, Any]:
+def envelope(
+    error_code: ErrorCode, *, message: str | None = None, data: Any = None, errors: dict | None = None
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "errorCode": str(error_code.code),
         "message": message or error_code.message,
@@ -82,8 +83,9 @@ def envelope_exception_handler(exc: Exception, context: dict) -> Response:
         exc = exceptions.PermissionDenied()
 
     if isinstance(exc, exceptions.ValidationError):
-        body = envelope(Code.BAD_REQUEST, message="Validation failed", data=_request_data(context),
-                        errors=_field_errors(exc.detail))
+        body = envelope(
+            Code.BAD_REQUEST, message="Validation failed", data=_request_data(context), errors=_field_errors(exc.detail)
+        )
         return Response(body, status=400)
     if isinstance(exc, exceptions.ParseError):
         body = envelope(Code.BAD_REQUEST, message=f"Malformed request: {exc.detail}")
@@ -115,8 +117,9 @@ def envelope_exception_handler(exc: Exception, context: dict) -> Response:
 
 
 def error_response(error_code: ErrorCode, **kwargs) -> JsonResponse:
-    return JsonResponse(envelope(error_code, **kwargs), status=error_code.http_status,
-                        json_dumps_params={"separators": (",", ":")})
+    return JsonResponse(
+        envelope(error_code, **kwargs), status=error_code.http_status, json_dumps_params={"separators": (",", ":")}
+    )
 
 
 # Django's own handlers, for errors outside any DRF view (unknown routes, middleware failures).

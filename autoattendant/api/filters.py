@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime
 
 import django_filters
-from drf_spectacular.utils import extend_schema_field
 from django import forms
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 
 from autoattendant.choices import Role, SystemStatus, UserStatus
 from autoattendant.models import AutoAttendantSystem, Enterprise, HmacKey, PhoneNumber, User
@@ -55,8 +55,13 @@ class StrictBooleanFilter(django_filters.Filter):
     field_class = StrictBooleanField
 
 
-@extend_schema_field({"type": "string", "example": "2018-10-05T22:45:32",
-                      "description": "A date (YYYY-MM-DD) or a date-time (YYYY-MM-DDTHH:MM:SS), UTC, inclusive."})
+@extend_schema_field(
+    {
+        "type": "string",
+        "example": "2018-10-05T22:45:32",
+        "description": "A date (YYYY-MM-DD) or a date-time (YYYY-MM-DDTHH:MM:SS), UTC, inclusive.",
+    }
+)
 class ReferenceTimeFilter(django_filters.Filter):
     field_class = ReferenceTimeField
 

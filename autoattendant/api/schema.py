@@ -13,8 +13,15 @@ from drf_spectacular.utils import OpenApiParameter
 
 from autoattendant.errors import Code
 
-COMMON_ERRORS = [Code.BAD_REQUEST, Code.UNAUTHENTICATED, Code.FORBIDDEN, Code.METHOD_NOT_ALLOWED,
-                 Code.UNSUPPORTED_MEDIA_TYPE, Code.THROTTLED, Code.INTERNAL]
+COMMON_ERRORS = [
+    Code.BAD_REQUEST,
+    Code.UNAUTHENTICATED,
+    Code.FORBIDDEN,
+    Code.METHOD_NOT_ALLOWED,
+    Code.UNSUPPORTED_MEDIA_TYPE,
+    Code.THROTTLED,
+    Code.INTERNAL,
+]
 
 ERROR_ENVELOPE = {
     "type": "object",
@@ -22,7 +29,7 @@ ERROR_ENVELOPE = {
     "properties": {
         "errorCode": {"type": "string", "example": "460"},
         "message": {"type": "string", "example": "Enterprise name not unique"},
-        "data": {"description": "The request's data, or {\"sid\": ...} for the resource named in the path."},
+        "data": {"description": 'The request\'s data, or {"sid": ...} for the resource named in the path.'},
         "errors": {
             "type": "object",
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
@@ -50,8 +57,11 @@ def success_envelope(data_schema: dict) -> dict:
     return {
         "type": "object",
         "required": ["data", "code", "message"],
-        "properties": {"data": data_schema, "code": {"type": "integer", "enum": [200]},
-                       "message": {"type": "string", "example": "OK"}},
+        "properties": {
+            "data": data_schema,
+            "code": {"type": "integer", "enum": [200]},
+            "message": {"type": "string", "example": "OK"},
+        },
     }
 
 
@@ -71,12 +81,21 @@ class EnvelopeAutoSchema(AutoSchema):
             sort_fields = list(getattr(self.view, "sort_fields", {}))
             sort_values = sort_fields + [f"{f}:{d}" for f in sort_fields for d in ("asc", "desc")]
             params += [
-                OpenApiParameter("page", {"type": "integer", "minimum": 0}, description="Page to return, from 0.",
-                                 default=0),
-                OpenApiParameter("pageSize", {"type": "integer", "minimum": 1, "maximum": 1000},
-                                 description="Records per page (1 to 1000).", default=10),
-                OpenApiParameter("SortBy", str, enum=sort_values,
-                                 description="`attribute[:asc|:desc]`; ascending when no direction is given."),
+                OpenApiParameter(
+                    "page", {"type": "integer", "minimum": 0}, description="Page to return, from 0.", default=0
+                ),
+                OpenApiParameter(
+                    "pageSize",
+                    {"type": "integer", "minimum": 1, "maximum": 1000},
+                    description="Records per page (1 to 1000).",
+                    default=10,
+                ),
+                OpenApiParameter(
+                    "SortBy",
+                    str,
+                    enum=sort_values,
+                    description="`attribute[:asc|:desc]`; ascending when no direction is given.",
+                ),
             ]
         return params
 
@@ -111,13 +130,17 @@ class EnvelopeAutoSchema(AutoSchema):
         for status, codes in sorted(by_status.items()):
             responses[str(status)] = {
                 "description": "; ".join(f"{c.code}: {c.message}" for c in codes),
-                "content": {"application/json": {"schema": {
-                    **ERROR_ENVELOPE,
-                    "properties": {
-                        **ERROR_ENVELOPE["properties"],
-                        "errorCode": {"type": "string", "enum": [str(c.code) for c in codes]},
-                    },
-                }}},
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            **ERROR_ENVELOPE,
+                            "properties": {
+                                **ERROR_ENVELOPE["properties"],
+                                "errorCode": {"type": "string", "enum": [str(c.code) for c in codes]},
+                            },
+                        }
+                    }
+                },
             }
         return responses
 

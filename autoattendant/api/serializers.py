@@ -159,11 +159,13 @@ class PhoneNumberInput(serializers.Serializer):
     )
     autoAttendantSid = serializers.CharField(source="aa_system_sid", required=False, allow_null=True, allow_blank=True)
     friendlyName = serializers.CharField(source="friendly_name", max_length=200, required=False, allow_blank=True)
-    extensionType = serializers.ChoiceField(
-        source="extension_type", choices=ExtensionType.choices, required=False
-    )
+    extensionType = serializers.ChoiceField(source="extension_type", choices=ExtensionType.choices, required=False)
     extensionClientPassword = serializers.CharField(
-        source="extension_client_password", max_length=128, required=False, allow_blank=True, trim_whitespace=False,
+        source="extension_client_password",
+        max_length=128,
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
         write_only=True,
     )
 
@@ -254,8 +256,10 @@ class AutoAttendantSystemInput(serializers.Serializer):
 
     def validate(self, attrs):
         """`aaNumbers` and `aaNumberSids` (and the extension pair) are one field under two names."""
-        for names, target in ((("aaNumbers", "aaNumberSids"), "aa_number_sids"),
-                              (("extensions", "extensionNumberSids"), "extension_sids")):
+        for names, target in (
+            (("aaNumbers", "aaNumberSids"), "aa_number_sids"),
+            (("extensions", "extensionNumberSids"), "extension_sids"),
+        ):
             given = [attrs.pop(name) for name in names if name in attrs]
             if len(given) == 2 and given[0] != given[1]:
                 raise serializers.ValidationError({names[1]: [f"Give {names[0]} or {names[1]}, not both."]})

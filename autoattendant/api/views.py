@@ -37,14 +37,9 @@ class EnterpriseViewSet(ResourceViewSet):
     def scoped_queryset(self):
         return super().scoped_queryset().select_related("admin").annotate(aa_system_count=Count("aa_systems"))
 
-    def perform_create_service(self, data):
-        return enterprises.create_enterprise(self.request.user, **data)
-
-    def perform_update_service(self, sid, data):
-        return enterprises.update_enterprise(self.request.user, sid, **data)
-
-    def perform_destroy_service(self, sid):
-        return enterprises.delete_enterprise(self.request.user, sid)
+    create_service = staticmethod(enterprises.create_enterprise)
+    update_service = staticmethod(enterprises.update_enterprise)
+    destroy_service = staticmethod(enterprises.delete_enterprise)
 
 
 class UserViewSet(ResourceViewSet):
@@ -57,30 +52,36 @@ class UserViewSet(ResourceViewSet):
     sort_fields = {**NAME_AND_DATE, "emailId": "email_id", "role": "role", "status": "status"}
     roles = {"create": ADMINS, "destroy": ADMINS}
     error_codes = {
-        "create": [Code.USER_NOT_UNIQUE, Code.ENTERPRISE_NOT_FOUND, Code.ROLE_NOT_ALLOWED,
-                   Code.ENTERPRISE_REQUIRED, Code.SYSTEM_NOT_FOUND],
+        "create": [
+            Code.USER_NOT_UNIQUE,
+            Code.ENTERPRISE_NOT_FOUND,
+            Code.ROLE_NOT_ALLOWED,
+            Code.ENTERPRISE_REQUIRED,
+            Code.SYSTEM_NOT_FOUND,
+        ],
         "retrieve": [Code.USER_NOT_FOUND],
-        "update": [Code.USER_NOT_FOUND, Code.USER_NOT_UNIQUE, Code.ENTERPRISE_NOT_FOUND, Code.ROLE_NOT_ALLOWED,
-                   Code.USER_IS_ENTERPRISE_ADMIN, Code.SYSTEM_NOT_FOUND],
-        "destroy": [Code.USER_NOT_FOUND, Code.USER_IS_ENTERPRISE_ADMIN, Code.CANNOT_DELETE_SELF,
-                    Code.ROLE_NOT_ALLOWED],
+        "update": [
+            Code.USER_NOT_FOUND,
+            Code.USER_NOT_UNIQUE,
+            Code.ENTERPRISE_NOT_FOUND,
+            Code.ROLE_NOT_ALLOWED,
+            Code.USER_IS_ENTERPRISE_ADMIN,
+            Code.SYSTEM_NOT_FOUND,
+        ],
+        "destroy": [Code.USER_NOT_FOUND, Code.USER_IS_ENTERPRISE_ADMIN, Code.CANNOT_DELETE_SELF, Code.ROLE_NOT_ALLOWED],
     }
 
     def scoped_queryset(self):
         return (
-            super().scoped_queryset()
+            super()
+            .scoped_queryset()
             .select_related("enterprise")
             .prefetch_related(Prefetch("aa_systems", queryset=AutoAttendantSystem.objects.only("sid")))
         )
 
-    def perform_create_service(self, data):
-        return users.create_user(self.request.user, **data)
-
-    def perform_update_service(self, sid, data):
-        return users.update_user(self.request.user, sid, **data)
-
-    def perform_destroy_service(self, sid):
-        return users.delete_user(self.request.user, sid)
+    create_service = staticmethod(users.create_user)
+    update_service = staticmethod(users.update_user)
+    destroy_service = staticmethod(users.delete_user)
 
 
 class PhoneNumberViewSet(ResourceViewSet):
@@ -90,38 +91,61 @@ class PhoneNumberViewSet(ResourceViewSet):
     update_serializer_class = serializers.PhoneNumberUpdateInput
     filterset_class = filters.PhoneNumberFilterSet
     not_found = Code.PHONE_NUMBER_NOT_FOUND
-    sort_fields = {"number": "number", "dateCreated": "date_created", "extension": "extension",
-                   "friendlyName": "friendly_name"}
+    sort_fields = {
+        "number": "number",
+        "dateCreated": "date_created",
+        "extension": "extension",
+        "friendlyName": "friendly_name",
+    }
     roles = {"create": CSP_ONLY, "update": ADMINS, "destroy": CSP_ONLY}
     error_codes = {
-        "create": [Code.ENTERPRISE_NOT_FOUND, Code.NUMBER_NOT_UNIQUE, Code.NUMBER_PROVISIONING_FAILED,
-                   Code.CLIENT_PASSWORD_NEEDED, Code.CLIENT_PROVISIONING_FAILED, Code.SYSTEM_NOT_FOUND,
-                   Code.EXTENSION_NOT_UNIQUE],
+        "create": [
+            Code.ENTERPRISE_NOT_FOUND,
+            Code.NUMBER_NOT_UNIQUE,
+            Code.NUMBER_PROVISIONING_FAILED,
+            Code.CLIENT_PASSWORD_NEEDED,
+            Code.CLIENT_PROVISIONING_FAILED,
+            Code.SYSTEM_NOT_FOUND,
+            Code.EXTENSION_NOT_UNIQUE,
+        ],
         "retrieve": [Code.PHONE_NUMBER_NOT_FOUND],
-        "update": [Code.PHONE_NUMBER_NOT_FOUND, Code.NUMBER_NOT_UNIQUE, Code.ENTERPRISE_NOT_FOUND,
-                   Code.NUMBER_PROVISIONING_FAILED, Code.CLIENT_PASSWORD_NEEDED, Code.CLIENT_PROVISIONING_FAILED,
-                   Code.SYSTEM_NOT_FOUND, Code.EXTENSION_NOT_UNIQUE, Code.NUMBER_IN_SYSTEM,
-                   Code.EXTENSION_AS_AA_NUMBER, Code.NOT_AN_EXTENSION],
+        "update": [
+            Code.PHONE_NUMBER_NOT_FOUND,
+            Code.NUMBER_NOT_UNIQUE,
+            Code.ENTERPRISE_NOT_FOUND,
+            Code.NUMBER_PROVISIONING_FAILED,
+            Code.CLIENT_PASSWORD_NEEDED,
+            Code.CLIENT_PROVISIONING_FAILED,
+            Code.SYSTEM_NOT_FOUND,
+            Code.EXTENSION_NOT_UNIQUE,
+            Code.NUMBER_IN_SYSTEM,
+            Code.EXTENSION_AS_AA_NUMBER,
+            Code.NOT_AN_EXTENSION,
+        ],
         "destroy": [Code.PHONE_NUMBER_NOT_FOUND, Code.NUMBER_IN_SYSTEM],
     }
 
     def scoped_queryset(self):
         return super().scoped_queryset().select_related("enterprise", "aa_system")
 
-    def perform_create_service(self, data):
-        return phone_numbers.create_phone_number(self.request.user, **data)
-
-    def perform_update_service(self, sid, data):
-        return phone_numbers.update_phone_number(self.request.user, sid, **data)
-
-    def perform_destroy_service(self, sid):
-        return phone_numbers.delete_phone_number(self.request.user, sid)
+    create_service = staticmethod(phone_numbers.create_phone_number)
+    update_service = staticmethod(phone_numbers.update_phone_number)
+    destroy_service = staticmethod(phone_numbers.delete_phone_number)
 
 
 SYSTEM_WRITE_ERRORS = [
-    Code.ENTERPRISE_NOT_FOUND, Code.NOT_AN_EXTENSION, Code.PHONE_NUMBER_NOT_FOUND, Code.EXTENSION_AS_AA_NUMBER,
-    Code.NUMBER_IN_OTHER_SYSTEM, Code.UNKNOWN_TIMEZONE, Code.INVALID_ACTION, Code.UNKNOWN_ACTION_TYPE,
-    Code.ANNOUNCEMENT_NOT_FOUND, Code.MENU_NOT_FOUND, Code.EXTENSION_NOT_IN_SYSTEM, Code.ENTERPRISE_REQUIRED,
+    Code.ENTERPRISE_NOT_FOUND,
+    Code.NOT_AN_EXTENSION,
+    Code.PHONE_NUMBER_NOT_FOUND,
+    Code.EXTENSION_AS_AA_NUMBER,
+    Code.NUMBER_IN_OTHER_SYSTEM,
+    Code.UNKNOWN_TIMEZONE,
+    Code.INVALID_ACTION,
+    Code.UNKNOWN_ACTION_TYPE,
+    Code.ANNOUNCEMENT_NOT_FOUND,
+    Code.MENU_NOT_FOUND,
+    Code.EXTENSION_NOT_IN_SYSTEM,
+    Code.ENTERPRISE_REQUIRED,
 ]
 
 
@@ -143,20 +167,20 @@ class AutoAttendantSystemViewSet(ResourceViewSet):
 
     def scoped_queryset(self):
         return (
-            super().scoped_queryset()
+            super()
+            .scoped_queryset()
             .select_related("enterprise")
-            .prefetch_related(Prefetch("phone_numbers", queryset=PhoneNumber.objects.only(
-                "sid", "number", "is_extension", "date_created", "aa_system_id")))
+            .prefetch_related(
+                Prefetch(
+                    "phone_numbers",
+                    queryset=PhoneNumber.objects.only("sid", "number", "is_extension", "date_created", "aa_system_id"),
+                )
+            )
         )
 
-    def perform_create_service(self, data):
-        return systems.create_system(self.request.user, **data)
-
-    def perform_update_service(self, sid, data):
-        return systems.update_system(self.request.user, sid, **data)
-
-    def perform_destroy_service(self, sid):
-        return systems.delete_system(self.request.user, sid)
+    create_service = staticmethod(systems.create_system)
+    update_service = staticmethod(systems.update_system)
+    destroy_service = staticmethod(systems.delete_system)
 
 
 class HmacKeyViewSet(ResourceViewSet):
@@ -176,5 +200,4 @@ class HmacKeyViewSet(ResourceViewSet):
         key, created = hmac_keys.create_or_rotate_hmac_key(request.user)
         return ok(self.render(self.fetch(key.sid)), status=201 if created else 200)
 
-    def perform_destroy_service(self, sid):
-        return hmac_keys.delete_hmac_key(self.request.user, sid)
+    destroy_service = staticmethod(hmac_keys.delete_hmac_key)

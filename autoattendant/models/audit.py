@@ -2,16 +2,12 @@ from __future__ import annotations
 
 from django.db import models
 
-from autoattendant.choices import AuditAction, Role
+from autoattendant.choices import AuditAction
+from autoattendant.models.base import TenantQuerySet
 
 
-class AuditEntryQuerySet(models.QuerySet):
-    def visible_to(self, user) -> AuditEntryQuerySet:
-        if user is None or not user.is_authenticated:
-            return self.none()
-        if user.role == Role.CSP_ADMIN:
-            return self.filter(organisation_id=user.organisation_id)
-        return self.filter(enterprise_id=user.enterprise_id)
+class AuditEntryQuerySet(TenantQuerySet):
+    pass
 
 
 class AuditEntry(models.Model):
@@ -20,7 +16,9 @@ class AuditEntry(models.Model):
     time = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey("autoattendant.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     actor_email = models.CharField(max_length=254, blank=True)
-    organisation = models.ForeignKey("autoattendant.Organisation", null=True, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(
+        "autoattendant.Organisation", null=True, on_delete=models.CASCADE, related_name="+"
+    )
     enterprise_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     action = models.CharField(max_length=8, choices=AuditAction.choices)
     object_type = models.CharField(max_length=64)

@@ -5,15 +5,11 @@ import secrets
 from django.db import models
 
 from autoattendant import sids
-from autoattendant.choices import Role
-from autoattendant.models.base import SidModel
+from autoattendant.models.base import SidModel, TenantQuerySet
 
 
-class HmacKeyQuerySet(models.QuerySet):
-    def visible_to(self, user) -> HmacKeyQuerySet:
-        if user is None or not user.is_authenticated or user.role != Role.CSP_ADMIN:
-            return self.none()
-        return self.filter(organisation_id=user.organisation_id)
+class HmacKeyQuerySet(TenantQuerySet):
+    csp_admins_only = True
 
 
 class HmacKey(SidModel):

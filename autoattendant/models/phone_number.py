@@ -4,18 +4,12 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
 from autoattendant import sids
-from autoattendant.choices import ExtensionType, Role
-from autoattendant.models.base import SidModel
+from autoattendant.choices import ExtensionType
+from autoattendant.models.base import SidModel, TenantQuerySet
 
 
-class PhoneNumberQuerySet(models.QuerySet):
-    def visible_to(self, user) -> PhoneNumberQuerySet:
-        if user is None or not user.is_authenticated:
-            return self.none()
-        if user.role == Role.CSP_ADMIN:
-            return self.filter(organisation_id=user.organisation_id)
-        if user.role == Role.BG_ADMIN:
-            return self.filter(enterprise_id=user.enterprise_id)
+class PhoneNumberQuerySet(TenantQuerySet):
+    def for_aa_admin(self, user) -> PhoneNumberQuerySet:
         return self.filter(enterprise_id=user.enterprise_id, aa_system__aa_admins=user)
 
 
@@ -30,12 +24,13 @@ class PhoneNumber(SidModel):
     is_extension = models.BooleanField(default=False)
     extension = models.CharField(max_length=16, blank=True)
     extension_spoken_name = models.CharField(max_length=200, blank=True)
-    extension_type = models.CharField(
-        max_length=8, choices=ExtensionType.choices, default=ExtensionType.NUMBER
-    )
+    extension_type = models.CharField(max_length=8, choices=ExtensionType.choices, default=ExtensionType.NUMBER)
     friendly_name = models.CharField(max_length=200, blank=True)
     aa_system = models.ForeignKey(
-        "autoattendant.AutoAttendantSystem", null=True, blank=True, on_delete=models.SET_NULL,
+        "autoattendant.AutoAttendantSystem",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="phone_numbers",
     )
 

@@ -3,22 +3,18 @@ from __future__ import annotations
 from django.db import models
 
 from autoattendant import sids
-from autoattendant.choices import ActionType, Role, SystemStatus
-from autoattendant.models.base import SidModel
+from autoattendant.choices import ActionType, SystemStatus
+from autoattendant.models.base import SidModel, TenantQuerySet
 
 
 def default_action() -> dict:
     return {"actionType": ActionType.HANGUP.value}
 
 
-class AutoAttendantSystemQuerySet(models.QuerySet):
-    def visible_to(self, user) -> AutoAttendantSystemQuerySet:
-        if user is None or not user.is_authenticated:
-            return self.none()
-        if user.role == Role.CSP_ADMIN:
-            return self.filter(enterprise__organisation_id=user.organisation_id)
-        if user.role == Role.BG_ADMIN:
-            return self.filter(enterprise_id=user.enterprise_id)
+class AutoAttendantSystemQuerySet(TenantQuerySet):
+    organisation_lookup = "enterprise__organisation_id"
+
+    def for_aa_admin(self, user) -> AutoAttendantSystemQuerySet:
         return self.filter(enterprise_id=user.enterprise_id, aa_admins=user)
 
 

@@ -9,7 +9,7 @@ from django.db import models
 
 from autoattendant import sids
 from autoattendant.choices import Role, UserStatus
-from autoattendant.models.base import SidModel
+from autoattendant.models.base import SidModel, TenantQuerySet
 
 
 def hash_token(token: str) -> str:
@@ -17,14 +17,8 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class UserQuerySet(models.QuerySet):
-    def visible_to(self, user) -> UserQuerySet:
-        if user is None or not user.is_authenticated:
-            return self.none()
-        if user.role == Role.CSP_ADMIN:
-            return self.filter(organisation_id=user.organisation_id)
-        if user.role == Role.BG_ADMIN:
-            return self.filter(enterprise_id=user.enterprise_id)
+class UserQuerySet(TenantQuerySet):
+    def for_aa_admin(self, user) -> UserQuerySet:
         return self.filter(pk=user.pk)
 
 
@@ -50,7 +44,9 @@ class User(AbstractBaseUser, SidModel):
     )
     auth_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
     aa_systems = models.ManyToManyField(
-        "autoattendant.AutoAttendantSystem", blank=True, related_name="aa_admins",
+        "autoattendant.AutoAttendantSystem",
+        blank=True,
+        related_name="aa_admins",
         help_text="The AA systems an AA_ADMIN manages.",
     )
 

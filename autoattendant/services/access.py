@@ -21,8 +21,13 @@ def _access(queryset: models.QuerySet, user, sid: object, not_found: ErrorCode, 
 
 
 def access_enterprise(user, sid, *, for_update: bool = False) -> Enterprise:
-    return _access(Enterprise.objects.select_related("organisation", "admin"), user, sid, Code.ENTERPRISE_NOT_FOUND,
-                   for_update=for_update)
+    return _access(
+        Enterprise.objects.select_related("organisation", "admin"),
+        user,
+        sid,
+        Code.ENTERPRISE_NOT_FOUND,
+        for_update=for_update,
+    )
 
 
 def access_user(user, sid, *, for_update: bool = False) -> User:
@@ -30,13 +35,23 @@ def access_user(user, sid, *, for_update: bool = False) -> User:
 
 
 def access_phone_number(user, sid, *, for_update: bool = False) -> PhoneNumber:
-    return _access(PhoneNumber.objects.select_related("enterprise", "aa_system"), user, sid,
-                   Code.PHONE_NUMBER_NOT_FOUND, for_update=for_update)
+    return _access(
+        PhoneNumber.objects.select_related("enterprise", "aa_system"),
+        user,
+        sid,
+        Code.PHONE_NUMBER_NOT_FOUND,
+        for_update=for_update,
+    )
 
 
 def access_system(user, sid, *, for_update: bool = False) -> AutoAttendantSystem:
-    return _access(AutoAttendantSystem.objects.select_related("enterprise"), user, sid, Code.SYSTEM_NOT_FOUND,
-                   for_update=for_update)
+    return _access(
+        AutoAttendantSystem.objects.select_related("enterprise"),
+        user,
+        sid,
+        Code.SYSTEM_NOT_FOUND,
+        for_update=for_update,
+    )
 
 
 def access_hmac_key(user, sid, *, for_update: bool = False) -> HmacKey:

@@ -37,8 +37,9 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
     return data
 
 
-def record(actor, action: AuditAction, obj: models.Model, *, before: dict | None = None,
-           after: dict | None = None) -> AuditEntry:
+def record(
+    actor, action: AuditAction, obj: models.Model, *, before: dict | None = None, after: dict | None = None
+) -> AuditEntry:
     organisation_id = getattr(obj, "organisation_id", None)
     enterprise_id = getattr(obj, "enterprise_id", None)
     if organisation_id is None and enterprise_id is not None:

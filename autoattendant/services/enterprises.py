@@ -51,14 +51,20 @@ def create_enterprise(actor, *, name: str, admin: dict, ext_from_phone_number: s
     _check_name_free(actor.organisation_id, name)
     _check_email_free(admin["email_id"])
     enterprise = Enterprise(
-        organisation=actor.organisation, name=name, ext_from_phone_number=ext_from_phone_number or "",
+        organisation=actor.organisation,
+        name=name,
+        ext_from_phone_number=ext_from_phone_number or "",
         account_email=actor.email_id,
     )
     _save(enterprise)
     user = User(
-        email_id=admin["email_id"], name=admin.get("name") or "", role=Role.BG_ADMIN,
-        status=admin.get("status") or UserStatus.ACTIVE, organisation=actor.organisation,
-        enterprise=enterprise, account_email=actor.email_id,
+        email_id=admin["email_id"],
+        name=admin.get("name") or "",
+        role=Role.BG_ADMIN,
+        status=admin.get("status") or UserStatus.ACTIVE,
+        organisation=actor.organisation,
+        enterprise=enterprise,
+        account_email=actor.email_id,
     )
     user.set_password(admin["password"])
     _save(user)

@@ -26,8 +26,12 @@ def create_csp(*, name: str, email_id: str, password: str | None) -> NewCsp:
         raise AAError(Code.USER_NOT_UNIQUE, {"emailId": email_id})
     organisation = Organisation.objects.create(name=name, account_email=email_id)
     user = User(
-        email_id=email_id, name=name, role=Role.CSP_ADMIN, status=UserStatus.ACTIVE,
-        organisation=organisation, account_email=email_id,
+        email_id=email_id,
+        name=name,
+        role=Role.CSP_ADMIN,
+        status=UserStatus.ACTIVE,
+        organisation=organisation,
+        account_email=email_id,
     )
     if password:
         user.set_password(password)

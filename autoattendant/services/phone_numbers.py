@@ -49,8 +49,10 @@ def _provision(phone_number: PhoneNumber, password: str | None, *, was: PhoneNum
     if was is not None:
         if not was.is_extension and (phone_number.is_extension or was.number != phone_number.number):
             backend.release_number(was)
-        if was.is_extension and was.extension_type == ExtensionType.CLIENT and (
-            not phone_number.is_extension or phone_number.extension_type != ExtensionType.CLIENT
+        if (
+            was.is_extension
+            and was.extension_type == ExtensionType.CLIENT
+            and (not phone_number.is_extension or phone_number.extension_type != ExtensionType.CLIENT)
         ):
             backend.release_client(was)
     if not phone_number.is_extension:
@@ -70,17 +72,31 @@ def _save(phone_number: PhoneNumber) -> None:
 
 
 @transaction.atomic
-def create_phone_number(actor, *, number: str, enterprise_sid: str, is_extension: bool = False,
-                        extension: str = "", extension_spoken_name: str = "",
-                        extension_type: str = ExtensionType.NUMBER, friendly_name: str = "",
-                        aa_system_sid: str | None = None, extension_client_password: str | None = None) -> PhoneNumber:
+def create_phone_number(
+    actor,
+    *,
+    number: str,
+    enterprise_sid: str,
+    is_extension: bool = False,
+    extension: str = "",
+    extension_spoken_name: str = "",
+    extension_type: str = ExtensionType.NUMBER,
+    friendly_name: str = "",
+    aa_system_sid: str | None = None,
+    extension_client_password: str | None = None,
+) -> PhoneNumber:
     require_csp_admin(actor)
     enterprise = access_enterprise(actor, enterprise_sid)
     _check_number_free(actor.organisation_id, number)
     phone_number = PhoneNumber(
-        organisation_id=actor.organisation_id, enterprise=enterprise, number=number, is_extension=is_extension,
-        extension=extension or "", extension_spoken_name=extension_spoken_name or "",
-        extension_type=extension_type or ExtensionType.NUMBER, friendly_name=friendly_name or "",
+        organisation_id=actor.organisation_id,
+        enterprise=enterprise,
+        number=number,
+        is_extension=is_extension,
+        extension=extension or "",
+        extension_spoken_name=extension_spoken_name or "",
+        extension_type=extension_type or ExtensionType.NUMBER,
+        friendly_name=friendly_name or "",
         account_email=actor.email_id,
     )
     if aa_system_sid:
@@ -118,12 +134,13 @@ def update_phone_number(actor, sid: str, *, extension_client_password: str | Non
         setattr(phone_number, field, value if value is not None else "")
     if phone_number.is_extension and not phone_number.extension:
         raise AAError(Code.BAD_REQUEST, errors={"extension": ["An extension number needs its extension."]})
-    if phone_number.aa_system_id and phone_number.aa_system_id == was.aa_system_id and (
-        phone_number.is_extension != was.is_extension
+    if (
+        phone_number.aa_system_id
+        and phone_number.aa_system_id == was.aa_system_id
+        and (phone_number.is_extension != was.is_extension)
     ):
         # Its system lists it as an AA number or as an extension; it cannot silently change sides.
-        raise AAError(Code.EXTENSION_AS_AA_NUMBER if phone_number.is_extension else Code.NOT_AN_EXTENSION,
-                      {"sid": sid})
+        raise AAError(Code.EXTENSION_AS_AA_NUMBER if phone_number.is_extension else Code.NOT_AN_EXTENSION, {"sid": sid})
     _check_fits_system(phone_number)
     _check_extension_free(phone_number)
     phone_number.account_email = actor.email_id

@@ -87,8 +87,9 @@ def validate_actions(system: AutoAttendantSystem, given: dict | None = None) -> 
 
 
 @transaction.atomic
-def create_system(actor, *, name: str, enterprise_sid: str | None = None, aa_number_sids=None,
-                  extension_sids=None, **fields) -> AutoAttendantSystem:
+def create_system(
+    actor, *, name: str, enterprise_sid: str | None = None, aa_number_sids=None, extension_sids=None, **fields
+) -> AutoAttendantSystem:
     require_csp_admin(actor)
     enterprise = _enterprise_of(actor, enterprise_sid, (aa_number_sids or []) + (extension_sids or []))
     if "timezone_id" in fields:
@@ -117,8 +118,9 @@ def _enterprise_of(actor, enterprise_sid, number_sids: list[str]):
 
 
 @transaction.atomic
-def update_system(actor, sid: str, *, enterprise_sid=UNSET, aa_number_sids=UNSET, extension_sids=UNSET,
-                  **fields) -> AutoAttendantSystem:
+def update_system(
+    actor, sid: str, *, enterprise_sid=UNSET, aa_number_sids=UNSET, extension_sids=UNSET, **fields
+) -> AutoAttendantSystem:
     require_role(actor, Role.CSP_ADMIN, Role.BG_ADMIN, Role.AA_ADMIN)
     system = access_system(actor, sid, for_update=True)
     before = _snapshot(system)
@@ -142,7 +144,8 @@ def update_system(actor, sid: str, *, enterprise_sid=UNSET, aa_number_sids=UNSET
     system.account_email = actor.email_id
     system.save()
     _assign_numbers(
-        actor, system,
+        actor,
+        system,
         None if aa_number_sids is UNSET else aa_number_sids,
         None if extension_sids is UNSET else extension_sids,
     )
@@ -173,8 +176,11 @@ def revalidate_system(system: AutoAttendantSystem | None) -> None:
         try:
             validate_actions(system)
         except AAError as exc:
-            raise AAError(Code.NUMBER_IN_SYSTEM, {"sid": system.sid}, errors=exc.errors or {
-                "actions": [f"{exc.message}: {exc.data}"]}) from exc
+            raise AAError(
+                Code.NUMBER_IN_SYSTEM,
+                {"sid": system.sid},
+                errors=exc.errors or {"actions": [f"{exc.message}: {exc.data}"]},
+            ) from exc
 
 
 def _sids(actor, system: AutoAttendantSystem, refs: list[str]) -> set[str]:

@@ -54,15 +54,28 @@ def _set_systems(actor, user: User, system_sids: list[str]) -> None:
 
 
 @transaction.atomic
-def create_user(actor, *, email_id: str, password: str, role: str, name: str = "",
-                status: str = UserStatus.ACTIVE, enterprise_sid: str | None = None,
-                aa_system_sids: list[str] | None = None) -> User:
+def create_user(
+    actor,
+    *,
+    email_id: str,
+    password: str,
+    role: str,
+    name: str = "",
+    status: str = UserStatus.ACTIVE,
+    enterprise_sid: str | None = None,
+    aa_system_sids: list[str] | None = None,
+) -> User:
     _require_manageable(actor, role)
     enterprise = _enterprise_for(actor, role, enterprise_sid)
     _check_email_free(email_id)
     user = User(
-        email_id=email_id, name=name or "", role=role, status=status or UserStatus.ACTIVE,
-        organisation=actor.organisation, enterprise=enterprise, account_email=actor.email_id,
+        email_id=email_id,
+        name=name or "",
+        role=role,
+        status=status or UserStatus.ACTIVE,
+        organisation=actor.organisation,
+        enterprise=enterprise,
+        account_email=actor.email_id,
     )
     user.set_password(password)
     _save(user)
@@ -76,8 +89,18 @@ def _is_enterprise_admin(user: User) -> bool:
 
 
 @transaction.atomic
-def update_user(actor, sid: str, *, email_id=UNSET, password=UNSET, role=UNSET, name=UNSET, status=UNSET,
-                enterprise_sid=UNSET, aa_system_sids=UNSET) -> User:
+def update_user(
+    actor,
+    sid: str,
+    *,
+    email_id=UNSET,
+    password=UNSET,
+    role=UNSET,
+    name=UNSET,
+    status=UNSET,
+    enterprise_sid=UNSET,
+    aa_system_sids=UNSET,
+) -> User:
     user = access_user(actor, sid, for_update=True)
     if actor.pk != user.pk:
         _require_manageable(actor, user.role)

@@ -68,9 +68,9 @@ class BundledBackend(ProvisioningBackend):
             if not CLIENT_PASSWORD_POLICY.match(password):
                 raise AAError(
                     Code.CLIENT_PROVISIONING_FAILED,
-                    errors={"extensionClientPassword": [
-                        "At least 8 characters with at least one letter and one digit."
-                    ]},
+                    errors={
+                        "extensionClientPassword": ["At least 8 characters with at least one letter and one digit."]
+                    },
                 )
             client = SipClient(password=password)
         # An existing client keeps its password, as the reference says.

@@ -287,9 +287,7 @@ def test_a_deleted_hmac_key_no_longer_works(tenant):
 
 
 def test_bad_json_is_400(tenant):
-    response = tenant.csp.client.post(
-        "/autoattendant/enterprise", '{"name": "x",', content_type="application/json"
-    )
+    response = tenant.csp.client.post("/autoattendant/enterprise", '{"name": "x",', content_type="application/json")
     body = assert_envelope(response, 400)
     assert "JSON" in body["message"] or "Malformed" in body["message"]
 
@@ -371,9 +369,7 @@ def test_form_encoded_post_is_415(tenant):
 def test_throttled_requests_are_429_with_retry_after(tenant, monkeypatch):
     from rest_framework.throttling import UserRateThrottle
 
-    monkeypatch.setattr(
-        UserRateThrottle, "THROTTLE_RATES", {**UserRateThrottle.THROTTLE_RATES, "user": "3/min"}
-    )
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {**UserRateThrottle.THROTTLE_RATES, "user": "3/min"})
     api = tenant.csp
     for _ in range(3):
         assert api.get(ENTERPRISES).status_code == 200
@@ -387,12 +383,12 @@ def test_throttled_requests_are_429_with_retry_after(tenant, monkeypatch):
 
 
 def test_an_unexpected_exception_is_a_500_envelope(tenant, monkeypatch, caplog):
-    from autoattendant.services import enterprises
+    from autoattendant.api.views import EnterpriseViewSet
 
     def explode(*args, **kwargs):
         raise RuntimeError("secret internals: password=hunter2")
 
-    monkeypatch.setattr(enterprises, "create_enterprise", explode)
+    monkeypatch.setattr(EnterpriseViewSet, "create_service", staticmethod(explode))
     client = APIClient(raise_request_exception=False)
     client.credentials(**basic(tenant.csp_admin.sid, tenant.csp_token))
     body = {"name": "Boom", "enterpriseAdmin": {"emailId": "bg@boom.test", "password": PASSWORD}}

@@ -299,9 +299,7 @@ def test_update_to_its_own_name_in_another_case_is_allowed(tenant):
 
 def test_update_to_a_taken_name_is_460(tenant):
     data = create(tenant.csp)
-    error = assert_error(
-        tenant.csp.put(f"{ENTERPRISE}/{data['sid']}", {"name": tenant.enterprise.name.upper()}), 460
-    )
+    error = assert_error(tenant.csp.put(f"{ENTERPRISE}/{data['sid']}", {"name": tenant.enterprise.name.upper()}), 460)
     assert error["data"] == {"name": tenant.enterprise.name.upper()}
     assert Enterprise.objects.get(sid=data["sid"]).name == "test Enterprise"
 
@@ -329,9 +327,7 @@ def test_update_unknown_is_467_with_sid(tenant, other_tenant):
     error = assert_error(tenant.csp.put(f"{ENTERPRISE}/{sid}", {"name": "Enterprise3"}), 467)
     assert error["data"] == {"sid": sid}
     other = other_tenant.enterprise.sid
-    assert assert_error(tenant.csp.put(f"{ENTERPRISE}/{other}", {"name": "Stolen"}), 467)["data"] == {
-        "sid": other
-    }
+    assert assert_error(tenant.csp.put(f"{ENTERPRISE}/{other}", {"name": "Stolen"}), 467)["data"] == {"sid": other}
     assert Enterprise.objects.get(sid=other).name == other_tenant.enterprise.name
 
 
@@ -344,8 +340,7 @@ def test_update_validation_is_400(tenant):
     assert "enterpriseAdmin" in error["errors"]
     body = {"enterpriseAdmin": {"emailId": "a" * 250 + "@b.test"}}
     assert (
-        "enterpriseAdmin"
-        in assert_error(tenant.csp.put(f"{ENTERPRISE}/{tenant.enterprise.sid}", body), 400)["errors"]
+        "enterpriseAdmin" in assert_error(tenant.csp.put(f"{ENTERPRISE}/{tenant.enterprise.sid}", body), 400)["errors"]
     )
 
 
@@ -422,9 +417,7 @@ def test_delete_removes_its_users_and_phone_numbers(tenant):
     )
 
     assert_ok(tenant.csp.delete(f"{ENTERPRISE}/{data['sid']}"))
-    assert not User.objects.filter(
-        email_id__in=["jane.doe@yourcompany.com", "aa.user@yourcompany.com"]
-    ).exists()
+    assert not User.objects.filter(email_id__in=["jane.doe@yourcompany.com", "aa.user@yourcompany.com"]).exists()
     assert not PhoneNumber.objects.filter(sid=number["sid"]).exists()
     assert not NumberRoute.objects.filter(phone_number_sid=number["sid"]).exists()
     # Another enterprise of the same CSP keeps its own.
@@ -514,7 +507,5 @@ def test_ext_from_phone_number_is_stored_and_read_back_when_set(tenant):
     assert assert_ok(tenant.csp.get(f"{SEARCH}/{data['sid']}"))["extFromPhoneNumber"] == "+15550001111"
     cleared = assert_ok(tenant.csp.put(f"{ENTERPRISE}/{data['sid']}", {"extFromPhoneNumber": ""}))
     assert list(cleared) == REFERENCE_FIELDS
-    error = assert_error(
-        tenant.csp.put(f"{ENTERPRISE}/{data['sid']}", {"extFromPhoneNumber": "not a number!"}), 400
-    )
+    error = assert_error(tenant.csp.put(f"{ENTERPRISE}/{data['sid']}", {"extFromPhoneNumber": "not a number!"}), 400)
     assert "extFromPhoneNumber" in error["errors"]

@@ -50,10 +50,7 @@ def test_list_has_the_reference_fields(tenant, other_tenant):
         0,
         0,
     )
-    assert (
-        data["firstPageUri"].startswith("/autoattendant/hmac/search/?")
-        and "pageSize=10" in data["firstPageUri"]
-    )
+    assert data["firstPageUri"].startswith("/autoattendant/hmac/search/?") and "pageSize=10" in data["firstPageUri"]
     [item] = data["result"]
     assert_key_shape(item, tenant)
     assert item["hmacKey"] == tenant.hmac_key.key and len(item["hmacKey"]) >= 32
@@ -114,9 +111,7 @@ def test_post_creates_a_key_when_there_is_none(tenant):
     assert data["organisationSid"] == tenant.csp_admin.organisation.sid
     assert data["hmacKey"] != tenant.hmac_key.key
     assert signed_get(data["sid"], data["hmacKey"]).status_code == 200
-    assert [item["sid"] for item in assert_ok(tenant.csp.get("/autoattendant/hmac/search"))["result"]] == [
-        data["sid"]
-    ]
+    assert [item["sid"] for item in assert_ok(tenant.csp.get("/autoattendant/hmac/search"))["result"]] == [data["sid"]]
 
 
 def test_rotation_does_not_touch_other_organisations(tenant, other_tenant):

@@ -168,9 +168,7 @@ def test_uris_keep_the_filters(tenant, twelve):
     ):
         path, params = query(data[key])
         assert path == "/autoattendant/enterprise/search/"
-        assert params == {"pageSize": "4", "page": expected_page, "name": "paging", "SortBy": "name:desc"}, (
-            key
-        )
+        assert params == {"pageSize": "4", "page": expected_page, "name": "paging", "SortBy": "name:desc"}, key
     path, params = query(data["nextPageUri"])
     assert names(page(tenant.csp, path, **params)) == ["Paging 02", "Paging 01", "Paging 00"]
 
@@ -192,9 +190,7 @@ def test_capitalised_name_parameter(tenant, twelve):
 
 @pytest.fixture
 def dated(tenant) -> dict[str, Enterprise]:
-    rows = dict(
-        zip(["jan1", "jan2_10", "jan2_last", "jan3"], make_enterprises(tenant, 4, "Dated"), strict=True)
-    )
+    rows = dict(zip(["jan1", "jan2_10", "jan2_last", "jan3"], make_enterprises(tenant, 4, "Dated"), strict=True))
     set_created(rows["jan1"], datetime.datetime(2020, 1, 1, 0, 0, 0, tzinfo=UTC))
     set_created(rows["jan2_10"], datetime.datetime(2020, 1, 2, 10, 0, 0, tzinfo=UTC))
     set_created(rows["jan2_last"], datetime.datetime(2020, 1, 2, 23, 59, 59, 500000, tzinfo=UTC))
@@ -337,9 +333,7 @@ def test_invalid_sort_by_is_400(tenant, value):
 @pytest.fixture
 def numbers(tenant) -> list[str]:
     return [
-        create_phone_number(
-            tenant.csp_admin, number=f"+1555000{i:04d}", enterprise_sid=tenant.enterprise.sid
-        ).sid
+        create_phone_number(tenant.csp_admin, number=f"+1555000{i:04d}", enterprise_sid=tenant.enterprise.sid).sid
         for i in range(12)
     ]
 

@@ -116,9 +116,7 @@ def test_create_with_reference_example(tenant, path):
     assert data["accountEmail"] == tenant.csp_admin.email_id
     assert data["dateCreated"] == data["dateUpdated"]
     assert response.body["data"]["dateCreated"].endswith("+0000")
-    assert {
-        k: data[k] for k in ("number", "extensionSpokenName", "isExtension", "extension", "extensionType")
-    } == {
+    assert {k: data[k] for k in ("number", "extensionSpokenName", "isExtension", "extension", "extensionType")} == {
         "number": "1234234234",
         "extensionSpokenName": "testextension",
         "isExtension": True,
@@ -129,10 +127,7 @@ def test_create_with_reference_example(tenant, path):
     assert data["autoAttendantSid"] is None
     assert "extensionClientPassword" not in data
     stored = PhoneNumber.objects.get(sid=data["sid"])
-    assert (
-        stored.enterprise_id == tenant.enterprise.pk
-        and stored.organisation_id == tenant.csp_admin.organisation_id
-    )
+    assert stored.enterprise_id == tenant.enterprise.pk and stored.organisation_id == tenant.csp_admin.organisation_id
     # A number-type extension needs nothing on the telephony side.
     assert not NumberRoute.objects.filter(phone_number_sid=data["sid"]).exists()
     assert not SipClient.objects.filter(phone_number_sid=data["sid"]).exists()
@@ -193,9 +188,7 @@ def test_create_client_extension_provisions_sip_client(tenant):
 
 def test_existing_client_keeps_its_password(tenant):
     account = TelephonyAccount.objects.get(enterprise_sid=tenant.enterprise.sid)
-    SipClient.objects.create(
-        login="bob", account=account, phone_number_sid="legacy-bob", password="Old-pass-1"
-    )
+    SipClient.objects.create(login="bob", account=account, phone_number_sid="legacy-bob", password="Old-pass-1")
     # No password needed for a client that exists; a given one is ignored.
     data = create_extension(
         tenant, number="bob", extension="201", extensionType="client", extensionClientPassword="New-pass-2"
@@ -204,18 +197,14 @@ def test_existing_client_keeps_its_password(tenant):
     assert client.password == "Old-pass-1"
     assert client.phone_number_sid == data["sid"]
     # Nor does a later update with a password change it.
-    assert_ok(
-        tenant.csp.put(f"{PN}/{data['sid']}", {"friendlyName": "Bob", "extensionClientPassword": "Other-3"})
-    )
+    assert_ok(tenant.csp.put(f"{PN}/{data['sid']}", {"friendlyName": "Bob", "extensionClientPassword": "Other-3"}))
     assert SipClient.objects.get(login="bob").password == "Old-pass-1"
     assert SipClient.objects.count() == 1
 
 
 def test_existing_client_needs_no_password(tenant):
     account = TelephonyAccount.objects.get(enterprise_sid=tenant.enterprise.sid)
-    SipClient.objects.create(
-        login="carol", account=account, phone_number_sid="legacy-carol", password="Old-pass-1"
-    )
+    SipClient.objects.create(login="carol", account=account, phone_number_sid="legacy-carol", password="Old-pass-1")
     data = create_extension(tenant, number="carol", extension="202", extensionType="client")
     assert SipClient.objects.get(phone_number_sid=data["sid"]).password == "Old-pass-1"
 
@@ -270,9 +259,7 @@ def test_unknown_enterprise_is_467(tenant, sid):
 
 
 def test_other_csps_enterprise_is_467(tenant, other_tenant):
-    assert_error(
-        tenant.csp.post(PN, {**REFERENCE_EXAMPLE, "enterpriseSid": other_tenant.enterprise.sid}), 467
-    )
+    assert_error(tenant.csp.post(PN, {**REFERENCE_EXAMPLE, "enterpriseSid": other_tenant.enterprise.sid}), 467)
     assert not PhoneNumber.objects.filter(enterprise=other_tenant.enterprise).exists()
 
 
@@ -306,9 +293,7 @@ def test_same_aa_number_in_another_organisation_is_refused_by_routing_486(tenant
     )
     assert error["message"] == "Error in provisioning number on Restcomm"
     # The portal row written before provisioning failed is rolled back; the route stays the first CSP's.
-    assert list(PhoneNumber.objects.filter(number="+14155550100").values_list("sid", flat=True)) == [
-        mine["sid"]
-    ]
+    assert list(PhoneNumber.objects.filter(number="+14155550100").values_list("sid", flat=True)) == [mine["sid"]]
     assert route_of(mine["sid"]).account.enterprise_sid == tenant.enterprise.sid
     assert not AuditEntry.objects.filter(
         organisation_id=other_tenant.csp_admin.organisation_id, object_type="phonenumber"
@@ -423,9 +408,7 @@ def test_search_with_filters(tenant, other_tenant, second_enterprise):
     assert sids({"enterpriseSid": other_tenant.enterprise.sid}) == []
     assert sids({"autoAttendantSid": system["sid"]}) == [aa1["sid"], ext1["sid"]]
     assert sids({"autoAttendantSid": system["sid"], "isExtension": "true"}) == [ext1["sid"]]
-    assert sids({"enterpriseSid": tenant.enterprise.sid, "isExtension": "false", "number": "0101"}) == [
-        aa2["sid"]
-    ]
+    assert sids({"enterpriseSid": tenant.enterprise.sid, "isExtension": "false", "number": "0101"}) == [aa2["sid"]]
     assert sids({"SortBy": "number:desc"})[0] == ext2["sid"]
     # An enterprise admin sees its own enterprise's numbers only.
     assert sids(api=tenant.bg) == [aa1["sid"], aa2["sid"], ext1["sid"]]
@@ -583,24 +566,17 @@ def test_update_unknown_enterprise_is_467(tenant, numbers, sid):
 
 
 def test_update_to_other_csps_enterprise_is_467(tenant, other_tenant, numbers):
-    assert_error(
-        tenant.csp.put(f"{PN}/{numbers.aa['sid']}", {"enterpriseSid": other_tenant.enterprise.sid}), 467
-    )
+    assert_error(tenant.csp.put(f"{PN}/{numbers.aa['sid']}", {"enterpriseSid": other_tenant.enterprise.sid}), 467)
     assert PhoneNumber.objects.get(sid=numbers.aa["sid"]).enterprise_id == tenant.enterprise.pk
 
 
 def test_move_to_another_enterprise(tenant, numbers, second_enterprise):
-    client = create_extension(
-        tenant, "grace", "103", extensionType="client", extensionClientPassword="Pass-word-1"
-    )
+    client = create_extension(tenant, "grace", "103", extensionType="client", extensionClientPassword="Pass-word-1")
     for data in (numbers.aa, client):
         moved = assert_ok(tenant.csp.put(f"{PN}/{data['sid']}", {"enterpriseSid": second_enterprise}))
         assert moved["enterpriseSid"] == second_enterprise
     assert route_of(numbers.aa["sid"]).account.enterprise_sid == second_enterprise
-    assert (
-        SipClient.objects.select_related("account").get(login="grace").account.enterprise_sid
-        == second_enterprise
-    )
+    assert SipClient.objects.select_related("account").get(login="grace").account.enterprise_sid == second_enterprise
     # The old enterprise's admin no longer sees them.
     assert_error(tenant.bg.get(f"{PN}/search/{numbers.aa['sid']}"), 491)
     searched = assert_ok(tenant.csp.get(f"{PN}/search", {"enterpriseSid": second_enterprise}))
@@ -622,9 +598,7 @@ def test_move_of_a_number_in_a_system_is_508(tenant, numbers, second_enterprise)
 def test_enterprise_admin_may_change_names_and_extension_only(tenant, numbers):
     path = f"{PN}/{numbers.ext['sid']}"
     data = assert_ok(
-        tenant.bg.put(
-            path, {"extensionSpokenName": "Reception", "friendlyName": "Front desk", "extension": "100"}
-        )
+        tenant.bg.put(path, {"extensionSpokenName": "Reception", "friendlyName": "Front desk", "extension": "100"})
     )
     assert (data["extensionSpokenName"], data["friendlyName"], data["extension"]) == (
         "Reception",
@@ -671,9 +645,7 @@ def test_delete_aa_number_releases_route(tenant, numbers):
 
 
 def test_delete_client_extension_releases_client(tenant):
-    data = create_extension(
-        tenant, "heidi", "104", extensionType="client", extensionClientPassword="Pass-word-1"
-    )
+    data = create_extension(tenant, "heidi", "104", extensionType="client", extensionClientPassword="Pass-word-1")
     assert SipClient.objects.filter(phone_number_sid=data["sid"]).exists()
     assert_ok(tenant.csp.delete(f"{PN}/{data['sid']}"))
     assert not SipClient.objects.filter(login="heidi").exists()
@@ -771,9 +743,7 @@ def test_provisioning_failure_after_the_row_is_written_commits_nothing(monkeypat
 
 
 def test_update_to_unknown_system_is_490(tenant, other_tenant, numbers, second_enterprise):
-    foreign = assert_ok(
-        tenant.csp.post(SYSTEM, {"name": "Elsewhere", "enterpriseSid": second_enterprise}), 201
-    )
+    foreign = assert_ok(tenant.csp.post(SYSTEM, {"name": "Elsewhere", "enterpriseSid": second_enterprise}), 201)
     theirs = create_system(other_tenant)
     for sid in ("AA" + "0" * 32, theirs["sid"], foreign["sid"]):
         error = assert_error(tenant.csp.put(f"{PN}/{numbers.aa['sid']}", {"autoAttendantSid": sid}), 490)

@@ -96,9 +96,7 @@ def system_audit(sid: str, action: str):
 
 
 def assign_aa_admin(tenant, system: dict) -> None:
-    assert_ok(
-        tenant.csp.put(f"/autoattendant/user/{tenant.aa_admin.sid}", {"autoAttendantSids": [system["sid"]]})
-    )
+    assert_ok(tenant.csp.put(f"/autoattendant/user/{tenant.aa_admin.sid}", {"autoAttendantSids": [system["sid"]]}))
 
 
 @pytest.fixture
@@ -126,9 +124,7 @@ def system(tenant, nums):
 # Create
 
 
-@pytest.mark.parametrize(
-    "aa_key, ext_key", [("aaNumbers", "extensions"), ("aaNumberSids", "extensionNumberSids")]
-)
+@pytest.mark.parametrize("aa_key, ext_key", [("aaNumbers", "extensions"), ("aaNumberSids", "extensionNumberSids")])
 def test_create_with_reference_example(tenant, nums, aa_key, ext_key):
     body = reference_body([], [])
     del body["aaNumbers"], body["extensions"]
@@ -181,9 +177,7 @@ def test_create_with_reference_example(tenant, nums, aa_key, ext_key):
 def test_create_infers_enterprise_from_numbers(tenant, nums):
     data = assert_ok(tenant.csp.post(SYSTEM, reference_body([nums.aa1["sid"]], [nums.ext1["sid"]])), 201)
     assert data["enterpriseSid"] == tenant.enterprise.sid
-    data = assert_ok(
-        tenant.csp.post(SYSTEM, reference_body([], [nums.ext2["sid"]], name="by extension")), 201
-    )
+    data = assert_ok(tenant.csp.post(SYSTEM, reference_body([], [nums.ext2["sid"]], name="by extension")), 201)
     assert data["enterpriseSid"] == tenant.enterprise.sid and data["extensions"] == ["1671331778"]
 
 
@@ -271,9 +265,7 @@ def test_number_of_another_enterprise_is_491(tenant, nums):
 
 
 def test_create_non_extension_in_extensions_is_493(tenant, nums):
-    error = assert_error(
-        tenant.csp.post(SYSTEM, reference_body([], [nums.ext1["sid"], nums.aa1["sid"]])), 493
-    )
+    error = assert_error(tenant.csp.post(SYSTEM, reference_body([], [nums.ext1["sid"], nums.aa1["sid"]])), 493)
     assert error["message"] == "PhoneNumber is not an Extension number"
     assert error["data"] == {"sid": nums.aa1["sid"]}
     assert not AutoAttendantSystem.objects.exists()
@@ -288,9 +280,7 @@ def test_create_extension_as_aa_number_is_511(tenant, nums):
 
 def test_create_number_in_another_system_is_512(tenant, nums, system):
     for aa, ext, taken in (([nums.aa1["sid"]], [], nums.aa1), ([], [nums.ext1["sid"]], nums.ext1)):
-        error = assert_error(
-            tenant.csp.post(SYSTEM, reference_body([nums.aa2["sid"], *aa], ext, name="B")), 512
-        )
+        error = assert_error(tenant.csp.post(SYSTEM, reference_body([nums.aa2["sid"], *aa], ext, name="B")), 512)
         assert error["data"] == {"sid": taken["sid"]}
     assert AutoAttendantSystem.objects.count() == 1
     assert number_row(nums.aa1).aa_system.sid == system["sid"]
@@ -333,14 +323,10 @@ def test_create_invalid_action_is_514(tenant, nums, field, action):
     assert NumberRoute.objects.get(phone_number_sid=nums.aa1["sid"]).aa_system_sid == ""
 
 
-@pytest.mark.parametrize(
-    "action", [{"actionType": "JUMP"}, {"actionType": "hangup"}, {"actionData": "x"}, {}]
-)
+@pytest.mark.parametrize("action", [{"actionType": "JUMP"}, {"actionType": "hangup"}, {"actionData": "x"}, {}])
 def test_create_unknown_action_type_is_515(tenant, nums, action):
     error = assert_error(
-        tenant.csp.post(
-            SYSTEM, reference_body([], [], timeoutAction=action, enterpriseSid=tenant.enterprise.sid)
-        ),
+        tenant.csp.post(SYSTEM, reference_body([], [], timeoutAction=action, enterpriseSid=tenant.enterprise.sid)),
         515,
     )
     assert "timeoutAction" in error["errors"]
@@ -350,9 +336,7 @@ def test_create_unknown_action_type_is_515(tenant, nums, action):
 @pytest.mark.parametrize("action_type", ["ANNOUNCEMENT_HANGUP", "ANNOUNCEMENT_RETURN"])
 @pytest.mark.parametrize("data", [REFERENCE_AN, "AN" + "f" * 32, "ANxyz", "PH" + "0" * 32])
 def test_create_announcement_not_found_is_516(tenant, nums, action_type, data):
-    body = reference_body(
-        [nums.aa1["sid"]], [], timeoutAction={"actionType": action_type, "actionData": data}
-    )
+    body = reference_body([nums.aa1["sid"]], [], timeoutAction={"actionType": action_type, "actionData": data})
     error = assert_error(tenant.csp.post(SYSTEM, body), 516)
     assert error["data"] == {"sid": data}
     assert not AutoAttendantSystem.objects.exists()
@@ -475,9 +459,7 @@ def test_search_with_filters(tenant, other_tenant, nums):
     )["sid"]
     sales = create_system(tenant, name="Sales line")
     support = create_system(tenant, name="Support line", status="INACTIVE")
-    other_enterprise = assert_ok(
-        tenant.csp.post(SYSTEM, {"name": "Sales desk", "enterpriseSid": second}), 201
-    )
+    other_enterprise = assert_ok(tenant.csp.post(SYSTEM, {"name": "Sales desk", "enterpriseSid": second}), 201)
     create_system(other_tenant, name="Sales line")  # another CSP's: never seen
 
     def sids(params=None, api=tenant.csp):
@@ -569,9 +551,7 @@ def test_update_replaces_number_lists(tenant, nums):
     assert NumberRoute.objects.get(phone_number_sid=nums.aa2["sid"]).aa_system_sid == system["sid"]
     entry = system_audit(system["sid"], "update").get()
     assert entry.before["aaNumbers"] == [nums.aa1["sid"]] and entry.after["aaNumbers"] == [nums.aa2["sid"]]
-    assert entry.before["extensions"] == [nums.ext1["sid"]] and entry.after["extensions"] == [
-        nums.ext2["sid"]
-    ]
+    assert entry.before["extensions"] == [nums.ext1["sid"]] and entry.after["extensions"] == [nums.ext2["sid"]]
     # The other naming works as well; one list sent leaves the other alone; [] empties it.
     data = assert_ok(tenant.csp.put(path, {"aaNumberSids": [nums.aa1["sid"], nums.aa2["sid"]]}))
     assert (data["aaNumbers"], data["extensions"]) == (["+14155550100", "+14155550101"], ["1671331778"])
@@ -647,9 +627,7 @@ def test_update_cannot_move_system_to_another_enterprise(tenant, other_tenant, s
     )["sid"]
     error = assert_error(tenant.csp.put(f"{SYSTEM}/{system['sid']}", {"enterpriseSid": second}), 400)
     assert "enterpriseSid" in error["errors"]
-    assert_error(
-        tenant.csp.put(f"{SYSTEM}/{system['sid']}", {"enterpriseSid": other_tenant.enterprise.sid}), 467
-    )
+    assert_error(tenant.csp.put(f"{SYSTEM}/{system['sid']}", {"enterpriseSid": other_tenant.enterprise.sid}), 467)
     assert_ok(tenant.csp.put(f"{SYSTEM}/{system['sid']}", {"enterpriseSid": tenant.enterprise.sid}))
 
 
@@ -782,7 +760,9 @@ def test_numbers_may_be_named_as_responses_list_them(tenant, nums, system):
     """A client that PUTs back what it GOT (numbers, not SIDs) changes nothing it did not mean to."""
     path = f"{SYSTEM}/{system['sid']}"
     got = assert_ok(tenant.csp.get(f"{SYSTEM}/search/{system['sid']}"))
-    data = assert_ok(tenant.csp.put(path, {"aaNumbers": got["aaNumbers"], "extensions": got["extensions"] + ["1671331778"]}))
+    data = assert_ok(
+        tenant.csp.put(path, {"aaNumbers": got["aaNumbers"], "extensions": got["extensions"] + ["1671331778"]})
+    )
     assert data["aaNumberSids"] == [nums.aa1["sid"]]
     assert data["extensionNumberSids"] == [nums.ext1["sid"], nums.ext2["sid"]]
     assert_error(tenant.csp.put(path, {"extensions": ["+19999999999"]}), 491)

@@ -431,21 +431,15 @@ def test_references_to_another_tenants_objects_are_not_found(world):
         490,
     )
     assert_error(
-        globex.put(
-            f"/autoattendant/system/{world.globex_system.sid}", {"aaNumberSids": [world.free_number.sid]}
-        ),
+        globex.put(f"/autoattendant/system/{world.globex_system.sid}", {"aaNumberSids": [world.free_number.sid]}),
         491,
     )
     assert_error(
-        globex.put(
-            f"/autoattendant/user/{world.globex_user.sid}", {"enterpriseSid": world.acme.enterprise.sid}
-        ),
+        globex.put(f"/autoattendant/user/{world.globex_user.sid}", {"enterpriseSid": world.acme.enterprise.sid}),
         467,
     )
     assert_error(
-        globex.put(
-            f"/autoattendant/user/{world.globex.aa_admin.sid}", {"autoAttendantSids": [world.system.sid]}
-        ),
+        globex.put(f"/autoattendant/user/{world.globex.aa_admin.sid}", {"autoAttendantSids": [world.system.sid]}),
         490,
     )
     # Inside one CSP, an enterprise admin cannot reach a sibling enterprise's system.

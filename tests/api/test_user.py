@@ -37,9 +37,7 @@ def user_body(email: str, role: str = "AA_ADMIN", enterprise_sid: str | None = N
     return body
 
 
-def create_user(
-    api: Api, email: str, role: str = "AA_ADMIN", enterprise_sid: str | None = None, **extra
-) -> dict:
+def create_user(api: Api, email: str, role: str = "AA_ADMIN", enterprise_sid: str | None = None, **extra) -> dict:
     return assert_ok(api.post(USER, user_body(email, role, enterprise_sid, **extra)), 201)
 
 
@@ -92,9 +90,7 @@ def test_enterprise_admin_role_is_accepted_as_bg_admin(tenant):
 
 def test_status_defaults_to_active_and_can_be_given(tenant):
     assert create_user(tenant.csp, "a@acme.test", enterprise_sid=tenant.enterprise.sid)["status"] == "ACTIVE"
-    suspended = create_user(
-        tenant.csp, "s@acme.test", enterprise_sid=tenant.enterprise.sid, status="SUSPENDED"
-    )
+    suspended = create_user(tenant.csp, "s@acme.test", enterprise_sid=tenant.enterprise.sid, status="SUSPENDED")
     assert suspended["status"] == "SUSPENDED"
 
 
@@ -136,9 +132,7 @@ def test_enterprise_user_without_enterprise_is_521_for_a_csp_admin(tenant):
 
 def test_email_is_unique_484(tenant, other_tenant):
     create_user(tenant.csp, "dup@acme.test", enterprise_sid=tenant.enterprise.sid)
-    error = assert_error(
-        tenant.csp.post(USER, user_body("DUP@acme.test", enterprise_sid=tenant.enterprise.sid)), 484
-    )
+    error = assert_error(tenant.csp.post(USER, user_body("DUP@acme.test", enterprise_sid=tenant.enterprise.sid)), 484)
     assert error["data"]["emailId"] == "DUP@acme.test"
     # Unique across CSPs too: an email signs in to one user.
     assert_error(
@@ -234,9 +228,7 @@ def people(tenant):
     second = create_enterprise(tenant.csp, "Second", "boss@second.test")
     create_user(tenant.csp, "alice.smith@acme.test", "AA_ADMIN", tenant.enterprise.sid, name="Alice Smith")
     create_user(tenant.csp, "bob.jones@acme.test", "BG_ADMIN", tenant.enterprise.sid, name="Bob Jones")
-    create_user(
-        tenant.csp, "carol@second.test", "AA_ADMIN", second["sid"], name="Carol Smithers", status="SUSPENDED"
-    )
+    create_user(tenant.csp, "carol@second.test", "AA_ADMIN", second["sid"], name="Carol Smithers", status="SUSPENDED")
     return second
 
 
@@ -388,9 +380,7 @@ def test_bg_admin_cannot_move_a_user_to_another_enterprise(tenant, other_tenant)
 
 
 def test_suspended_user_cannot_authenticate_401(tenant):
-    sid = create_user(tenant.csp, "sleepy@acme.test", "AA_ADMIN", tenant.enterprise.sid, status="SUSPENDED")[
-        "sid"
-    ]
+    sid = create_user(tenant.csp, "sleepy@acme.test", "AA_ADMIN", tenant.enterprise.sid, status="SUSPENDED")["sid"]
     assert_error(as_user(sid).get(f"{SEARCH}/{sid}"), 401)
 
     assert_ok(tenant.bg.put(f"{USER}/{tenant.aa_admin.sid}", {"status": "SUSPENDED"}))
@@ -471,10 +461,7 @@ def test_aa_admin_is_assigned_aa_systems(tenant):
     assert assert_ok(operator.get(f"/autoattendant/system/search/{second['sid']}"))["name"] == "Second"
     assert search(tenant.csp, autoAttendantSid=second["sid"]) == ["operator@acme.test"]
 
-    assert (
-        assert_ok(tenant.bg.put(f"{USER}/{data['sid']}", {"autoAttendantSids": []}))["autoAttendantSids"]
-        == []
-    )
+    assert assert_ok(tenant.bg.put(f"{USER}/{data['sid']}", {"autoAttendantSids": []}))["autoAttendantSids"] == []
     assert_error(operator.get(f"/autoattendant/system/search/{first['sid']}"), 490)
 
 
@@ -483,9 +470,7 @@ def test_aa_system_of_another_enterprise_is_490(tenant, other_tenant):
     sibling_system = create_system(tenant.csp, sibling["sid"])
     foreign_system = create_system(other_tenant.csp, other_tenant.enterprise.sid)
     for sid in (sibling_system["sid"], foreign_system["sid"], "AA" + "0" * 32):
-        body = user_body(
-            f"op-{sid[:8]}@acme.test", "AA_ADMIN", tenant.enterprise.sid, autoAttendantSids=[sid]
-        )
+        body = user_body(f"op-{sid[:8]}@acme.test", "AA_ADMIN", tenant.enterprise.sid, autoAttendantSids=[sid])
         assert_error(tenant.csp.post(USER, body), 490)
     assert not User.objects.filter(email_id__startswith="op-").exists()
 
@@ -521,9 +506,7 @@ def test_moving_an_aa_admin_to_another_enterprise_drops_the_old_systems(tenant):
     body = {"enterpriseSid": tenant.enterprise.sid, "autoAttendantSids": [new_system["sid"]]}
     assert_error(tenant.csp.put(f"{USER}/{user['sid']}", body), 490)
     body = {"enterpriseSid": tenant.enterprise.sid, "autoAttendantSids": [old_system["sid"]]}
-    assert assert_ok(tenant.csp.put(f"{USER}/{user['sid']}", body))["autoAttendantSids"] == [
-        old_system["sid"]
-    ]
+    assert assert_ok(tenant.csp.put(f"{USER}/{user['sid']}", body))["autoAttendantSids"] == [old_system["sid"]]
 
 
 def test_aa_admin_cannot_assign_itself_systems(tenant):

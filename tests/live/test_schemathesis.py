@@ -32,9 +32,7 @@ def envelope(ctx, response, case) -> bool | None:
 
     def fail(reason: str):
         body = response.content[:500].decode(errors="replace")
-        raise AssertionError(
-            f"Not the API's envelope: {reason} (status {response.status_code}, body: {body})"
-        )
+        raise AssertionError(f"Not the API's envelope: {reason} (status {response.status_code}, body: {body})")
 
     content_type = response.headers.get("Content-Type", response.headers.get("content-type", [""]))
     content_type = content_type[0] if isinstance(content_type, list) else content_type
@@ -74,9 +72,7 @@ CHECKS = [
 
 @pytest.fixture
 def live_schema(live_gunicorn):
-    schema = schemathesis.openapi.from_url(
-        f"{live_gunicorn.url}/autoattendant/schema/?format=json", timeout=30
-    )
+    schema = schemathesis.openapi.from_url(f"{live_gunicorn.url}/autoattendant/schema/?format=json", timeout=30)
     schema.config.update(base_url=live_gunicorn.url, basic_auth=live_gunicorn.basic_auth, request_timeout=30)
     return schema
 
@@ -109,9 +105,7 @@ def test_the_live_server_is_the_real_thing(live_gunicorn):
     auth = live_gunicorn.basic_auth
     response = requests.get(f"{live_gunicorn.url}/autoattendant/enterprise/search", auth=auth, timeout=10)
     assert response.status_code == 200 and set(response.json()) == SUCCESS_KEYS
-    response = requests.get(
-        f"{live_gunicorn.url}/autoattendant/enterprise/search", auth=(auth[0], "wrong"), timeout=10
-    )
+    response = requests.get(f"{live_gunicorn.url}/autoattendant/enterprise/search", auth=(auth[0], "wrong"), timeout=10)
     assert response.status_code == 401 and response.json()["errorCode"] == "401"
     response = requests.get(f"{live_gunicorn.url}/autoattendant/no/such/route", timeout=10)
     assert response.status_code == 404 and response.json()["errorCode"] == "404"
