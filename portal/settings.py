@@ -111,7 +111,7 @@ REDIS_URL = os.environ.get("REDIS_URL") or embedded.redis_url()
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "portal.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "aa"),
     }

@@ -6,7 +6,7 @@ import math
 from urllib.parse import urlencode
 
 from django.db.models import Count, Window
-from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
@@ -15,9 +15,20 @@ from autoattendant.api.responses import ok
 MAX_PAGE_SIZE = 1000
 
 
-class PagingSerializer(serializers.Serializer):
-    page = serializers.IntegerField(min_value=0, default=0)
-    pageSize = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, default=10)
+def _paging_number(params, name: str, default: int, minimum: int, maximum: int | None = None) -> int:
+    """A paging parameter as an integer in range, or a 400 naming it (no serializer: this is per request)."""
+    raw = params.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        raise ValidationError({name: ["A valid integer is required."]}) from None
+    if value < minimum:
+        raise ValidationError({name: [f"Ensure this value is greater than or equal to {minimum}."]})
+    if maximum is not None and value > maximum:
+        raise ValidationError({name: [f"Ensure this value is less than or equal to {maximum}."]})
+    return value
 
 
 class ReferencePagination(BasePagination):
@@ -25,10 +36,8 @@ class ReferencePagination(BasePagination):
         if not queryset.ordered:
             # An unordered page is a different page on every request.
             raise RuntimeError(f"{view.__class__.__name__} paginates an unordered queryset")
-        paging = PagingSerializer(data={k: v for k, v in request.query_params.items() if k in ("page", "pageSize")})
-        paging.is_valid(raise_exception=True)
-        self.page = paging.validated_data["page"]
-        self.page_size = paging.validated_data["pageSize"]
+        self.page = _paging_number(request.query_params, "page", 0, minimum=0)
+        self.page_size = _paging_number(request.query_params, "pageSize", 10, minimum=1, maximum=MAX_PAGE_SIZE)
         self.request = request
         self.start = self.page * self.page_size
         if queryset.query.distinct:

@@ -142,11 +142,17 @@ class PhoneNumberSerializer(ResourceSerializer):
     extension = serializers.CharField()
     extensionType = serializers.CharField(source="extension_type")
     friendlyName = serializers.CharField(source="friendly_name")
-    enterpriseSid = serializers.CharField(source="enterprise.sid")
+    enterpriseSid = serializers.SerializerMethodField()
     autoAttendantSid = serializers.SerializerMethodField()
 
+    # Lists annotate the related SIDs (PhoneNumberViewSet) rather than load whole related rows.
+    def get_enterpriseSid(self, obj) -> str:
+        return getattr(obj, "enterprise_sid", None) or obj.enterprise.sid
+
     def get_autoAttendantSid(self, obj) -> str | None:
-        return obj.aa_system.sid if obj.aa_system_id else None
+        if not obj.aa_system_id:
+            return None
+        return getattr(obj, "aa_system_sid", None) or obj.aa_system.sid
 
 
 class PhoneNumberInput(serializers.Serializer):

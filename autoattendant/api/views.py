@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, F, Prefetch
 
 from autoattendant.api import filters, serializers
 from autoattendant.api.base import ResourceViewSet
@@ -126,7 +126,9 @@ class PhoneNumberViewSet(ResourceViewSet):
     }
 
     def scoped_queryset(self):
-        return super().scoped_queryset().select_related("enterprise", "aa_system")
+        return (
+            super().scoped_queryset().annotate(enterprise_sid=F("enterprise__sid"), aa_system_sid=F("aa_system__sid"))
+        )
 
     create_service = staticmethod(phone_numbers.create_phone_number)
     update_service = staticmethod(phone_numbers.update_phone_number)
