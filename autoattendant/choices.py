@@ -80,3 +80,52 @@ class AuditAction(models.TextChoices):
     CREATE = "create", "Created"
     UPDATE = "update", "Updated"
     DELETE = "delete", "Deleted"
+
+
+class AnnouncementType(models.TextChoices):
+    TTS = "TTS", "Text to speech"
+    AUDIO = "AUDIO", "Uploaded audio"
+
+
+class AnnouncementStatus(models.TextChoices):
+    PROCESSING = "PROCESSING", "Processing"
+    READY = "READY", "Ready"
+    FAILED = "FAILED", "Failed"
+
+
+class Voice(models.TextChoices):
+    WOMAN = "woman", "Woman"
+    MAN = "man", "Man"
+
+
+class ScheduleType(models.TextChoices):
+    WORK_HOURS = "WORK_HOURS", "Work hours"
+    SPECIAL_DAY = "SPECIAL_DAY", "Special day"
+
+
+class Weekday(models.TextChoices):
+    MON = "MON", "Monday"
+    TUE = "TUE", "Tuesday"
+    WED = "WED", "Wednesday"
+    THU = "THU", "Thursday"
+    FRI = "FRI", "Friday"
+    SAT = "SAT", "Saturday"
+    SUN = "SUN", "Sunday"
+
+
+class Ordinal(models.TextChoices):
+    FIRST = "FIRST", "First"
+    SECOND = "SECOND", "Second"
+    THIRD = "THIRD", "Third"
+    FOURTH = "FOURTH", "Fourth"
+    LAST = "LAST", "Last"
+
+
+class PublishStatus(models.TextChoices):
+    NONE = "NONE", "Never published"
+    PENDING = "PENDING", "Compiling"
+    PUBLISHED = "PUBLISHED", "Published"
+    FAILED = "FAILED", "Last compile failed"
+
+
+MENU_KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "*", "#")

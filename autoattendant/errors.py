@@ -64,6 +64,16 @@ class Code:
     CANNOT_DELETE_SELF = ErrorCode(520, 409, "You cannot delete your own user")
     ENTERPRISE_REQUIRED = ErrorCode(521, 400, "enterpriseSid is required for this role")
     EXTENSION_NOT_UNIQUE = ErrorCode(522, 409, "Extension already exists in this enterprise")
+    ANNOUNCEMENT_IN_USE = ErrorCode(523, 409, "Announcement is in use")
+    MENU_IN_USE = ErrorCode(524, 409, "Menu is in use")
+    SCHEDULE_OVERLAP = ErrorCode(525, 409, "Schedule overlaps another schedule of the same type")
+    SCHEDULE_NOT_FOUND = ErrorCode(526, 409, "Schedule not found")
+    AUDIO_UNREADABLE = ErrorCode(527, 400, "Audio file is unreadable or empty")
+    AUDIO_TOO_LONG = ErrorCode(528, 400, "Audio is longer than 5 minutes")
+    AUDIO_TOO_LARGE = ErrorCode(529, 413, "Audio file is larger than 20 MB")
+    INVALID_SCHEDULE = ErrorCode(530, 400, "Invalid schedule")
+    NOT_PUBLISHED = ErrorCode(531, 409, "Auto Attendant system has no published version")
+    NUMBER_NOT_ROUTED = ErrorCode(532, 409, "PhoneNumber is not an AA number of an active Auto Attendant system")
 
 
 def all_codes() -> list[ErrorCode]:

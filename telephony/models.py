@@ -49,3 +49,25 @@ class SipClient(models.Model):
 
     def __str__(self) -> str:
         return self.login
+
+
+class PublishedRcml(models.Model):
+    """One published version of an AA system's compiled call flow (see telephony.rcml).
+
+    Versions are immutable: a new compile writes a new row, and the executor's endpoints serve the
+    newest one (cached in Redis); a failed compile writes nothing.
+    """
+
+    aa_system_sid = models.CharField(max_length=40)
+    version = models.PositiveIntegerField()
+    plan = models.JSONField(help_text="The compiled documents and the tables that route keys and schedules.")
+    date_created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("aa_system_sid", "version", name="published_rcml_version_unique"),
+        ]
+        indexes = [models.Index(fields=["aa_system_sid", "-version"], name="published_rcml_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.aa_system_sid} v{self.version}"

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db import models
 
 from autoattendant import sids
-from autoattendant.choices import ActionType, SystemStatus
+from autoattendant.choices import ActionType, PublishStatus, SystemStatus
 from autoattendant.models.base import SidModel, TenantQuerySet
 
 
@@ -39,6 +39,28 @@ class AutoAttendantSystem(SidModel):
     invalid_extension_action = models.JSONField(default=default_action)
     invalid_input_max_occurance = models.PositiveIntegerField(default=3)
     invalid_input_action = models.JSONField(default=default_action)
+    default_menu = models.ForeignKey(
+        "autoattendant.Menu",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The menu that answers when no schedule applies (the non-work-hours menu).",
+    )
+    operator_extension = models.ForeignKey(
+        "autoattendant.PhoneNumber",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Where TRANSFER_TO_OPERATOR goes.",
+    )
+    # Publishing: every committed change bumps config_version; the compile task publishes it as
+    # published_version, or records why it could not (the published version stays as it was).
+    config_version = models.PositiveIntegerField(default=1)
+    publish_status = models.CharField(max_length=12, choices=PublishStatus.choices, default=PublishStatus.NONE)
+    published_version = models.PositiveIntegerField(null=True, blank=True)
+    publish_error = models.TextField(blank=True)
 
     objects = AutoAttendantSystemQuerySet.as_manager()
 

@@ -18,13 +18,15 @@ E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 
 
 def _announcement_exists(system, sid: str) -> bool:
-    # Announcements arrive with the announcements issue; until then no SID names one.
-    return False
+    from autoattendant.models import Announcement
+
+    return Announcement.objects.filter(sid=sid, enterprise_id=system.enterprise_id).exists()
 
 
 def _menu_exists(system, sid: str) -> bool:
-    # Menus arrive with the menus issue; until then no SID names one.
-    return False
+    from autoattendant.models import Menu
+
+    return Menu.objects.filter(sid=sid, aa_system_id=system.pk).exists()
 
 
 def validate_action(field: str, value: Any, system) -> dict[str, str]:
