@@ -41,6 +41,18 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _executor_token() -> str:
+    """The shared token of the call executors: EXECUTOR_TOKEN, or derived from the secret key."""
+    if os.environ.get("EXECUTOR_TOKEN"):
+        return os.environ["EXECUTOR_TOKEN"]
+    import hashlib
+
+    return hashlib.sha256(f"executor:{SECRET_KEY}".encode()).hexdigest()
+
+
+EXECUTOR_TOKEN = _executor_token()
 DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]

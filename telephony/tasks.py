@@ -1,0 +1,27 @@
+"""Celery tasks of the telephony side. Tasks take SIDs, re-read their rows and are idempotent."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="telephony.publish_aa_system",
+    queue="default",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=50,
+    time_limit=60,
+    autoretry_for=(ConnectionError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def publish_aa_system(aa_system_sid: str) -> int | None:
+    """Compile the AA system's current configuration and publish it as its newest version."""
+    from telephony.rcml.publish import publish
+
+    return publish(aa_system_sid)
