@@ -6,6 +6,7 @@ from portal import health
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("", include("autoattendant.api.urls")),
+    path("", include("telephony.rcml.urls")),
     # Anything else under /autoattendant is an unknown route, answered in the envelope.
     re_path(r"^autoattendant(/.*)?$", errors.unknown_route),
 ]

@@ -71,3 +71,21 @@ class PublishedRcml(models.Model):
 
     def __str__(self) -> str:
         return f"{self.aa_system_sid} v{self.version}"
+
+
+class VoicemailMessage(models.Model):
+    """A message a caller left: for an extension's mailbox, or the AA system's general one."""
+
+    aa_system_sid = models.CharField(max_length=40, db_index=True)
+    extension_sid = models.CharField(max_length=40, blank=True, db_index=True, help_text="Empty: the general box.")
+    call_sid = models.CharField(max_length=64, blank=True)
+    caller = models.CharField(max_length=128, blank=True)
+    recording_url = models.CharField(max_length=500)
+    duration_seconds = models.PositiveIntegerField(default=0)
+    date_created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-date_created", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.caller} -> {self.extension_sid or self.aa_system_sid}"

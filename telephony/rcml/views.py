@@ -1,0 +1,144 @@
+"""The RCML endpoints the call executor fetches, as Restcomm fetches an application's documents.
+
+Authenticated by the executors' shared token (telephony.auth). Parameters arrive as Restcomm sends
+them (CallSid, AccountSid, From, To, CallStatus, ApiVersion, Direction, CallerName, Digits,
+DialCallStatus, RecordingUrl, RecordingDuration), by POST form or GET query; the call's state is in
+the query string. Plain Django views: this is the executor's hot path (bench/rcml_fetch.py).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from telephony.rcml import cache, flow
+from telephony.rcml.compiler import PROMPTS, response, say
+
+logger = logging.getLogger(__name__)
+
+XML = "text/xml; charset=utf-8"
+APOLOGY = response(say("Sorry, we cannot take your call right now. Please try again later."), "<Hangup/>")
+NOT_IN_SERVICE = response(say(PROMPTS["not_configured"]), "<Hangup/>")
+REJECTED = response('<Reject reason="rejected"/>')
+
+
+def _authorized(request: HttpRequest) -> bool:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, token = header.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(token.strip(), settings.EXECUTOR_TOKEN)
+
+
+def _params(request: HttpRequest) -> dict[str, str]:
+    params = {key: request.GET.get(key) for key in request.GET}
+    if request.method == "POST":
+        params.update({key: request.POST.get(key) for key in request.POST})
+    return params
+
+
+def executor_view(handler: Callable[..., tuple[int, str]]):
+    @csrf_exempt
+    def view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method not in ("GET", "POST"):
+            return HttpResponse(APOLOGY, status=405, content_type=XML)
+        if not _authorized(request):
+            return HttpResponse(REJECTED, status=401, content_type=XML, headers={"WWW-Authenticate": "Bearer"})
+        try:
+            status, document = handler(_params(request), *args, **kwargs)
+        except flow.UnknownStep as exc:
+            logger.info("RCML request for an unknown step %s: %s", request.path, exc)
+            status, document = 400, APOLOGY
+        return HttpResponse(document, status=status, content_type=XML)
+
+    view.__name__ = handler.__name__
+    return view
+
+
+def _number_variants(number: str) -> list[str]:
+    number = (number or "").strip()
+    bare = number.lstrip("+")
+    return list(dict.fromkeys([number, bare, f"+{bare}"]))
+
+
+@executor_view
+def voice(params: dict[str, str]) -> tuple[int, str]:
+    """The entry document for a call to an AA number: the menu its schedules pick right now.
+
+    `at` (ISO date-time) evaluates the schedules at another moment, for the call simulator.
+    """
+    sid = None
+    for number in _number_variants(params.get("To") or params.get("Called") or ""):
+        sid = cache.route(number)
+        if sid:
+            break
+    if not sid:
+        return 404, NOT_IN_SERVICE
+    if sid.startswith("inactive:"):
+        return 200, REJECTED
+    plan = cache.plan(sid)
+    if plan is None:
+        return 503, APOLOGY
+    at = _moment(params.get("at"))
+    return 200, flow.entry(plan, at)
+
+
+def _moment(value: str | None) -> datetime:
+    if value:
+        try:
+            moment = datetime.fromisoformat(value.replace(" ", "+"))
+            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    return datetime.now(UTC)
+
+
+def _step(handler: Callable[..., str]):
+    @executor_view
+    def step(params: dict[str, str], aa_sid: str, version: int, **kwargs) -> tuple[int, str]:
+        plan = cache.plan(aa_sid, version)
+        if plan is None:
+            return 404, APOLOGY
+        return 200, handler(plan, params=params, **kwargs)
+
+    step.__name__ = handler.__name__
+    return step
+
+
+menu = _step(lambda plan, params, menu_sid: flow.menu(plan, menu_sid, params))
+menu_input = _step(lambda plan, params, menu_sid: flow.menu_input(plan, menu_sid, params))
+extension = _step(lambda plan, params: flow.extension_prompt(plan, params))
+extension_input = _step(lambda plan, params: flow.extension_input(plan, params))
+directory = _step(lambda plan, params: flow.directory_prompt(plan, params))
+directory_input = _step(lambda plan, params: flow.directory_input(plan, params))
+directory_choice = _step(lambda plan, params: flow.directory_choice(plan, params))
+dial_done = _step(lambda plan, params: flow.dial_done(plan, params))
+voicemail = _step(lambda plan, params: flow.voicemail_prompt(plan, params))
+
+
+def _voicemail_done(plan, params) -> str:
+    from telephony.models import VoicemailMessage
+
+    box = params.get("box") or "system"
+    recording = params.get("RecordingUrl") or ""
+    if recording:
+        try:
+            duration = max(0, int(float(params.get("RecordingDuration") or 0)))
+        except ValueError:
+            duration = 0
+        VoicemailMessage.objects.create(
+            aa_system_sid=plan["aaSystemSid"],
+            extension_sid=box if box in plan["voicemailBoxes"] else "",
+            call_sid=(params.get("CallSid") or "")[:64],
+            caller=(params.get("From") or "")[:128],
+            recording_url=recording[:500],
+            duration_seconds=duration,
+        )
+    return flow.voicemail_saved(plan, params)
+
+
+voicemail_done = _step(_voicemail_done)
