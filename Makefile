@@ -33,6 +33,7 @@ $(STAMP): pyproject.toml | $(PY)
 	touch $@
 
 run: $(STAMP)
+	bash scripts/system-deps.sh
 	exec $(PY) -m portal.run
 
 test: $(STAMP)

@@ -41,6 +41,10 @@ class ActionTarget(models.TextChoices):
     EXTENSION = "extension", "an extension's phone number SID in the same AA system"
     E164 = "e164", "an E.164 phone number"
     MENU = "menu", "a menu SID"
+    OPTIONAL_EXTENSION = (
+        "optional_extension",
+        "optionally an extension's phone number SID in the same AA system (none: the system's general mailbox)",
+    )
 
 
 class ActionType(models.TextChoices):
@@ -72,7 +76,7 @@ ACTION_TARGETS: dict[str, ActionTarget] = {
     ActionType.REPEAT_MENU: ActionTarget.NONE,
     ActionType.RETURN_TO_PREVIOUS_MENU: ActionTarget.NONE,
     ActionType.RETURN_TO_MAIN_MENU: ActionTarget.NONE,
-    ActionType.VOICEMAIL: ActionTarget.NONE,
+    ActionType.VOICEMAIL: ActionTarget.OPTIONAL_EXTENSION,
 }
 
 

@@ -148,7 +148,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or DATA_DIR / "media")
+# Announcements: uploads larger (529) or longer (528) than these are refused.
+ANNOUNCEMENT_MAX_BYTES = int(os.environ.get("ANNOUNCEMENT_MAX_BYTES", str(20 * 1024 * 1024)))
+ANNOUNCEMENT_MAX_SECONDS = float(os.environ.get("ANNOUNCEMENT_MAX_SECONDS", "300"))
 
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
 CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES")
@@ -216,6 +219,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "UserStatusEnum": "autoattendant.choices.UserStatus",
         "SystemStatusEnum": "autoattendant.choices.SystemStatus",
+        "AnnouncementTypeEnum": "autoattendant.choices.AnnouncementType",
     },
     "PREPROCESSING_HOOKS": ["autoattendant.api.schema.only_canonical_paths"],
 }
@@ -231,10 +235,26 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Redis has no acks: a message a worker has taken but not yet acknowledged (acks_late: until its
+# task ends) waits in Redis' `unacked` hash. A killed pool child's message is requeued at once by
+# its parent (reject_on_worker_lost); if the whole worker dies (SIGKILL, OOM, host crash) a worker
+# puts the message back once it is older than visibility_timeout. Kombu's default is an hour; it
+# only has to exceed how long a message may stay unacknowledged (the longest task time limit, 60 s,
+# retry countdowns of at most 16 s, and the wait of a prefetched message behind a running task). A
+# task still running after it would be run a second time: tasks are idempotent. The sweep for such
+# messages runs at worker start and then every unacked_restore_interval (10 s) with the throttle at
+# 1 (kombu's default throttle, 10, makes that every 100 s). tests/telephony/test_publishing.py.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "300")),
+    "unacked_restore_throttle": 1,
+}
 
 PROVISIONING_BACKEND = os.environ.get("PROVISIONING_BACKEND", "bundled")
 
 PORTAL_HTTP_PORT = int(os.environ.get("PORTAL_HTTP_PORT", "8000"))
+
+# Benchmark-only routes (telephony/rcml/bench_views.py, for bench/rcml_fetch.py): never in production.
+BENCH_VIEWS = env_bool("BENCH_VIEWS")
 
 LOGGING = {
     "version": 1,

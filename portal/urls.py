@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import include, path, re_path
 
 from autoattendant.api import errors
@@ -10,6 +11,11 @@ urlpatterns = [
     # Anything else under /autoattendant is an unknown route, answered in the envelope.
     re_path(r"^autoattendant(/.*)?$", errors.unknown_route),
 ]
+
+if settings.BENCH_VIEWS:  # bench/rcml_fetch.py's baseline, only with BENCH_VIEWS=1
+    from telephony.rcml import bench_views
+
+    urlpatterns.append(path("bench/rcml-constant", bench_views.constant_rcml, name="bench-rcml-constant"))
 
 handler400 = errors.handler400
 handler403 = errors.handler403

@@ -17,7 +17,14 @@ from drf_spectacular.generators import EndpointEnumerator
 from autoattendant.api.schema import COMMON_ERRORS, only_canonical_paths
 from tests.conftest import Api
 
-RESOURCES = {"enterprise", "user", "phonenumber", "system", "hmac"}
+RESOURCES = {"enterprise", "user", "phonenumber", "system", "hmac", "menu", "schedule", "announcement"}
+# Operations beyond the five of the resource shape: which menu answers an AA system when.
+SYSTEM_READS = {("/autoattendant/system/{sid}/activeMenu", "get"), ("/autoattendant/system/{sid}/timeline", "get")}
+# And the call simulator: a POST, but it changes nothing either.
+SYSTEM_READS |= {("/autoattendant/system/{sid}/simulate", "post")}
+# And an announcement's audio: the WAV itself on success, enveloped errors.
+AUDIO_DOWNLOAD = ("/autoattendant/announcement/{sid}/audio.wav", "get")
+SYSTEM_READS |= {AUDIO_DOWNLOAD}
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +41,9 @@ def test_schema_validates_without_warnings(schema):
     assert schema["openapi"].startswith("3.")
     assert schema["info"]["title"] == "Auto Attendant Portal API"
     operations = {(path, method) for path, item in schema["paths"].items() for method in item}
-    assert len(operations) == 4 * 5 + 4  # five actions per resource, hmac has no PUT
+    # Five actions per resource, hmac has no PUT; and the system's schedule reads.
+    assert len(operations) == 5 * len(RESOURCES) - 1 + len(SYSTEM_READS)
+    assert SYSTEM_READS <= operations
     # Each operation once: no trailing-slash twins, no /phoneNumber alias.
     assert not [path for path in schema["paths"] if path.endswith("/") or "phoneNumber" in path]
     assert {path.split("/")[2] for path in schema["paths"]} == RESOURCES
@@ -48,6 +57,9 @@ def test_every_operation_is_secured_and_enveloped(schema):
             success = [status for status in operation["responses"] if status.startswith("2")]
             assert success, (path, method)
             for status in success:
+                if (path, method) == AUDIO_DOWNLOAD:
+                    assert set(operation["responses"][status]["content"]) == {"audio/wav"}, (path, status)
+                    continue
                 body = operation["responses"][status]["content"]["application/json"]["schema"]
                 assert set(body["required"]) == {"data", "code", "message"}, (path, method)
             for status, response in operation["responses"].items():
@@ -72,7 +84,7 @@ def canonical_endpoints() -> list[tuple[str, str, type, str]]:
 
 def test_every_operation_documents_the_codes_its_view_declares(schema):
     endpoints = canonical_endpoints()
-    assert len(endpoints) == 24
+    assert len(endpoints) == 5 * len(RESOURCES) - 1 + len(SYSTEM_READS)
     for path, method, view, action in endpoints:
         operation = schema["paths"][path][method]
         declared = [*view.error_codes.get(action, []), *COMMON_ERRORS]
@@ -92,7 +104,16 @@ def test_every_operation_documents_the_codes_its_view_declares(schema):
 
 
 def test_single_object_operations_document_their_not_found_code(schema):
-    not_found = {"enterprise": "467", "user": "487", "phonenumber": "491", "system": "490", "hmac": "458"}
+    not_found = {
+        "enterprise": "467",
+        "user": "487",
+        "phonenumber": "491",
+        "system": "490",
+        "hmac": "458",
+        "menu": "517",
+        "schedule": "526",
+        "announcement": "516",
+    }
     for resource, code in not_found.items():
         operations = [("/autoattendant/{r}/search/{{sid}}", "get"), ("/autoattendant/{r}/{{sid}}", "delete")]
         if resource != "hmac":

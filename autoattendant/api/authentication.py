@@ -15,10 +15,12 @@ import base64
 import binascii
 import hashlib
 import hmac
+import io
 import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import RequestDataTooBig
 from rest_framework import authentication, exceptions
 
 from autoattendant.choices import Role, UserStatus
@@ -65,6 +67,27 @@ def sign(key: str, timestamp: str, method: str, full_path: str, body: bytes) -> 
     return hmac.new(key.encode(), canonical_request(timestamp, method, full_path, body), hashlib.sha256).hexdigest()
 
 
+# Room for a multipart body's boundaries and fields around the largest announcement upload.
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+def signed_body(django_request) -> bytes:
+    """The raw body, read before DRF parses it. DATA_UPLOAD_MAX_MEMORY_SIZE guards form fields held
+    in memory; a multipart upload (an announcement's audio) may be larger, up to ANNOUNCEMENT_MAX_BYTES."""
+    try:
+        return django_request.body
+    except RequestDataTooBig:
+        length = int(django_request.META.get("CONTENT_LENGTH") or 0)
+        if not django_request.content_type.startswith("multipart/"):
+            raise
+        if length > settings.ANNOUNCEMENT_MAX_BYTES + MULTIPART_OVERHEAD:
+            raise
+        # What HttpRequest.body does, without its in-memory limit; the parsers then read the copy.
+        django_request._body = django_request.read()
+        django_request._stream = io.BytesIO(django_request._body)
+        return django_request._body
+
+
 class HmacSignatureAuthentication(authentication.BaseAuthentication):
     def authenticate(self, request):
         key_sid = request.META.get("HTTP_X_AA_KEY_SID")
@@ -84,7 +107,7 @@ class HmacSignatureAuthentication(authentication.BaseAuthentication):
         if key is None:
             raise exceptions.AuthenticationFailed("Invalid signature")
         # request.body is read before DRF parses it; the raw bytes are what was signed.
-        expected = sign(key.key, timestamp, request.method, request.get_full_path(), request._request.body)
+        expected = sign(key.key, timestamp, request.method, request.get_full_path(), signed_body(request._request))
         if not hmac.compare_digest(expected, signature.lower()):
             raise exceptions.AuthenticationFailed("Invalid signature")
         replay_key = "hmac-sig:" + hash_token(f"{key_sid}:{signature.lower()}")

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions
@@ -77,6 +78,9 @@ def envelope_exception_handler(exc: Exception, context: dict) -> Response:
         code = exc.error_code
         body = envelope(code, message=exc.message, data=_view_data(exc, context), errors=exc.errors)
         return Response(body, status=code.http_status)
+    if isinstance(exc, SuspiciousOperation):
+        # A body too large or with too many fields to parse (as Django answers them outside DRF: 400).
+        return Response(envelope(Code.BAD_REQUEST, message=str(exc) or None), status=400)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

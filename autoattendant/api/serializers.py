@@ -214,6 +214,19 @@ class AutoAttendantSystemSerializer(ResourceSerializer):
     invalidInputMaxOccurance = serializers.IntegerField(source="invalid_input_max_occurance")
     invalidInputAction = ActionField(source="invalid_input_action")
     timezoneId = serializers.CharField(source="timezone_id")
+    defaultMenuSid = serializers.SerializerMethodField()
+    operatorExtensionSid = serializers.SerializerMethodField()
+
+    # Lists annotate these SIDs (AutoAttendantSystemViewSet); a deleted system kept its related rows.
+    def get_defaultMenuSid(self, obj) -> str | None:
+        if not obj.default_menu_id:
+            return None
+        return getattr(obj, "default_menu_ref", None) or obj.default_menu.sid
+
+    def get_operatorExtensionSid(self, obj) -> str | None:
+        if not obj.operator_extension_id:
+            return None
+        return getattr(obj, "operator_extension_ref", None) or obj.operator_extension.sid
 
     def _numbers(self, obj, is_extension: bool) -> list:
         # A deleted system has no pk left; its numbers were prefetched before it went.
@@ -259,6 +272,12 @@ class AutoAttendantSystemInput(serializers.Serializer):
         source="invalid_input_max_occurance", min_value=1, max_value=20, required=False
     )
     invalidInputAction = ActionField(source="invalid_input_action", required=False)
+    defaultMenuSid = serializers.CharField(
+        source="default_menu_sid", required=False, allow_null=True, allow_blank=True, max_length=64
+    )
+    operatorExtensionSid = serializers.CharField(
+        source="operator_extension_sid", required=False, allow_null=True, allow_blank=True, max_length=64
+    )
 
     def validate(self, attrs):
         """`aaNumbers` and `aaNumberSids` (and the extension pair) are one field under two names."""

@@ -1,7 +1,10 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from autoattendant.api import views
+from autoattendant.api import schedules, views
+from autoattendant.api.announcements import AnnouncementViewSet
+from autoattendant.api.menus import MenuViewSet
+from autoattendant.api.simulate import SimulateViewSet
 
 urlpatterns = [
     path("autoattendant/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -10,6 +13,13 @@ urlpatterns = [
     *views.EnterpriseViewSet.routes("enterprise"),
     *views.UserViewSet.routes("user"),
     *views.PhoneNumberViewSet.routes("phonenumber", aliases=("phoneNumber",)),
+    # Before the system's item routes: `system/{sid}/activeMenu` and `system/{sid}/timeline`.
+    *schedules.SystemScheduleViewSet.routes(),
+    *SimulateViewSet.routes(),  # `system/{sid}/simulate`, also before the system's item routes
     *views.AutoAttendantSystemViewSet.routes("system"),
+    *schedules.ScheduleViewSet.routes("schedule"),
     *views.HmacKeyViewSet.routes("hmac"),
+    # Its `{sid}/audio.wav` route comes first, before the generic item routes.
+    *AnnouncementViewSet.routes("announcement"),
+    *MenuViewSet.routes("menu"),
 ]

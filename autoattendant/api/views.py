@@ -172,6 +172,7 @@ class AutoAttendantSystemViewSet(ResourceViewSet):
             super()
             .scoped_queryset()
             .select_related("enterprise")
+            .annotate(default_menu_ref=F("default_menu__sid"), operator_extension_ref=F("operator_extension__sid"))
             .prefetch_related(
                 Prefetch(
                     "phone_numbers",

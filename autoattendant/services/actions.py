@@ -46,6 +46,13 @@ def validate_action(field: str, value: Any, system) -> dict[str, str]:
     data = value.get("actionData")
     if data in ("", None):
         data = None
+    if target == ActionTarget.OPTIONAL_EXTENSION:
+        if data is None:
+            return {"actionType": action_type}
+        if not isinstance(data, str):
+            raise AAError(Code.INVALID_ACTION, errors={field: [f"{action_type} takes {target.label}."]})
+        validate_extension_target(data, system)
+        return {"actionType": action_type, "actionData": data}
     if target == ActionTarget.NONE:
         if data is not None:
             raise AAError(Code.INVALID_ACTION, errors={field: [f"{action_type} takes no actionData."]})
@@ -65,11 +72,12 @@ def validate_action(field: str, value: Any, system) -> dict[str, str]:
         if not sids.looks_like(sids.MENU, data) or not _menu_exists(system, data):
             raise AAError(Code.MENU_NOT_FOUND, {"sid": data})
     elif target == ActionTarget.EXTENSION:
-        _validate_extension_target(data, system)
+        validate_extension_target(data, system)
     return {"actionType": action_type, "actionData": data}
 
 
-def _validate_extension_target(sid: str, system) -> None:
+def validate_extension_target(sid: str, system):
+    """The extension (a PhoneNumber) of this AA system named by `sid`: 491, 493 or 518 otherwise."""
     from autoattendant.models import PhoneNumber
 
     number = PhoneNumber.objects.filter(sid=sid, enterprise_id=system.enterprise_id).first()
@@ -79,3 +87,4 @@ def _validate_extension_target(sid: str, system) -> None:
         raise AAError(Code.NOT_AN_EXTENSION, {"sid": sid})
     if number.aa_system_id != system.pk:
         raise AAError(Code.EXTENSION_NOT_IN_SYSTEM, {"sid": sid})
+    return number

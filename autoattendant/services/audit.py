@@ -42,6 +42,10 @@ def record(
 ) -> AuditEntry:
     organisation_id = getattr(obj, "organisation_id", None)
     enterprise_id = getattr(obj, "enterprise_id", None)
+    if enterprise_id is None and getattr(obj, "aa_system_id", None) is not None:
+        # Menus and schedules belong to their AA system's enterprise.
+        enterprise_id = obj.aa_system.enterprise_id
+        organisation_id = organisation_id or obj.aa_system.enterprise.organisation_id
     if organisation_id is None and enterprise_id is not None:
         organisation_id = obj.enterprise.organisation_id
     if obj._meta.model_name == "enterprise":

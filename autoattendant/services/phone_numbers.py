@@ -10,6 +10,7 @@ from autoattendant.models import AutoAttendantSystem, PhoneNumber
 from autoattendant.services import audit
 from autoattendant.services.access import access_enterprise, access_phone_number, access_system
 from autoattendant.services.enterprises import UNSET
+from autoattendant.services.publishing import request_publish
 from autoattendant.services.roles import require_csp_admin, require_role
 from autoattendant.services.systems import revalidate_system
 from telephony.provisioning import get_backend
@@ -105,6 +106,7 @@ def create_phone_number(
     _check_extension_free(phone_number)
     _save(phone_number)
     _provision(phone_number, extension_client_password)
+    request_publish(phone_number.aa_system)
     audit.record(actor, AuditAction.CREATE, phone_number)
     return phone_number
 
@@ -147,7 +149,11 @@ def update_phone_number(actor, sid: str, *, extension_client_password: str | Non
     _save(phone_number)
     _provision(phone_number, extension_client_password, was=was)
     if was.aa_system_id:
-        revalidate_system(AutoAttendantSystem.objects.get(pk=was.aa_system_id))
+        was_system = AutoAttendantSystem.objects.get(pk=was.aa_system_id)
+        revalidate_system(was_system)
+        request_publish(was_system)
+    if phone_number.aa_system_id and phone_number.aa_system_id != was.aa_system_id:
+        request_publish(phone_number.aa_system)
     audit.record(actor, AuditAction.UPDATE, phone_number, before=before)
     return phone_number
 

@@ -12,9 +12,13 @@ from autoattendant.errors import AAError, Code
 from autoattendant.models import AutoAttendantSystem, PhoneNumber
 from autoattendant.services import audit
 from autoattendant.services.access import access_enterprise, access_system
-from autoattendant.services.actions import validate_action
+from autoattendant.services.actions import validate_action, validate_extension_target
 from autoattendant.services.enterprises import UNSET
+from autoattendant.services.menus import validate_menus
+from autoattendant.services.publishing import request_publish
 from autoattendant.services.roles import require_csp_admin, require_role
+from autoattendant.sids import MENU as MENU_SID_PREFIX
+from autoattendant.sids import looks_like
 from telephony.provisioning import get_backend
 
 ACTION_FIELDS = {
@@ -84,11 +88,45 @@ def validate_actions(system: AutoAttendantSystem, given: dict | None = None) -> 
     for field, api_name in ACTION_FIELDS.items():
         value = (given or {}).get(field, getattr(system, field))
         setattr(system, field, validate_action(api_name, value, system))
+    if system.operator_extension_id is not None:
+        try:
+            validate_extension_target(system.operator_extension.sid, system)
+        except AAError as exc:
+            exc.errors = exc.errors or {"operatorExtensionSid": [f"{exc.message}: {exc.data['sid']}"]}
+            raise
+    validate_menus(system)
+
+
+def _set_menu_and_operator(system: AutoAttendantSystem, default_menu_sid, operator_extension_sid) -> None:
+    """defaultMenuSid: a menu of this system (517); operatorExtensionSid: an extension in it (491,
+    493, 518). None or "" clears either; UNSET leaves it."""
+    if default_menu_sid is not UNSET:
+        menu = None
+        if default_menu_sid:
+            if looks_like(MENU_SID_PREFIX, default_menu_sid):
+                menu = system.menus.filter(sid=default_menu_sid).first()
+            if menu is None:
+                raise AAError(Code.MENU_NOT_FOUND, {"sid": default_menu_sid})
+        system.default_menu = menu
+    if operator_extension_sid is not UNSET:
+        if operator_extension_sid and not isinstance(operator_extension_sid, str):
+            raise AAError(Code.PHONE_NUMBER_NOT_FOUND, {"sid": operator_extension_sid})
+        system.operator_extension = (
+            validate_extension_target(operator_extension_sid, system) if operator_extension_sid else None
+        )
 
 
 @transaction.atomic
 def create_system(
-    actor, *, name: str, enterprise_sid: str | None = None, aa_number_sids=None, extension_sids=None, **fields
+    actor,
+    *,
+    name: str,
+    enterprise_sid: str | None = None,
+    aa_number_sids=None,
+    extension_sids=None,
+    default_menu_sid=UNSET,
+    operator_extension_sid=UNSET,
+    **fields,
 ) -> AutoAttendantSystem:
     require_csp_admin(actor)
     enterprise = _enterprise_of(actor, enterprise_sid, (aa_number_sids or []) + (extension_sids or []))
@@ -98,9 +136,11 @@ def create_system(
     system = AutoAttendantSystem(enterprise=enterprise, name=name, account_email=actor.email_id, **fields)
     system.save()
     _assign_numbers(actor, system, aa_number_sids or [], extension_sids or [])
+    _set_menu_and_operator(system, default_menu_sid, operator_extension_sid)
     validate_actions(system, actions)
     system.save()
     audit.record(actor, AuditAction.CREATE, system, after=_snapshot(system))
+    request_publish(system)
     return system
 
 
@@ -119,7 +159,15 @@ def _enterprise_of(actor, enterprise_sid, number_sids: list[str]):
 
 @transaction.atomic
 def update_system(
-    actor, sid: str, *, enterprise_sid=UNSET, aa_number_sids=UNSET, extension_sids=UNSET, **fields
+    actor,
+    sid: str,
+    *,
+    enterprise_sid=UNSET,
+    aa_number_sids=UNSET,
+    extension_sids=UNSET,
+    default_menu_sid=UNSET,
+    operator_extension_sid=UNSET,
+    **fields,
 ) -> AutoAttendantSystem:
     require_role(actor, Role.CSP_ADMIN, Role.BG_ADMIN, Role.AA_ADMIN)
     system = access_system(actor, sid, for_update=True)
@@ -149,9 +197,11 @@ def update_system(
         None if aa_number_sids is UNSET else aa_number_sids,
         None if extension_sids is UNSET else extension_sids,
     )
+    _set_menu_and_operator(system, default_menu_sid, operator_extension_sid)
     validate_actions(system, actions)
     system.save()
     audit.record(actor, AuditAction.UPDATE, system, before=before, after=_snapshot(system))
+    request_publish(system)
     return system
 
 
@@ -166,6 +216,11 @@ def delete_system(actor, sid: str) -> AutoAttendantSystem:
     audit.record(actor, AuditAction.DELETE, system, before=_snapshot(system))
     # Not `system.phone_numbers.update(...)`: that runs on the prefetched queryset and empties its cache.
     PhoneNumber.objects.filter(aa_system=system).update(aa_system=None)
+    # Its menus and schedules go with it; their protected references first (the response keeps them).
+    _ = system.default_menu, system.operator_extension
+    AutoAttendantSystem.objects.filter(pk=system.pk).update(default_menu=None, operator_extension=None)
+    system.schedules.all().delete()
+    system.menus.all().delete()
     system.delete()
     return system
 

@@ -6,12 +6,44 @@ Keys: `rcml:plan:{sid}:{version}` (immutable, kept a day after last use) and `rc
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from django.core.cache import cache
 
 PLAN_TTL_SECONDS = 24 * 3600
 ROUTE_TTL_SECONDS = 30
+LOCAL_PLANS_MAX = 256  # plans each process keeps (a few KB each)
+
+# A published version never changes, so each process also keeps the plans it served last: a key
+# press then costs no Redis round trip and no unpickling (bench/rcml_fetch.py), and a process that
+# has served a plan serves its steps through a Redis outage too. Which version is the newest
+# (`rcml:current:{sid}`) and the number routes are still read from Redis on every call. Shared
+# between requests and threads: callers must not modify a plan.
+_local_plans: OrderedDict[tuple[str, int], dict[str, Any]] = OrderedDict()
+_local_lock = threading.Lock()
+
+
+def _local_get(sid: str, version: int) -> dict[str, Any] | None:
+    with _local_lock:
+        found = _local_plans.get((sid, version))
+        if found is not None:
+            _local_plans.move_to_end((sid, version))
+        return found
+
+
+def _local_put(sid: str, version: int, plan: dict[str, Any]) -> None:
+    with _local_lock:
+        _local_plans[(sid, version)] = plan
+        while len(_local_plans) > LOCAL_PLANS_MAX:
+            _local_plans.popitem(last=False)
+
+
+def forget_local_plans() -> None:
+    """Empty this process's copies (tests that change a published row in place)."""
+    with _local_lock:
+        _local_plans.clear()
 
 
 def _plan_key(sid: str, version: int) -> str:
@@ -27,18 +59,26 @@ def plan(sid: str, version: int | None = None) -> dict[str, Any] | None:
     """The plan of that version, or of the newest published one."""
     from telephony.models import PublishedRcml
 
+    newest = version is None
     if version is None:
         version = cache.get(f"rcml:current:{sid}")
     if version is not None:
+        local = _local_get(sid, version)
+        if local is not None:
+            return local
         cached = cache.get(_plan_key(sid, version))
         if cached is not None:
+            _local_put(sid, version, cached)
             return cached
     rows = PublishedRcml.objects.filter(aa_system_sid=sid)
     row = rows.filter(version=version).first() if version is not None else rows.order_by("-version").first()
     if row is None:
         return None
-    if version is None or version == row.version:
-        store_plan(row.plan)
+    # Refill the plan; point `current` at it only when the newest was asked for and no publish has set
+    # it meanwhile: a step of an old version, or a slow reader, must not move it back.
+    cache.set(_plan_key(sid, row.version), row.plan, timeout=PLAN_TTL_SECONDS)
+    if newest:
+        cache.add(f"rcml:current:{sid}", row.version, timeout=PLAN_TTL_SECONDS)
     return row.plan
 
 

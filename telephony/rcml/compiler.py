@@ -56,6 +56,22 @@ KEYPAD = {
 }
 
 
+# <Say language="…">: the codes of chapter 3 (Table 3.3). Announcements take espeak-ng codes (en-us,
+# pt-br, da, …): each is said in its chapter-3 form, or with no attribute (the default, en) if none.
+SAY_LANGUAGES = frozenset("bf bp en en-gb cf cs dan fi es fr de el it nl no pl pt ru ar ca sv tr".split())
+SAY_LANGUAGE_ALIASES = {"pt-br": "bp", "fr-ca": "cf", "fr-be": "bf", "da": "dan", "nb": "no", "en-uk": "en-gb"}
+
+
+def say_language(code: str | None) -> str | None:
+    code = (code or "en").strip().lower().replace("_", "-")
+    if code in SAY_LANGUAGES:
+        return code
+    if code in SAY_LANGUAGE_ALIASES:
+        return SAY_LANGUAGE_ALIASES[code]
+    primary = code.split("-")[0]
+    return SAY_LANGUAGE_ALIASES.get(primary, primary if primary in SAY_LANGUAGES else None)
+
+
 class CompileError(Exception):
     """The configuration cannot be published as it is; the message says what to fix."""
 
@@ -104,8 +120,9 @@ class Compiler:
             return f"<Play>{escape(announcement['audioUri'])}</Play>"
         if announcement["type"] == AnnouncementType.TTS and announcement["text"]:
             voice = quoteattr(announcement["voice"] or "woman")
-            language = quoteattr(announcement["language"] or "en")
-            return f"<Say voice={voice} language={language}>{text(announcement['text'])}</Say>"
+            language = say_language(announcement["language"])
+            language_attr = f" language={quoteattr(language)}" if language else ""
+            return f"<Say voice={voice}{language_attr}>{text(announcement['text'])}</Say>"
         raise CompileError(f"{where}: announcement {announcement_sid} ({announcement['name']}) is not ready")
 
     def transfer(self, extension: dict) -> str:

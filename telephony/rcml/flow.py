@@ -34,6 +34,10 @@ class CallState:
         path = tuple(part for part in (params.get("path") or "").split(".") if part)
         if not path or any(sid not in plan["menus"] for sid in path):
             raise UnknownStep(f"path {params.get('path')!r}")
+        if path[-1] in path[:-1]:
+            # Menus that lead to each other in a circle: going back to a menu on the path is
+            # returning to it, so the path (and the URLs carrying it) stays short.
+            path = path[: path.index(path[-1]) + 1]
         try:
             counts = {key: max(0, int(params.get(key) or 0)) for key in ("t", "i", "e")}
         except ValueError:

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the programs the portal runs besides Python: espeak-ng (text-to-speech announcements) and
+# sox/soxi with MP3 support (uploaded audio probed and normalised to 8 kHz mono WAV).
+#
+#   bash scripts/system-deps.sh
+#
+# Idempotent: does nothing when they are all there. Otherwise installs Debian's packages (apt-get
+# update first, non-interactive), as root or through `sudo -n`, so `make run` and `make test` work on
+# a fresh Debian 12 machine, in CI and without a terminal.
+set -euo pipefail
+
+log() { echo "system-deps: $*" >&2; }
+
+sox_reads_mp3() { sox -h 2>/dev/null | grep -i '^AUDIO FILE FORMATS:' | grep -qw mp3; }
+
+missing=()
+command -v espeak-ng >/dev/null || missing+=(espeak-ng)
+if ! command -v sox >/dev/null || ! command -v soxi >/dev/null; then missing+=(sox); fi
+if ! command -v sox >/dev/null || ! sox_reads_mp3; then missing+=(libsox-fmt-mp3); fi
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+sudo=()
+if [[ $EUID -ne 0 ]]; then
+  command -v sudo >/dev/null || { log "please install: ${missing[*]}"; exit 1; }
+  sudo=(sudo -n)
+fi
+log "installing ${missing[*]} from Debian's packages"
+status=0
+{
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+} </dev/null >/dev/null || status=$?
+if [[ $status -ne 0 ]]; then
+  log "apt-get failed ($status)"
+  exit "$status"
+fi
+if ! command -v espeak-ng >/dev/null || ! command -v soxi >/dev/null || ! sox_reads_mp3; then
+  log "espeak-ng, sox and sox's MP3 support are still missing after the install"
+  exit 1
+fi

@@ -1,0 +1,331 @@
+"""The call simulator: a caller's walk through an AA number's published RCML, as the executor makes it.
+
+Every document comes from the executor endpoints (telephony.rcml.urls) through Django's URL resolver
+and the real views, in-process, with the executor's bearer token and the request parameters Restcomm
+sends (CallSid, AccountSid, From, To, CallStatus, ApiVersion, Direction, CallerName, Digits,
+DialCallStatus/DialCallSid/DialCallDuration). Each document is parsed with the standard library's XML
+parser and its verbs run in order, with RCML's semantics (chapter 3 of the Restcomm guide):
+
+- Say / Play / Pause: an event each (a Play of an announcement names its `announcementSid`).
+- Gather: its nested prompts, a Gather event, then the caller's next key entry (`{"input": "1"}`)
+  submitted to its action as `Digits`; with no entry left (or an empty one) `{"timeout": true}` and
+  the Gather falls through to the next verb.
+- Redirect: fetch its URL. Dial: a TRANSFER when the dialled party answers (`dial_status`
+  "completed"); otherwise its action is fetched with that DialCallStatus and the walk goes on.
+- Record: the caller is leaving a message (VOICEMAIL; nothing is stored). Hangup: HANGUP.
+  Reject: REJECTED. A document that ends: HANGUP. More than MAX_FETCHES fetches: LOOP.
+
+The trace: `{"menuPath": [menu SIDs, as the caller moves between menus], "events": [...],
+"outcome": {"type": ..., ...}}`; every fetch is an event too (`{"fetch": url, "status": 200, ...}`).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
+
+from django.conf import settings
+from django.test import RequestFactory
+from django.urls import Resolver404, resolve
+
+MAX_FETCHES = 100
+ENTRY_URL = "/rcml/voice"
+API_VERSION = "2012-04-24"
+CALLER = "+15555550100"
+DIAL_STATUSES = ("completed", "busy", "no-answer", "failed", "canceled")
+ANNOUNCEMENT_AUDIO = re.compile(r"/autoattendant/announcement/(?P<sid>[^/?#]+)/audio\.wav")
+
+# A document's observer, e.g. a schema check in tests: (url, HTTP status, body).
+DocumentHook = Callable[[str, int, bytes], None]
+
+
+class SimulationError(Exception):
+    """The walk cannot go on: a URL that resolves to no endpoint, or a body that is not RCML."""
+
+
+def parse_keys(value: str | Iterable[str] | None) -> list[str]:
+    """`"1,#,203"` -> `["1", "#", "203"]`; an empty entry (`"1,,2"`) is a timeout at that Gather."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        if not value.strip():
+            return []
+        return [part.strip() for part in value.split(",")]
+    return [str(part).strip() for part in value]
+
+
+def simulate(
+    number: str,
+    at: datetime | None,
+    keys: list[str],
+    *,
+    dial_status: str = "completed",
+    caller: str = CALLER,
+    account_sid: str = "",
+    on_document: DocumentHook | None = None,
+) -> dict[str, Any]:
+    """Walk a call to `number` at the moment `at` (None: now; naive: UTC), pressing `keys` in turn."""
+    return _Walk(number, at, keys, dial_status, caller, account_sid, on_document).run()
+
+
+class _Walk:
+    def __init__(self, number, at, keys, dial_status, caller, account_sid, on_document):
+        if dial_status not in DIAL_STATUSES:
+            raise ValueError(f"dial_status must be one of {', '.join(DIAL_STATUSES)}")
+        self.number = number
+        self.at = at
+        self.keys = list(keys)
+        self.dial_status = dial_status
+        self.on_document = on_document
+        self.call_sid = "CA" + uuid.uuid4().hex
+        self.base_params = {
+            "CallSid": self.call_sid,
+            "AccountSid": account_sid or "AC" + "0" * 32,
+            "From": caller,
+            "To": number,
+            "CallStatus": "in-progress",
+            "ApiVersion": API_VERSION,
+            "Direction": "inbound",
+            "CallerName": caller,
+        }
+        self.factory = RequestFactory()
+        self.events: list[dict[str, Any]] = []
+        self.menu_path: list[str] = []
+        self.fetches = 0
+
+    def run(self) -> dict[str, Any]:
+        entry = dict(self.base_params)
+        if self.at is not None:
+            moment = self.at if self.at.tzinfo else self.at.replace(tzinfo=UTC)
+            entry["at"] = moment.isoformat()
+        outcome = self.document(ENTRY_URL, "POST", entry, via="call")
+        return {"menuPath": self.menu_path, "events": self.events, "outcome": outcome}
+
+    # Fetching.
+    def fetch(self, url: str, method: str, params: dict[str, str], via: str) -> tuple[int, bytes]:
+        self.fetches += 1
+        parts = urlsplit(url)
+        try:
+            match = resolve(parts.path)
+        except Resolver404:
+            self.events.append({"fetch": url, "method": method, "via": via, "status": 404})
+            raise SimulationError(f"{url} is not an RCML endpoint") from None
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {settings.EXECUTOR_TOKEN}"}
+        if method == "GET":
+            query = "&".join(filter(None, [parts.query, urlencode(params)]))
+            request = self.factory.get(f"{parts.path}?{query}", **headers)
+        else:
+            target = f"{parts.path}?{parts.query}" if parts.query else parts.path
+            request = self.factory.post(
+                target, urlencode(params), content_type="application/x-www-form-urlencoded", **headers
+            )
+        response = match.func(request, *match.args, **match.kwargs)
+        body = response.content
+        self.events.append({"fetch": url, "method": method, "via": via, "status": response.status_code})
+        if self.on_document is not None:
+            self.on_document(url, response.status_code, body)
+        return response.status_code, body
+
+    def document(self, url: str, method: str, params: dict[str, str], via: str) -> dict[str, Any]:
+        """Fetch a document and run it, and the documents it leads to, to the call's outcome."""
+        while True:
+            if self.fetches >= MAX_FETCHES:
+                return {"type": "LOOP", "fetches": self.fetches}
+            try:
+                _status, body = self.fetch(url, method, params, via)
+                root = ET.fromstring(body)
+            except (SimulationError, ET.ParseError) as exc:
+                return {"type": "ERROR", "url": url, "message": str(exc)}
+            if root.tag != "Response":
+                return {"type": "ERROR", "url": url, "message": f"root element <{root.tag}>, not <Response>"}
+            step = self.run_verbs(root, url)
+            if "outcome" in step:
+                return step["outcome"]
+            url, method, params, via = step["url"], step["method"], step["params"], step["via"]
+
+    # Running a document's verbs.
+    def run_verbs(self, root: ET.Element, url: str) -> dict[str, Any]:
+        """Run verbs until one ends the call or moves it to another document."""
+        for verb in root:
+            tag = verb.tag
+            if tag in ("Say", "Play", "Pause"):
+                self.events.append(prompt_event(verb))
+            elif tag == "Gather":
+                step = self.gather(verb, url)
+                if step is not None:
+                    return step
+            elif tag == "Redirect":
+                return self.next(url, (verb.text or "").strip() or url, verb, "Redirect", {})
+            elif tag == "Dial":
+                step = self.dial(verb, url)
+                if step is not None:
+                    return step
+            elif tag == "Record":
+                action = urljoin(url, verb.get("action") or url)
+                box = _query(action).get("box", "system")
+                self.events.append(
+                    {
+                        "verb": "Record",
+                        "box": box,
+                        "maxLength": _int(verb.get("maxLength")),
+                        "finishOnKey": verb.get("finishOnKey", "1234567890*#"),
+                        "playBeep": verb.get("playBeep", "true") == "true",
+                    }
+                )
+                return {"outcome": {"type": "VOICEMAIL", "box": box}}
+            elif tag == "Hangup":
+                self.events.append({"verb": "Hangup"})
+                return {"outcome": {"type": "HANGUP"}}
+            elif tag == "Reject":
+                reason = verb.get("reason", "rejected")
+                self.events.append({"verb": "Reject", "reason": reason})
+                return {"outcome": {"type": "REJECTED", "reason": reason}}
+            else:
+                self.events.append({"verb": tag, "unsupported": True})
+        # RCML: with no verb left, the call ends.
+        return {"outcome": {"type": "HANGUP", "implicit": True}}
+
+    def next(self, url: str, target: str, verb: ET.Element, via: str, params: dict[str, str]) -> dict[str, Any]:
+        return {
+            "url": urljoin(url, target),
+            "method": (verb.get("method") or "POST").upper(),
+            "params": {**self.base_params, **params},
+            "via": via,
+        }
+
+    def gather(self, verb: ET.Element, url: str) -> dict[str, Any] | None:
+        action = urljoin(url, verb.get("action") or url)
+        for nested in verb:
+            self.events.append(prompt_event(nested))
+        finish = verb.get("finishOnKey", "#")
+        num_digits = _int(verb.get("numDigits"))
+        event = {
+            "verb": "Gather",
+            "numDigits": num_digits,
+            "timeout": _int(verb.get("timeout")) or 5,
+            "finishOnKey": finish,
+        }
+        menu_sid = self.menu_of(action)
+        if menu_sid:
+            event["menuSid"] = menu_sid
+            if not self.menu_path or self.menu_path[-1] != menu_sid:
+                self.menu_path.append(menu_sid)
+        self.events.append(event)
+        entry = self.keys.pop(0) if self.keys else ""
+        digits = entry
+        if finish and finish in digits:
+            digits = digits[: digits.index(finish)]  # the finishing key ends the entry and is not sent
+        if num_digits:
+            digits = digits[:num_digits]  # the Gather submits once it has numDigits digits
+        if not entry:
+            self.events.append({"timeout": True})
+            return None  # falls through to the next verb
+        self.events.append({"input": entry} if digits == entry else {"input": entry, "digits": digits})
+        return self.next(url, action, verb, "Gather", {"Digits": digits})
+
+    def dial(self, verb: ET.Element, url: str) -> dict[str, Any] | None:
+        nouns = [noun for noun in verb if noun.tag in ("Number", "Client", "Uri", "Conference")]
+        noun = nouns[0] if nouns else None
+        target = ((noun.text if noun is not None else verb.text) or "").strip()
+        target_type = noun.tag.lower() if noun is not None else "number"
+        action = urljoin(url, verb.get("action")) if verb.get("action") else None
+        extension = _query(action).get("ext") if action else None
+        event = {"verb": "Dial", "target": target, "targetType": target_type, "timeout": _int(verb.get("timeout"))}
+        if extension:
+            event["extension"] = extension
+        if verb.get("callerId"):
+            event["callerId"] = verb.get("callerId")
+        event["dialCallStatus"] = self.dial_status
+        self.events.append(event)
+        if self.dial_status == "completed":
+            outcome = {"type": "TRANSFER", "target": target, "targetType": target_type}
+            if extension:
+                outcome["extension"] = extension
+            return {"outcome": outcome}
+        if action is None:
+            return None  # no action: on to the next verb
+        params = {"DialCallStatus": self.dial_status, "DialCallSid": "CA" + uuid.uuid4().hex, "DialCallDuration": "0"}
+        return self.next(url, action, verb, "Dial", params)
+
+    @staticmethod
+    def menu_of(action: str) -> str | None:
+        """The menu whose keys a Gather collects (its action is that menu's input endpoint)."""
+        try:
+            match = resolve(urlsplit(action).path)
+        except Resolver404:
+            return None
+        return match.kwargs.get("menu_sid") if match.url_name == "rcml-input" else None
+
+
+def prompt_event(verb: ET.Element) -> dict[str, Any]:
+    if verb.tag == "Say":
+        event = {"verb": "Say", "text": (verb.text or "").strip()}
+        for attribute in ("voice", "language", "loop"):
+            if verb.get(attribute):
+                event[attribute] = verb.get(attribute)
+        return event
+    if verb.tag == "Play":
+        uri = (verb.text or "").strip()
+        found = ANNOUNCEMENT_AUDIO.search(uri)
+        event = {"verb": "Play", "announcementSid": found["sid"] if found else None, "url": uri}
+        if verb.get("loop"):
+            event["loop"] = verb.get("loop")
+        return event
+    if verb.tag == "Pause":
+        return {"verb": "Pause", "length": _int(verb.get("length")) or 1}
+    return {"verb": verb.tag, "unsupported": True}
+
+
+def _query(url: str) -> dict[str, str]:
+    return {key: values[-1] for key, values in parse_qs(urlsplit(url).query, keep_blank_values=True).items()}
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def describe(trace: dict[str, Any]) -> list[str]:
+    """The trace as lines a person reads (the management command prints them)."""
+    lines = []
+    for event in trace["events"]:
+        if "fetch" in event:
+            lines.append(f"  {event['method']} {event['fetch']} -> {event['status']}")
+        elif "input" in event:
+            sent = f" (sends {event['digits']!r})" if "digits" in event else ""
+            lines.append(f"    caller presses {event['input']}{sent}")
+        elif event.get("timeout") is True and "verb" not in event:
+            lines.append("    caller presses nothing: timeout")
+        elif event.get("verb") == "Say":
+            lines.append(f"    Say: {event['text']}")
+        elif event.get("verb") == "Play":
+            what = f"announcement {event['announcementSid']}" if event["announcementSid"] else event["url"]
+            lines.append(f"    Play: {what}")
+        elif event.get("verb") == "Pause":
+            lines.append(f"    Pause: {event['length']} s")
+        elif event.get("verb") == "Gather":
+            menu = f" for menu {event['menuSid']}" if event.get("menuSid") else ""
+            lines.append(
+                f"    Gather{menu}: numDigits={event['numDigits'] or 'any'} timeout={event['timeout']}s "
+                f"finishOnKey={event['finishOnKey']!r}"
+            )
+        elif event.get("verb") == "Dial":
+            extension = f" (extension {event['extension']})" if event.get("extension") else ""
+            lines.append(f"    Dial {event['targetType']} {event['target']}{extension}: {event['dialCallStatus']}")
+        elif event.get("verb") == "Record":
+            lines.append(f"    Record: voicemail box {event['box']}")
+        else:
+            details = ", ".join(f"{key}={value}" for key, value in event.items() if key != "verb")
+            lines.append(f"    {event.get('verb')}{': ' + details if details else ''}")
+    lines.append("Menu path: " + (" > ".join(trace["menuPath"]) or "(none)"))
+    outcome = trace["outcome"]
+    details = ", ".join(f"{key}={value}" for key, value in outcome.items() if key != "type")
+    lines.append(f"Outcome: {outcome['type']}" + (f" ({details})" if details else ""))
+    return lines
