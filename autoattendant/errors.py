@@ -75,6 +75,7 @@ class Code:
     NOT_PUBLISHED = ErrorCode(531, 409, "Auto Attendant system has no published version")
     NUMBER_NOT_ROUTED = ErrorCode(532, 409, "PhoneNumber is not an AA number of an active Auto Attendant system")
     ANNOUNCEMENT_NOT_READY = ErrorCode(533, 409, "Announcement audio is not ready")
+    VOICEMAIL_NOT_FOUND = ErrorCode(534, 409, "Voicemail message not found")
 
 
 def all_codes() -> list[ErrorCode]:

@@ -12,6 +12,7 @@ AA_SYSTEM = "AA"
 HMAC_KEY = "OHK"
 MENU = "MN"
 SCHEDULE = "SC"
+VOICEMAIL = "VM"
 
 _PATTERN = re.compile(r"^[A-Z]{2,3}[0-9a-f]{32}$")
 

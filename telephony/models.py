@@ -73,9 +73,18 @@ class PublishedRcml(models.Model):
         return f"{self.aa_system_sid} v{self.version}"
 
 
+class VoicemailMessageQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The messages of the AA systems the user sees (tenant scope of autoattendant)."""
+        from autoattendant.models import AutoAttendantSystem
+
+        return self.filter(aa_system_sid__in=AutoAttendantSystem.objects.visible_to(user).values("sid"))
+
+
 class VoicemailMessage(models.Model):
     """A message a caller left: for an extension's mailbox, or the AA system's general one."""
 
+    sid = models.CharField(max_length=40, unique=True, editable=False)
     aa_system_sid = models.CharField(max_length=40, db_index=True)
     extension_sid = models.CharField(max_length=40, blank=True, db_index=True, help_text="Empty: the general box.")
     call_sid = models.CharField(max_length=64, blank=True)
@@ -84,8 +93,17 @@ class VoicemailMessage(models.Model):
     duration_seconds = models.PositiveIntegerField(default=0)
     date_created = models.DateTimeField(auto_now_add=True, db_index=True)
 
+    objects = VoicemailMessageQuerySet.as_manager()
+
     class Meta:
         ordering = ["-date_created", "-id"]
 
     def __str__(self) -> str:
         return f"{self.caller} -> {self.extension_sid or self.aa_system_sid}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.sid:
+            from autoattendant.sids import VOICEMAIL, new_sid
+
+            self.sid = new_sid(VOICEMAIL)
+        super().save(*args, **kwargs)

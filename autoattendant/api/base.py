@@ -58,6 +58,8 @@ class ResourceViewSet(viewsets.GenericViewSet):
     default_sort: ClassVar[str] = "dateCreated"
     # Roles allowed per action; tenant scope applies on top of this.
     roles: ClassVar[dict[str, frozenset]] = {}
+    # Methods served on `/x` (none: the resource is created elsewhere, e.g. by calls).
+    collection_actions: ClassVar[dict[str, str]] = {"post": "create"}
     # Methods served on `/x/{sid}`.
     item_actions: ClassVar[dict[str, str]] = {"put": "update", "delete": "destroy"}
     # The coded errors each action can answer with, for the OpenAPI schema.
@@ -171,9 +173,10 @@ class ResourceViewSet(viewsets.GenericViewSet):
         shapes = [
             ("search", {"get": "list"}, "list"),
             ("search/<str:sid>", {"get": "retrieve"}, "detail"),
-            ("", {"post": "create"}, "create"),
+            ("", dict(cls.collection_actions), "create"),
             ("<str:sid>", dict(cls.item_actions), "item"),
         ]
+        shapes = [shape for shape in shapes if shape[1]]
         patterns = []
         for name in (resource, *aliases):
             for suffix, actions, kind in shapes:

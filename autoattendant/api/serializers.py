@@ -214,6 +214,9 @@ class AutoAttendantSystemSerializer(ResourceSerializer):
     invalidInputMaxOccurance = serializers.IntegerField(source="invalid_input_max_occurance")
     invalidInputAction = ActionField(source="invalid_input_action")
     timezoneId = serializers.CharField(source="timezone_id")
+    publishStatus = serializers.CharField(source="publish_status", read_only=True)
+    publishedVersion = serializers.IntegerField(source="published_version", read_only=True, allow_null=True)
+    publishError = serializers.CharField(source="publish_error", read_only=True)
     defaultMenuSid = serializers.SerializerMethodField()
     operatorExtensionSid = serializers.SerializerMethodField()
 

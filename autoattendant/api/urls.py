@@ -5,6 +5,7 @@ from autoattendant.api import schedules, views
 from autoattendant.api.announcements import AnnouncementViewSet
 from autoattendant.api.menus import MenuViewSet
 from autoattendant.api.simulate import SimulateViewSet
+from autoattendant.api.voicemail import VoicemailMessageViewSet
 
 urlpatterns = [
     path("autoattendant/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -22,4 +23,5 @@ urlpatterns = [
     # Its `{sid}/audio.wav` route comes first, before the generic item routes.
     *AnnouncementViewSet.routes("announcement"),
     *MenuViewSet.routes("menu"),
+    *VoicemailMessageViewSet.routes("voicemail"),
 ]

@@ -37,9 +37,8 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
     return data
 
 
-def record(
-    actor, action: AuditAction, obj: models.Model, *, before: dict | None = None, after: dict | None = None
-) -> AuditEntry:
+def _tenant_of(obj: models.Model) -> tuple[int | None, int | None]:
+    """(organisation id, enterprise id) an object belongs to, for scoping the audit trail."""
     organisation_id = getattr(obj, "organisation_id", None)
     enterprise_id = getattr(obj, "enterprise_id", None)
     if enterprise_id is None and getattr(obj, "aa_system_id", None) is not None:
@@ -52,6 +51,20 @@ def record(
         enterprise_id = obj.pk
     if organisation_id is None and obj._meta.model_name == "organisation":
         organisation_id = obj.pk
+    return organisation_id, enterprise_id
+
+
+def record(
+    actor,
+    action: AuditAction,
+    obj: models.Model,
+    *,
+    before: dict | None = None,
+    after: dict | None = None,
+    owner: models.Model | None = None,
+) -> AuditEntry:
+    """`owner`: the object whose tenant the row belongs to, when `obj` has no tenant of its own."""
+    organisation_id, enterprise_id = _tenant_of(owner if owner is not None else obj)
     if action == AuditAction.DELETE and before is None:
         before = snapshot(obj)
     if action != AuditAction.DELETE and after is None:

@@ -766,3 +766,14 @@ def test_numbers_may_be_named_as_responses_list_them(tenant, nums, system):
     assert data["aaNumberSids"] == [nums.aa1["sid"]]
     assert data["extensionNumberSids"] == [nums.ext1["sid"], nums.ext2["sid"]]
     assert_error(tenant.csp.put(path, {"extensions": ["+19999999999"]}), 491)
+
+
+def test_publish_state_is_visible_on_the_system(tenant, nums):
+    """Every change queues a publish; the system shows where publishing stands."""
+    data = create_system(tenant, [nums.aa1["sid"]], [nums.ext1["sid"]])
+    assert (data["publishStatus"], data["publishedVersion"], data["publishError"]) == ("PENDING", None, "")
+    system = AutoAttendantSystem.objects.get(sid=data["sid"])
+    system.publish_status, system.published_version, system.publish_error = "FAILED", 3, "menu MN… is not ready"
+    system.save()
+    got = assert_ok(tenant.csp.get(f"{SYSTEM}/search/{data['sid']}"))
+    assert (got["publishStatus"], got["publishedVersion"], got["publishError"]) == ("FAILED", 3, "menu MN… is not ready")

@@ -1,0 +1,75 @@
+"""Voicemail messages callers left, listed per AA system and per extension; read and deleted here,
+created only by calls (the executor posts the recording to the RCML voicemail-done step)."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db import transaction
+from rest_framework import serializers
+
+from autoattendant.api.base import ResourceViewSet
+from autoattendant.api.fields import Timestamp
+from autoattendant.api.filters import ResourceFilterSet
+from autoattendant.choices import AuditAction, Role
+from autoattendant.errors import AAError, Code
+from autoattendant.services import audit
+from telephony.models import VoicemailMessage
+
+
+class VoicemailMessageSerializer(serializers.Serializer):
+    sid = serializers.CharField(read_only=True)
+    dateCreated = Timestamp(source="date_created")
+    uri = serializers.SerializerMethodField()
+    autoAttendantSid = serializers.CharField(source="aa_system_sid")
+    extensionSid = serializers.SerializerMethodField()
+    caller = serializers.CharField()
+    callSid = serializers.CharField(source="call_sid")
+    recordingUrl = serializers.CharField(source="recording_url")
+    durationSeconds = serializers.IntegerField(source="duration_seconds")
+
+    def get_uri(self, obj) -> str:
+        return f"/autoattendant/voicemail/search/{obj.sid}"
+
+    def get_extensionSid(self, obj) -> str | None:
+        return obj.extension_sid or None
+
+
+class VoicemailMessageFilterSet(ResourceFilterSet):
+    autoAttendantSid = django_filters.CharFilter(field_name="aa_system_sid")
+    extensionSid = django_filters.CharFilter(method="filter_extension")
+    caller = django_filters.CharFilter(field_name="caller", lookup_expr="icontains")
+
+    class Meta:
+        model = VoicemailMessage
+        fields: list[str] = []
+
+    def filter_extension(self, queryset, name, value):
+        # "system" names the AA system's general mailbox.
+        return queryset.filter(extension_sid="" if value == "system" else value)
+
+
+@transaction.atomic
+def delete_voicemail_message(actor, sid: str) -> VoicemailMessage:
+    message = VoicemailMessage.objects.visible_to(actor).select_for_update().filter(sid=sid).first()
+    if message is None:
+        raise AAError(Code.VOICEMAIL_NOT_FOUND, {"sid": sid})
+    from autoattendant.models import AutoAttendantSystem
+
+    system = AutoAttendantSystem.objects.get(sid=message.aa_system_sid)
+    audit.record(actor, AuditAction.DELETE, message, owner=system)
+    message.delete()
+    return message
+
+
+class VoicemailMessageViewSet(ResourceViewSet):
+    model = VoicemailMessage
+    serializer_class = VoicemailMessageSerializer
+    filterset_class = VoicemailMessageFilterSet
+    not_found = Code.VOICEMAIL_NOT_FOUND
+    sort_fields = {"dateCreated": "date_created", "caller": "caller", "durationSeconds": "duration_seconds"}
+    default_sort = "dateCreated:desc"
+    collection_actions: dict[str, str] = {}
+    item_actions = {"delete": "destroy"}
+    roles = {"destroy": frozenset({Role.CSP_ADMIN, Role.BG_ADMIN, Role.AA_ADMIN})}
+    error_codes = {"retrieve": [Code.VOICEMAIL_NOT_FOUND], "destroy": [Code.VOICEMAIL_NOT_FOUND]}
+    destroy_service = staticmethod(delete_voicemail_message)

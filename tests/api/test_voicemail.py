@@ -1,0 +1,81 @@
+"""Voicemail: a caller leaves a message through the published RCML; admins list it per extension and delete it."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from autoattendant.models import AuditEntry
+from telephony.models import VoicemailMessage
+from tests.conftest import assert_error, assert_ok
+from tests.telephony.rcml_support import Attendant
+
+VOICEMAIL = "/autoattendant/voicemail"
+
+
+def leave_message(attendant: Attendant, box: str, caller: str = "+14155559999") -> None:
+    """What the executor does after <Record>: post the recording to the document's action URL."""
+    plan_version = attendant.system.published_version
+    menu = attendant.system.default_menu.sid
+    url = f"/rcml/{attendant.system.sid}/{plan_version}/voicemail-done?box={box}&path={menu}&t=0&i=0&e=0"
+    response = Client(HTTP_AUTHORIZATION=f"Bearer {settings.EXECUTOR_TOKEN}").post(
+        url, {"CallSid": "CA1", "From": caller, "RecordingUrl": "http://127.0.0.1/rec/1.wav", "RecordingDuration": "7"}
+    )
+    assert response.status_code == 200 and b"<Hangup/>" in response.content
+
+
+@pytest.fixture
+def office(tenant):
+    attendant = Attendant.build(tenant, extensions=(("101", "Alice", "number"), ("102", "Bob", "number")))
+    main = attendant.menu(options=[{"key": "1", "actionType": "VOICEMAIL"}])
+    attendant.set(default_menu=main)
+    attendant.publish()
+    return attendant
+
+
+def test_messages_are_stored_and_listed_per_extension(tenant, office):
+    alice = office.ext("101")
+    leave_message(office, alice.sid, caller="+14155550001")
+    leave_message(office, "system", caller="+14155550002")
+    every = assert_ok(tenant.bg.get(f"{VOICEMAIL}/search"))
+    assert every["total"] == 2
+    newest = every["result"][0]
+    assert newest["caller"] == "+14155550002" and newest["extensionSid"] is None
+    assert (newest["durationSeconds"], newest["recordingUrl"]) == (7, "http://127.0.0.1/rec/1.wav")
+    for_alice = assert_ok(tenant.csp.get(f"{VOICEMAIL}/search", {"extensionSid": alice.sid}))["result"]
+    assert [m["caller"] for m in for_alice] == ["+14155550001"]
+    general = assert_ok(tenant.csp.get(f"{VOICEMAIL}/search", {"extensionSid": "system"}))["result"]
+    assert [m["caller"] for m in general] == ["+14155550002"]
+    one = assert_ok(tenant.csp.get(f"{VOICEMAIL}/search/{for_alice[0]['sid']}"))
+    assert one["sid"].startswith("VM") and one["autoAttendantSid"] == office.system.sid
+
+
+def test_an_unknown_box_goes_to_the_general_one(tenant, office):
+    leave_message(office, "PH00000000000000000000000000000000")
+    assert VoicemailMessage.objects.get().extension_sid == ""
+
+
+def test_delete_and_not_found(tenant, office):
+    leave_message(office, "system")
+    sid = VoicemailMessage.objects.get().sid
+    deleted = assert_ok(tenant.bg.delete(f"{VOICEMAIL}/{sid}"))
+    assert deleted["sid"] == sid and not VoicemailMessage.objects.exists()
+    assert AuditEntry.objects.filter(object_sid=sid, action="delete", enterprise_id=tenant.enterprise.pk).exists()
+    assert_error(tenant.bg.delete(f"{VOICEMAIL}/{sid}"), 534)
+    assert_error(tenant.bg.get(f"{VOICEMAIL}/search/{sid}"), 534)
+
+
+def test_other_tenants_see_nothing(tenant, other_tenant, office):
+    leave_message(office, "system")
+    sid = VoicemailMessage.objects.get().sid
+    for api in (other_tenant.csp, other_tenant.bg, tenant.aa):  # tenant.aa is assigned no system
+        assert assert_ok(api.get(f"{VOICEMAIL}/search"))["total"] == 0
+        assert_error(api.get(f"{VOICEMAIL}/search/{sid}"), 534)
+        assert_error(api.delete(f"{VOICEMAIL}/{sid}"), 534)
+    assert VoicemailMessage.objects.filter(sid=sid).exists()
+
+
+def test_messages_are_not_created_through_the_api(tenant):
+    response = tenant.csp.post(VOICEMAIL, {"caller": "x"})
+    assert response.status_code == 404 and response.body["errorCode"] == "404"
