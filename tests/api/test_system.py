@@ -776,4 +776,8 @@ def test_publish_state_is_visible_on_the_system(tenant, nums):
     system.publish_status, system.published_version, system.publish_error = "FAILED", 3, "menu MN… is not ready"
     system.save()
     got = assert_ok(tenant.csp.get(f"{SYSTEM}/search/{data['sid']}"))
-    assert (got["publishStatus"], got["publishedVersion"], got["publishError"]) == ("FAILED", 3, "menu MN… is not ready")
+    assert (got["publishStatus"], got["publishedVersion"], got["publishError"]) == (
+        "FAILED",
+        3,
+        "menu MN… is not ready",
+    )
