@@ -11,7 +11,6 @@ logger = logging.getLogger(__name__)
 
 @shared_task(
     name="telephony.publish_aa_system",
-    queue="default",
     acks_late=True,
     reject_on_worker_lost=True,
     soft_time_limit=50,

@@ -33,7 +33,6 @@ DONE = "done"  # this revision was already rendered (a redelivered task)
 
 @shared_task(
     name="telephony.render_announcement",
-    queue="default",
     acks_late=True,
     reject_on_worker_lost=True,
     soft_time_limit=150,
