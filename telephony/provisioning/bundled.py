@@ -14,6 +14,13 @@ from telephony.provisioning.base import ProvisioningBackend
 CLIENT_PASSWORD_POLICY = re.compile(r"^(?=.*[A-Za-z])(?=.*\d).{8,128}$")
 
 
+def _forget_entry_after_commit(number: str) -> None:
+    """Calls to a re-routed number find its new AA system at once, not after the cache expires."""
+    from telephony.rcml.cache import forget_entries
+
+    transaction.on_commit(lambda: forget_entries([number]))
+
+
 class BundledBackend(ProvisioningBackend):
     def create_account(self, enterprise) -> None:
         try:
@@ -53,9 +60,11 @@ class BundledBackend(ProvisioningBackend):
         except IntegrityError as exc:
             # The number routes somewhere else already (another CSP holds it).
             raise AAError(Code.NUMBER_PROVISIONING_FAILED) from exc
+        _forget_entry_after_commit(route.number)
 
     def release_number(self, phone_number) -> None:
         NumberRoute.objects.filter(phone_number_sid=phone_number.sid).delete()
+        _forget_entry_after_commit(phone_number.number)
 
     def provision_client(self, phone_number, password: str | None) -> None:
         account = self._account(phone_number, Code.CLIENT_PROVISIONING_FAILED)

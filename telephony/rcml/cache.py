@@ -82,22 +82,39 @@ def plan(sid: str, version: int | None = None) -> dict[str, Any] | None:
     return row.plan
 
 
-def route(number: str) -> str | None:
-    """The AA system SID that answers a number ("" cached for unrouted numbers)."""
+def entry(number: str) -> dict[str, Any] | None:
+    """Who answers a number, in one Redis read: `{"sid", "version", "active"}` (None: nobody).
+
+    Cached for ROUTE_TTL_SECONDS, and dropped by each publish of the system (publish.py), so a new
+    version answers new calls at once. `version` is None while nothing is published.
+    """
     from autoattendant.choices import SystemStatus
     from autoattendant.models import AutoAttendantSystem
     from telephony.models import NumberRoute
 
-    key = f"rcml:route:{number}"
-    sid = cache.get(key)
-    if sid is None:
+    key = _entry_key(number)
+    found = cache.get(key)
+    if found is None:
+        found = {}
         route_row = NumberRoute.objects.filter(number=number).exclude(aa_system_sid="").first()
-        sid = route_row.aa_system_sid if route_row else ""
-        if sid and not AutoAttendantSystem.objects.filter(sid=sid, status=SystemStatus.ACTIVE).exists():
-            sid = "inactive:" + sid
-        cache.set(key, sid, timeout=ROUTE_TTL_SECONDS)
-    return sid or None
+        system = (
+            AutoAttendantSystem.objects.filter(sid=route_row.aa_system_sid).only("status", "published_version").first()
+            if route_row
+            else None
+        )
+        if system is not None:
+            found = {
+                "sid": route_row.aa_system_sid,
+                "version": system.published_version,
+                "active": system.status == SystemStatus.ACTIVE,
+            }
+        cache.set(key, found, timeout=ROUTE_TTL_SECONDS)
+    return found or None
 
 
-def forget_route(number: str) -> None:
-    cache.delete(f"rcml:route:{number}")
+def _entry_key(number: str) -> str:
+    return f"rcml:entry:{number}"
+
+
+def forget_entries(numbers: list[str]) -> None:
+    cache.delete_many([_entry_key(number) for number in numbers])

@@ -49,5 +49,11 @@ def publish(aa_system_sid: str) -> int | None:
         system.publish_status = PublishStatus.PUBLISHED
         system.publish_error = ""
         system.save(update_fields=["published_version", "publish_status", "publish_error"])
-        transaction.on_commit(lambda: cache.store_plan(plan))
+        numbers = list(system.phone_numbers.filter(is_extension=False).values_list("number", flat=True))
+
+        def announce() -> None:
+            cache.store_plan(plan)
+            cache.forget_entries(numbers)  # new calls to these numbers get this version at once
+
+        transaction.on_commit(announce)
     return version

@@ -71,16 +71,16 @@ def voice(params: dict[str, str]) -> tuple[int, str]:
 
     `at` (ISO date-time) evaluates the schedules at another moment, for the call simulator.
     """
-    sid = None
+    target = None
     for number in _number_variants(params.get("To") or params.get("Called") or ""):
-        sid = cache.route(number)
-        if sid:
+        target = cache.entry(number)
+        if target:
             break
-    if not sid:
+    if not target:
         return 404, NOT_IN_SERVICE
-    if sid.startswith("inactive:"):
+    if not target["active"]:
         return 200, REJECTED
-    plan = cache.plan(sid)
+    plan = cache.plan(target["sid"], target["version"]) if target["version"] else None
     if plan is None:
         return 503, APOLOGY
     at = _moment(params.get("at"))
