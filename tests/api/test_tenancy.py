@@ -15,22 +15,57 @@ from dataclasses import dataclass, field
 import pytest
 
 from autoattendant.choices import Role
-from autoattendant.models import AutoAttendantSystem, Enterprise, HmacKey, PhoneNumber, User
+from autoattendant.models import (
+    Announcement,
+    AutoAttendantSystem,
+    Enterprise,
+    HmacKey,
+    Menu,
+    PhoneNumber,
+    Schedule,
+    User,
+)
 from autoattendant.models.audit import AuditEntry
 from autoattendant.services.enterprises import create_enterprise
 from autoattendant.services.phone_numbers import create_phone_number
 from autoattendant.services.systems import create_system
 from autoattendant.services.users import create_user, update_user
+from telephony.models import VoicemailMessage
 from tests.conftest import PASSWORD, Api, Tenant, assert_error, assert_ok
 
-NOT_FOUND = {"enterprise": 467, "user": 487, "phonenumber": 491, "system": 490, "hmac": 458}
-PREFIX = {"enterprise": "EN", "user": "RCS", "phonenumber": "PH", "system": "AA", "hmac": "OHK"}
+NOT_FOUND = {
+    "enterprise": 467,
+    "user": 487,
+    "phonenumber": 491,
+    "system": 490,
+    "hmac": 458,
+    "announcement": 516,
+    "menu": 517,
+    "schedule": 526,
+    "voicemail": 534,
+}
+PREFIX = {
+    "enterprise": "EN",
+    "user": "RCS",
+    "phonenumber": "PH",
+    "system": "AA",
+    "hmac": "OHK",
+    "announcement": "AN",
+    "menu": "MN",
+    "schedule": "SC",
+    "voicemail": "VM",
+}
+# Resources without PUT: a key is rotated by POST; a voicemail message is only read and deleted.
+NO_UPDATE = {"hmac", "voicemail"}
 # A body each PUT accepts, so that the call reaches the tenant check rather than stopping at validation.
 PUT_BODY = {
     "enterprise": {"name": "Hijacked"},
     "user": {"name": "Hijacked"},
     "phonenumber": {"friendlyName": "Hijacked"},
     "system": {"name": "Hijacked"},
+    "announcement": {"name": "Hijacked"},
+    "menu": {"name": "Hijacked"},
+    "schedule": {"name": "Hijacked"},
 }
 # The actions each role may not perform at all (answered 403 before any object is looked at).
 ROLE_FORBIDDEN = {
@@ -45,6 +80,8 @@ ROLE_FORBIDDEN = {
         ("hmac", "destroy"),
     },
     Role.AA_ADMIN: {
+        ("announcement", "update"),
+        ("announcement", "destroy"),
         ("enterprise", "update"),
         ("enterprise", "destroy"),
         ("phonenumber", "update"),
@@ -125,6 +162,30 @@ def populate(tenant: Tenant, label: str, digits: str):
     return aa_number, extension, free_number, system, empty_system
 
 
+def issue3_targets(tenant: Tenant, system: AutoAttendantSystem) -> dict[str, list[str]]:
+    """An announcement, a menu, a schedule and a voicemail message of acme's system."""
+    announcement = Announcement.objects.create(
+        enterprise=tenant.enterprise, name="acme greeting", type="TTS", text="Hello.", status="READY"
+    )
+    menu = Menu.objects.create(aa_system=system, name="acme main", greeting_announcement=announcement)
+    schedule = Schedule.objects.create(
+        aa_system=system,
+        name="acme hours",
+        type="WORK_HOURS",
+        menu=menu,
+        weekly_ranges=[{"days": ["MON"], "start": "09:00", "end": "17:00"}],
+    )
+    message = VoicemailMessage.objects.create(
+        aa_system_sid=system.sid, caller="+14155550199", recording_url="http://127.0.0.1/m.wav"
+    )
+    return {
+        "announcement": [announcement.sid],
+        "menu": [menu.sid],
+        "schedule": [schedule.sid],
+        "voicemail": [message.sid],
+    }
+
+
 @pytest.fixture
 def world(tenant, other_tenant) -> World:
     aa_number, extension, free_number, system, empty_system = populate(tenant, "acme", "0100")
@@ -164,6 +225,7 @@ def world(tenant, other_tenant) -> World:
             "phonenumber": [aa_number.sid, extension.sid, free_number.sid],
             "system": [system.sid, empty_system.sid],
             "hmac": [tenant.hmac_key.sid],
+            **issue3_targets(tenant, system),
         }
     )
     return World(
@@ -189,7 +251,17 @@ def snapshot() -> dict:
     """Every row the API could touch, in full."""
     rows = {
         model.__name__: list(model.objects.order_by("pk").values())
-        for model in (Enterprise, User, PhoneNumber, AutoAttendantSystem, HmacKey)
+        for model in (
+            Enterprise,
+            User,
+            PhoneNumber,
+            AutoAttendantSystem,
+            HmacKey,
+            Announcement,
+            Menu,
+            Schedule,
+            VoicemailMessage,
+        )
     }
     rows["assignments"] = list(User.aa_systems.through.objects.order_by("pk").values())
     rows["audit"] = AuditEntry.objects.count()  # a refused call writes no audit entry either
@@ -210,7 +282,7 @@ def attackers(world: World) -> list[tuple[str, User]]:
 def single_calls(resource: str, sid: str) -> list[tuple[str, str, str, dict | None]]:
     """(action, method, path, body) of every single-object endpoint of a resource."""
     calls = [("retrieve", "get", f"/autoattendant/{resource}/search/{sid}", None)]
-    if resource != "hmac":  # a key is rotated by POST, never edited
+    if resource not in NO_UPDATE:
         calls.append(("update", "put", f"/autoattendant/{resource}/{sid}", PUT_BODY[resource]))
     calls.append(("destroy", "delete", f"/autoattendant/{resource}/{sid}", None))
     return calls
@@ -261,7 +333,8 @@ def test_single_object_endpoints_answer_not_found(world, attacker_index):
                 assert missing.status_code == response.status_code, context
                 assert strip_sid(missing.body) == strip_sid(response.body), context
                 checked += 1
-    assert checked == (2 + 4 + 3 + 2) * 3 + 1 * 2  # 3 calls per enterprise, user, number, system; 2 per key
+    # 3 calls per enterprise, user, number, system, announcement, menu, schedule; 2 per key and message.
+    assert checked == (2 + 4 + 3 + 2 + 1 + 1 + 1) * 3 + (1 + 1) * 2
     assert snapshot() == before
 
 
@@ -289,6 +362,10 @@ LIST_FILTERS = {
     "phonenumber": ["enterpriseSid", "autoAttendantSid"],
     "system": ["enterpriseSid"],
     "hmac": [],
+    "announcement": ["enterpriseSid"],
+    "menu": ["autoAttendantSid"],
+    "schedule": ["autoAttendantSid"],
+    "voicemail": ["autoAttendantSid"],
 }
 
 
