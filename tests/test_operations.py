@@ -5,10 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
-import os
-import subprocess
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -19,6 +16,7 @@ from rest_framework.test import APIClient
 from autoattendant.api.authentication import sign
 from autoattendant.models import HmacKey, Organisation, User
 from portal.celery import app as celery_app
+from tests.celery_worker import ping, running_worker
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 CELERY = BASE_DIR / ".venv" / "bin" / "celery"
@@ -120,57 +118,11 @@ def test_createcsp_rejects_bad_input(db, args):
 # /healthz
 
 
-def ping(name: str | None = None, timeout: float = 0.5) -> list[dict]:
-    kwargs = {"destination": [name]} if name else {}
-    return celery_app.control.ping(timeout=timeout, **kwargs) or []
-
-
 @pytest.fixture
 def celery_worker(tmp_path):
     """A real Celery worker (solo pool) on this test run's Redis, stopped at teardown."""
-    name = f"healthz-{uuid.uuid4().hex[:8]}@127.0.0.1"
-    log = tmp_path / "worker.log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    with open(log, "wb") as log_file:
-        process = subprocess.Popen(
-            [
-                str(CELERY),
-                "-A",
-                "portal",
-                "worker",
-                "--pool",
-                "solo",
-                "-c",
-                "1",
-                "-n",
-                name,
-                "-l",
-                "info",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 90
-        while not ping(name):
-            if process.poll() is not None:
-                pytest.fail(f"the Celery worker exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"the Celery worker did not answer a ping in 90 s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.3)
+    with running_worker("healthz", tmp_path / "worker.log") as name:
         yield name
-    finally:
-        if process.poll() is None:
-            process.terminate()  # warm shutdown
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
 
 
 def test_healthz_without_a_worker_is_503(db):

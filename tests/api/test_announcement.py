@@ -14,7 +14,6 @@ import math
 import os
 import subprocess
 import time
-import uuid
 import wave
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -30,8 +29,8 @@ from autoattendant.api.authentication import sign
 from autoattendant.models import Announcement, AuditEntry, AutoAttendantSystem, Menu
 from autoattendant.services.enterprises import create_enterprise
 from autoattendant.services.systems import create_system
-from portal.celery import app as celery_app
 from telephony.speech import tasks, tts
+from tests.celery_worker import running_worker
 from tests.conftest import PASSWORD, Api, assert_error, assert_ok
 from tests.test_openapi import response_validator
 
@@ -670,40 +669,9 @@ def _test_database_url() -> str:
 @pytest.fixture
 def speech_worker(transactional_db, media, tmp_path):
     """A real Celery worker on the test database and this test's media folder, stopped at teardown."""
-    name = f"speech-{uuid.uuid4().hex[:8]}@127.0.0.1"
-    log = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": _test_database_url(),
-        "MEDIA_ROOT": str(media),
-        "PYTHONUNBUFFERED": "1",
-    }
-    with open(log, "wb") as log_file:
-        process = subprocess.Popen(
-            [str(CELERY), "-A", "portal", "worker", "--pool", "solo", "-Q", "default", "-n", name, "-l", "info"]
-            + ["--without-gossip", "--without-mingle"],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 90
-        while not celery_app.control.ping(destination=[name], timeout=0.5):
-            if process.poll() is not None:
-                pytest.fail(f"the Celery worker exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"the Celery worker did not answer a ping in 90 s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.3)
-        yield log
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+    env = {"DATABASE_URL": _test_database_url(), "MEDIA_ROOT": str(media)}
+    with running_worker("speech", tmp_path / "worker.log", env):
+        yield tmp_path / "worker.log"
 
 
 def wait_for_status(sid: str, log: Path, timeout: float = 60) -> Announcement:
