@@ -31,6 +31,7 @@ from autoattendant.api.serializers import ResourceSerializer
 from autoattendant.choices import AnnouncementStatus, AnnouncementType, Role, Voice
 from autoattendant.errors import AAError, Code
 from autoattendant.models import Announcement
+from autoattendant.models.announcement import audio_uri
 from autoattendant.services import announcements
 from telephony.auth import Executor, ExecutorTokenAuthentication
 
@@ -40,10 +41,6 @@ AUDIO_READERS = frozenset({*ALL_ROLES, Executor.role})
 PLAYABLE = {AnnouncementStatus.READY, AnnouncementStatus.PROCESSING}
 # Room for a multipart body's boundaries and other fields around the largest file accepted.
 MULTIPART_OVERHEAD = 64 * 1024
-
-
-def audio_uri(sid: str) -> str:
-    return f"/autoattendant/announcement/{sid}/audio.wav"
 
 
 class AnnouncementSerializer(ResourceSerializer):

@@ -7,6 +7,11 @@ from autoattendant.choices import AnnouncementStatus, AnnouncementType, Voice
 from autoattendant.models.base import SidModel, TenantQuerySet
 
 
+def audio_uri(sid: str) -> str:
+    """Where the console and the executor fetch an announcement's rendered WAV."""
+    return f"/autoattendant/announcement/{sid}/audio.wav"
+
+
 class AnnouncementQuerySet(TenantQuerySet):
     organisation_lookup = "enterprise__organisation_id"
 

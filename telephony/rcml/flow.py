@@ -103,13 +103,14 @@ def menu(plan: dict[str, Any], menu_sid: str, params) -> str:
 # Input.
 
 
-def _exceeded(plan: dict[str, Any], state: CallState, counter: str, retry: str) -> str:
-    """Count one more miss; below the system's limit retry, at the limit apply its policy action."""
+def _exceeded(plan: dict[str, Any], state: CallState, counter: str, retry: str, prompt: str | None = None) -> str:
+    """Count one more miss; below the system's limit retry (with `prompt`, by default the policy's own
+    retry document), at the limit apply its policy action."""
     state = replace(state, **{counter: getattr(state, counter) + 1})
     policy = LIMIT_OF[counter]
     if getattr(state, counter) >= plan["limits"][policy]:
         return render(plan, f"policy:{policy}", state)
-    return render(plan, f"retry:{policy}", state, retry=retry.replace("$state", state.query()))
+    return render(plan, prompt or f"retry:{policy}", state, retry=retry.replace("$state", state.query()))
 
 
 def menu_input(plan: dict[str, Any], menu_sid: str, params) -> str:
@@ -161,10 +162,7 @@ def directory_input(plan: dict[str, Any], params) -> str:
         return _exceeded(plan, state, "t", retry)
     matches = [entry for entry in plan["directory"] if entry["digits"].startswith(digits)][:9]
     if not matches:
-        state = replace(state, i=state.i + 1)
-        if state.i >= plan["limits"]["invalidInput"]:
-            return render(plan, "policy:invalidInput", state)
-        return render(plan, "noMatch", state, retry=retry.replace("$state", state.query()))
+        return _exceeded(plan, state, "i", retry, prompt="noMatch")
     if len(matches) == 1:
         only = matches[0]
         transfer = render(plan, f"extension:{only['extension']}", state.reset())

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from autoattendant.choices import AnnouncementStatus, AnnouncementType
+from autoattendant.choices import AnnouncementStatus
 
 
 def snapshot_system(system) -> dict[str, Any]:
     from autoattendant.models import Announcement, Menu, PhoneNumber, Schedule
+    from autoattendant.models.announcement import audio_uri
 
     enterprise = system.enterprise
     menus = list(Menu.objects.filter(aa_system=system).order_by("date_created", "id"))
@@ -30,9 +31,7 @@ def snapshot_system(system) -> dict[str, Any]:
             "text": announcement.text,
             "language": announcement.language,
             "voice": announcement.voice,
-            "audioUri": f"/autoattendant/announcement/{announcement.sid}/audio.wav"
-            if announcement.status == AnnouncementStatus.READY
-            else None,
+            "audioUri": audio_uri(announcement.sid) if announcement.status == AnnouncementStatus.READY else None,
             "revision": announcement.revision,
         }
         for announcement in Announcement.objects.filter(enterprise=enterprise, sid__in=announcement_sids)
@@ -95,6 +94,3 @@ def _actions_of(system, menus) -> list[dict]:
     for menu in menus:
         actions.extend(menu.options or [])
     return [action for action in actions if isinstance(action, dict)]
-
-
-__all__ = ["snapshot_system", "AnnouncementType"]
