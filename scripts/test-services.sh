@@ -14,8 +14,8 @@ if [[ $# -eq 0 ]]; then
   echo "usage: $0 command [args...]" >&2
   exit 2
 fi
-# espeak-ng and sox (announcements) are needed whichever services are used.
-bash "$(dirname "${BASH_SOURCE[0]}")/system-deps.sh"
+# espeak-ng and sox (announcements) and sipp (call tests) are needed whichever services are used.
+bash "$(dirname "${BASH_SOURCE[0]}")/system-deps.sh" --tests
 if [[ -n "${DATABASE_URL:-}" && -n "${REDIS_URL:-}" ]]; then
   exec "$@"
 fi

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from celery import Celery
 
 from portal.celery import app as celery_app
 
@@ -18,15 +19,20 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 CELERY = BASE_DIR / ".venv" / "bin" / "celery"
 
 
-def ping(name: str | None = None, timeout: float = 0.5) -> list[dict]:
+def ping(name: str | None = None, timeout: float = 0.5, broker: str | None = None) -> list[dict]:
+    """Workers answering a ping: on the test run's broker, or on `broker` (a stack of its own)."""
     kwargs = {"destination": [name]} if name else {}
-    return celery_app.control.ping(timeout=timeout, **kwargs) or []
+    if broker is None:
+        return celery_app.control.ping(timeout=timeout, **kwargs) or []
+    with Celery(broker=broker) as app:
+        return app.control.ping(timeout=timeout, **kwargs) or []
 
 
 @contextlib.contextmanager
 def running_worker(label: str, log: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     """Start a solo-pool worker on the `default` queue, wait until it answers a ping, yield its name,
-    and stop it (warm shutdown, then kill) on the way out. Its output goes to `log`."""
+    and stop it (warm shutdown, then kill) on the way out. Its output goes to `log`. An `env` with a
+    REDIS_URL of its own is a separate broker: the ping goes there."""
     name = f"{label}-{uuid.uuid4().hex[:8]}@127.0.0.1"
     command = [str(CELERY), "-A", "portal", "worker", "--pool", "solo", "-c", "1", "-Q", "default", "-n", name]
     command += ["-l", "info", "--without-gossip", "--without-mingle"]
@@ -40,7 +46,9 @@ def running_worker(label: str, log: Path, env: dict[str, str] | None = None) -> 
         )
     try:
         deadline = time.monotonic() + 90
-        while not ping(name):
+        broker = (env or {}).get("REDIS_URL")
+        broker = broker if broker and broker != os.environ.get("REDIS_URL") else None
+        while not ping(name, broker=broker):
             if process.poll() is not None:
                 pytest.fail(f"the Celery worker exited with {process.returncode}:\n{log.read_text()[-3000:]}")
             if time.monotonic() > deadline:
