@@ -1,0 +1,487 @@
+"""One call through the executor: answer it, run its RCML verb by verb, report a call record.
+
+The call's state between documents lives in the portal's URLs (menu path, counters), so a call here
+holds only what RCML semantics need: the caller's media, the digits typed ahead, the legs of a Dial.
+Whatever goes wrong — the portal down or slow, a document that is not RCML, an error of ours — the
+caller hears the built-in apology and the call ends; a call is never left silent or hanging.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin
+
+from telephony.executor import rcml
+from telephony.executor.media import PCMA, PCMU, Prompt, silence
+from telephony.executor.portal import PortalUnavailable
+from telephony.executor.sip import MediaOffer, NoCommonCodec
+
+if TYPE_CHECKING:
+    from telephony.executor.media import RtpSession
+    from telephony.executor.portal import RcmlDocument
+    from telephony.executor.server import Executor
+    from telephony.executor.sip import InboundCall
+
+logger = logging.getLogger(__name__)
+
+API_VERSION = "2012-04-24"
+DTMF_PAYLOAD_TYPE = 101
+MAX_FETCHES = 500  # documents per call
+MAX_SILENT_FETCHES = 20  # documents in a row with nothing said or gathered: a Redirect loop
+MAX_LOOPS = 1000  # <Play loop="0">: "until the call is hung up", within reason
+FETCH_ATTEMPTS = 2
+SHORTEST_RECORDING = 0.5  # seconds; shorter is "an empty recording" (RCML goes on to the next verb)
+REJECT_CODES = {"busy": (486, "Busy Here"), "rejected": (603, "Decline")}
+DIAL_STATUS_RANK = ("busy", "no-answer", "canceled", "failed")  # the status reported when nobody answered
+
+
+class Outcome:
+    """A call record's outcome (autoattendant.choices.CallOutcome, as the portal names them)."""
+
+    COMPLETED = "COMPLETED"
+    CALLER_HANGUP = "CALLER_HANGUP"
+    TRANSFERRED = "TRANSFERRED"
+    VOICEMAIL = "VOICEMAIL"
+    CANCELLED = "CANCELLED"
+    REJECTED = "REJECTED"
+    FAILED = "FAILED"
+
+
+class _End(Exception):
+    """The call's RCML is over (Hangup, Reject, the end of a document, or a failure handled)."""
+
+
+class _Failure(Exception):
+    """The call cannot go on; the caller hears the apology."""
+
+
+def _iso(moment: float | None) -> str | None:
+    return datetime.fromtimestamp(moment, UTC).isoformat() if moment else None
+
+
+class Call:
+    def __init__(self, executor: Executor, inbound: InboundCall):
+        self.executor = executor
+        self.inbound = inbound
+        self.sid = "CA" + uuid.uuid4().hex
+        self.rtp: RtpSession | None = None
+        self.answered = asyncio.Event()
+        self.aa_system_sid = ""
+        self.menu_path: list[str] = []
+        self.keys: list[str] = []
+        self.outcome: str | None = None
+        self.transferred = False
+        self.voicemail = False
+        self.dial_status = ""
+        self.transfer_target = ""
+        self.hangup_cause = ""
+        self.started_at = time.time()
+        self.answered_at: float | None = None
+        self.fetches = 0
+        self.silent_fetches = 0
+        self._legs: list[tuple[object, RtpSession]] = []
+
+    # The call's life.
+    async def run(self) -> None:
+        flow = asyncio.create_task(self._flow(), name=f"call {self.sid}")
+        ended = asyncio.create_task(self.inbound.ended.wait())
+        media_lost = asyncio.create_task(self._media_lost())
+        try:
+            try:
+                done, _ = await asyncio.wait(
+                    {flow, ended, media_lost},
+                    timeout=self.executor.config.max_call_seconds,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+            except asyncio.CancelledError:  # the executor is shutting down
+                done, self.hangup_cause = {ended}, "executor shutdown"
+            if flow not in done:
+                flow.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await flow
+                if media_lost in done:
+                    self.outcome, self.hangup_cause = Outcome.FAILED, "no RTP from the caller"
+                elif not done:
+                    self.hangup_cause = "maximum call duration"
+            elif flow.exception() is not None:
+                logger.error("call %s failed", self.sid, exc_info=flow.exception())
+        finally:
+            ended.cancel()
+            media_lost.cancel()
+            await self._release()
+
+    async def _media_lost(self) -> None:
+        await self.answered.wait()
+        await self.rtp.inactive.wait()
+
+    async def _flow(self) -> None:
+        try:
+            info = await self._retrying(self.executor.portal.lookup_number, self.inbound.called)
+            if info is None:
+                self._reject(404, "Not Found", "unknown number")
+                return
+            if not info.active:
+                self._reject(480, "Temporarily Unavailable", "inactive AA system")
+                return
+            self.aa_system_sid = info.aa_system_sid
+            document = await self._fetch(info.voice_url, "POST", {})
+            if document.status == 404:
+                self._reject(404, "Not Found", "no entry document")
+                return
+            await self._execute(document)
+        except _End:
+            pass
+        except asyncio.CancelledError:
+            raise
+        except NoCommonCodec:
+            self._reject(488, "Not Acceptable Here", "no common codec")
+        except (_Failure, PortalUnavailable, rcml.RcmlError) as exc:
+            logger.warning("call %s: %s; apologising", self.sid, exc)
+            await self._apologise(str(exc))
+        except Exception as exc:
+            logger.exception("call %s: internal error; apologising", self.sid)
+            await self._apologise(f"internal error: {exc.__class__.__name__}")
+
+    async def _execute(self, document: RcmlDocument) -> None:
+        while True:
+            following = None
+            for verb in rcml.parse(document.body).verbs:
+                following = await self._verb(verb, document.url)
+                if following is not None:
+                    break
+            if following is None:
+                raise _End  # the end of a document ends the call
+            url, method, params = following
+            document = await self._fetch(url, method, params)
+
+    # Talking to the portal.
+    def params(self) -> dict[str, str]:
+        return {
+            "CallSid": self.sid,
+            "AccountSid": self.aa_system_sid,
+            "From": self.inbound.caller,
+            "To": self.inbound.called,
+            "CallerName": self.inbound.caller_name,
+            "CallStatus": "in-progress" if self.answered.is_set() else "ringing",
+            "ApiVersion": API_VERSION,
+            "Direction": "inbound",
+        }
+
+    async def _retrying(self, operation, *args):
+        for attempt in range(FETCH_ATTEMPTS):
+            try:
+                return await operation(*args)
+            except PortalUnavailable:
+                if attempt + 1 == FETCH_ATTEMPTS:
+                    raise
+                await asyncio.sleep(0.3)
+
+    async def _fetch(self, url: str, method: str, extra: dict[str, str]) -> RcmlDocument:
+        self.fetches += 1
+        self.silent_fetches += 1
+        if self.fetches > MAX_FETCHES or self.silent_fetches > MAX_SILENT_FETCHES:
+            raise _Failure(f"too many documents ({self.fetches}); a Redirect loop?")
+        document = await self._retrying(self.executor.portal.fetch_rcml, url, {**self.params(), **extra}, method)
+        if document.status >= 500 and not document.body.lstrip().startswith("<"):
+            raise _Failure(f"{url} answered {document.status}")
+        if document.menu_sid and (not self.menu_path or self.menu_path[-1] != document.menu_sid):
+            self.menu_path.append(document.menu_sid)
+        return document
+
+    # Media.
+    async def _answer(self) -> None:
+        if self.answered.is_set():
+            return
+        if self.inbound.ended.is_set():
+            raise _End
+        if self.inbound.offer is None:
+            raise NoCommonCodec("the INVITE carried no SDP offer")
+        self.rtp = await self.executor.media.open_session()
+        ours = MediaOffer(self.rtp.local_host, self.rtp.local_port, (PCMU, PCMA), DTMF_PAYLOAD_TYPE)
+        negotiated = self.inbound.answer(ours)
+        offer = self.inbound.offer
+        self.rtp.set_remote(offer.host, offer.port, negotiated.payload_types[0], negotiated.dtmf_payload_type)
+        self.inbound.on_dtmf = self.rtp.push_digit
+        self.answered_at = time.time()
+        self.answered.set()
+
+    async def _prompt(self, verb: rcml.Say | rcml.Play) -> Prompt | None:
+        """The verb's audio, from the executor's cache; None (skipped, logged) when it is missing or unreadable."""
+        portal, cache = self.executor.portal, self.executor.prompts
+        try:
+            if isinstance(verb, rcml.Say):
+                if not verb.text:
+                    return None
+                key = f"say\0{verb.voice}\0{verb.language}\0{verb.text}"
+                return await cache.get(key, lambda: portal.speech(verb.text, verb.voice, verb.language))
+            url = portal.absolute(verb.url)
+            return await cache.get(url, lambda: portal.fetch_audio(url))
+        except (LookupError, ValueError) as exc:
+            logger.warning("call %s: cannot play %r: %s", self.sid, verb, exc)
+            return None
+
+    async def _play(self, verb: rcml.Say | rcml.Play | rcml.Pause, *, interruptible: bool = False) -> bool:
+        """Say/Play/Pause; False when a digit cut it short (barge-in)."""
+        await self._answer()
+        self.silent_fetches = 0
+        prompt = silence(verb.length) if isinstance(verb, rcml.Pause) else await self._prompt(verb)
+        if prompt is None:
+            return True
+        loops = MAX_LOOPS if getattr(verb, "loop", 1) == 0 else getattr(verb, "loop", 1)
+        for _ in range(loops):
+            if not await self.rtp.play(prompt, interruptible=interruptible):
+                return False
+        return True
+
+    async def _next_digit(self, timeout: float) -> str | None:
+        try:
+            return await asyncio.wait_for(self.rtp.digits.get(), timeout)
+        except TimeoutError:
+            return None
+
+    # Verbs: each returns None to go on with the next verb, or (url, method, params) to fetch.
+    async def _verb(self, verb: rcml.Verb, url: str):
+        if isinstance(verb, rcml.Say | rcml.Play):
+            await self._play(verb)
+            return None
+        if isinstance(verb, rcml.Pause):
+            if not self.answered.is_set():
+                await asyncio.sleep(verb.length)  # "before picking up the call"
+                return None
+            await self._play(verb)
+            return None
+        if isinstance(verb, rcml.Gather):
+            return await self._gather(verb, url)
+        if isinstance(verb, rcml.Redirect):
+            return urljoin(url, verb.url), verb.method, {}
+        if isinstance(verb, rcml.Hangup):
+            raise _End
+        if isinstance(verb, rcml.Reject):
+            code, reason = REJECT_CODES[verb.reason]
+            if self.answered.is_set():
+                raise _End
+            self._reject(code, reason, f"RCML Reject ({verb.reason})")
+            raise _End
+        if isinstance(verb, rcml.Record):
+            return await self._record(verb, url)
+        if isinstance(verb, rcml.Dial):
+            return await self._dial(verb, url)
+        logger.info("call %s: <%s> is not supported here; skipped", self.sid, verb.name)
+        return None
+
+    async def _gather(self, verb: rcml.Gather, url: str):
+        await self._answer()
+        self.silent_fetches = 0
+        for prompt in verb.prompts:
+            if not await self._play(prompt, interruptible=True):
+                break
+        digits = ""
+        while True:
+            digit = await self._next_digit(verb.timeout)
+            if digit is None:
+                break
+            if verb.finish_on_key and digit == verb.finish_on_key:
+                break
+            digits += digit
+            if verb.num_digits and len(digits) >= verb.num_digits:
+                break
+        if not digits:
+            return None  # no input: Gather falls through to the next verb
+        self.keys.append(digits)
+        return urljoin(url, verb.action or ""), verb.method, {"Digits": digits}
+
+    async def _record(self, verb: rcml.Record, url: str):
+        await self._answer()
+        self.silent_fetches = 0
+        if verb.play_beep:
+            await self.rtp.play(self.executor.beep)
+        self.rtp.clear_digits()
+        recording = await self.rtp.record(
+            max_seconds=verb.max_length, finish_on_key=verb.finish_on_key, silence_timeout=verb.timeout
+        )
+        if recording.duration < SHORTEST_RECORDING:
+            return None  # an empty recording: no request, the document goes on
+        recording_url = await self._retrying(self.executor.portal.upload_recording, self.sid, recording.wav())
+        self.voicemail = True
+        params = {"RecordingUrl": recording_url, "RecordingDuration": str(round(recording.duration))}
+        digit = getattr(recording, "digit", "") or ""
+        if digit:
+            params["Digits"] = digit
+        return urljoin(url, verb.action or ""), verb.method, params
+
+    # Dial: ring every target at once; the first to answer is bridged to the caller.
+    def _dial_target(self, target: rcml.DialTarget) -> str:
+        if target.kind == "client":
+            return f"client:{target.value}"
+        if target.kind == "uri":
+            return target.value if target.value.startswith("sip:") else f"sip:{target.value}"
+        return "number:" + "".join(c for c in target.value if c.isdigit() or c in "+*#")
+
+    async def _dial(self, verb: rcml.Dial, url: str):
+        await self._answer()
+        self.silent_fetches = 0
+        sip, media = self.executor.sip, self.executor.media
+        caller_id = verb.caller_id or self.inbound.caller
+        legs = []
+        for target in verb.targets:
+            leg_rtp = await media.open_session()
+            ours = MediaOffer(leg_rtp.local_host, leg_rtp.local_port, (PCMU, PCMA), DTMF_PAYLOAD_TYPE)
+            leg = sip.dial(
+                self._dial_target(target),
+                caller_id=caller_id,
+                caller_name=self.inbound.caller_name,
+                media=ours,
+                timeout=verb.timeout,
+            )
+            legs.append((leg, leg_rtp, target))
+            self._legs.append((leg, leg_rtp))
+        ringback = asyncio.create_task(self._ringback())
+        status, duration, dial_sid = "failed", 0, ""
+        try:
+            winner, statuses = await self._first_answer(legs)
+            ringback.cancel()
+            self.rtp.stop_playback()
+            if winner is not None:
+                leg, leg_rtp, target = winner
+                status, dial_sid = "completed", leg.call_id
+                self.transferred, self.transfer_target = True, target.value
+                duration = await self._bridge(leg, leg_rtp, verb.time_limit)
+            elif statuses:
+                status = min(statuses, key=lambda s: DIAL_STATUS_RANK.index(s) if s in DIAL_STATUS_RANK else 9)
+        finally:
+            ringback.cancel()
+            for leg, leg_rtp, _ in legs:
+                leg.hangup() if leg.answered_at else leg.cancel()
+                await leg_rtp.close()
+                self._legs.remove((leg, leg_rtp))
+        self.dial_status = status
+        if self.inbound.ended.is_set():
+            raise _End
+        if not verb.action:
+            return None
+        params = {"DialCallStatus": status, "DialCallSid": dial_sid, "DialCallDuration": str(duration)}
+        return urljoin(url, verb.action), verb.method, params
+
+    async def _first_answer(self, legs):
+        """The first leg to answer (the others are cancelled), and every leg's status."""
+        if not legs:
+            return None, []
+        pending = {asyncio.ensure_future(leg.result()): (leg, leg_rtp, target) for leg, leg_rtp, target in legs}
+        statuses = []
+        try:
+            while pending:
+                done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for future in done:
+                    entry = pending.pop(future)
+                    status = future.result()
+                    statuses.append(status)
+                    if status == "completed":
+                        return entry, statuses
+            return None, statuses
+        finally:
+            for future in pending:
+                future.cancel()
+
+    async def _bridge(self, leg, leg_rtp: RtpSession, time_limit: float) -> int:
+        answer = leg.answer
+        leg_rtp.set_remote(answer.host, answer.port, answer.payload_types[0], answer.dtmf_payload_type)
+        self.rtp.bridge(leg_rtp)
+        waits = [
+            asyncio.create_task(self.inbound.ended.wait()),
+            asyncio.create_task(leg.ended.wait()),
+            asyncio.create_task(leg_rtp.inactive.wait()),
+        ]
+        try:
+            await asyncio.wait(waits, timeout=time_limit, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in waits:
+                task.cancel()
+            self.rtp.unbridge()
+        return int(time.time() - (leg.answered_at or time.time()))
+
+    async def _ringback(self) -> None:
+        """What the caller hears while a Dial rings: a tone a second, then silence."""
+        while True:
+            await self.rtp.play(self.executor.ringback)
+            await asyncio.sleep(3.0)
+
+    # Endings.
+    def _reject(self, code: int, reason: str, cause: str) -> None:
+        self.outcome, self.hangup_cause = Outcome.REJECTED, cause
+        if not self.inbound.ended.is_set():
+            self.inbound.reject(code, reason)
+
+    async def _apologise(self, cause: str) -> None:
+        """The built-in apology (not from the portal, which may be what failed), then hang up."""
+        self.outcome, self.hangup_cause = Outcome.FAILED, cause
+        if self.inbound.ended.is_set():
+            return
+        try:
+            await self._answer()
+            self.rtp.stop_playback()
+            await self.rtp.play(self.executor.apology)
+        except NoCommonCodec:
+            self.inbound.reject(488, "Not Acceptable Here")
+        except Exception:
+            logger.exception("call %s: the apology failed too", self.sid)
+            if not self.answered.is_set():
+                self.inbound.reject(503, "Service Unavailable")
+
+    def _final_outcome(self) -> str:
+        cause = self.inbound.end_cause
+        if self.outcome in (Outcome.REJECTED, Outcome.FAILED):
+            return self.outcome
+        if cause == "cancel" and not self.answered.is_set():
+            return Outcome.CANCELLED
+        if cause == "no-ack":
+            self.hangup_cause = self.hangup_cause or "no ACK for our 200 OK"
+            return Outcome.FAILED
+        if self.transferred:
+            return Outcome.TRANSFERRED
+        if self.voicemail:
+            return Outcome.VOICEMAIL
+        if cause in ("bye", "transport"):
+            return Outcome.CALLER_HANGUP
+        return Outcome.COMPLETED
+
+    async def _release(self) -> None:
+        """Hang up what is still up, free the ports, report the call. Never raises."""
+        try:
+            for leg, leg_rtp in list(self._legs):
+                leg.hangup() if leg.answered_at else leg.cancel()
+                await leg_rtp.close()
+            if not self.inbound.ended.is_set():
+                if self.answered.is_set():
+                    self.inbound.hangup()
+                else:
+                    self.inbound.reject(480, "Temporarily Unavailable")
+            if self.rtp is not None:
+                await self.rtp.close()
+        except Exception:
+            logger.exception("call %s: releasing failed", self.sid)
+        self.executor.report(self.record())
+
+    def record(self) -> dict:
+        outcome = self._final_outcome()
+        return {
+            "callSid": self.sid,
+            "from": self.inbound.caller,
+            "to": self.inbound.called,
+            "aaSystemSid": self.aa_system_sid,
+            "menuPath": self.menu_path,
+            "keys": self.keys,
+            "outcome": outcome,
+            "dialStatus": self.dial_status,
+            "transferTarget": self.transfer_target,
+            "startTime": _iso(self.started_at),
+            "answerTime": _iso(self.answered_at),
+            "endTime": _iso(time.time()),
+            "executor": self.executor.name,
+            "hangupCause": self.hangup_cause or (self.inbound.end_cause or ""),
+        }

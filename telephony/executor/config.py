@@ -1,0 +1,53 @@
+"""The executor's settings, from the environment (12-factor), each overridable by a command option."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+def host_port(value: str, default_port: int = 5060) -> tuple[str, int] | None:
+    """`host[:port]` (a bare `sip:` prefix allowed) -> (host, port); empty -> None."""
+    value = value.strip().removeprefix("sip:")
+    if not value:
+        return None
+    host, _, port = value.rpartition(":") if value.count(":") == 1 else (value, "", "")
+    return (host or value, int(port) if port else default_port)
+
+
+@dataclass(frozen=True)
+class ExecutorConfig:
+    portal_url: str
+    token: str
+    sip_host: str = "127.0.0.1"
+    sip_port: int = 5080
+    rtp_host: str = "127.0.0.1"
+    rtp_port_min: int = 20000
+    rtp_port_max: int = 29999
+    outbound_proxy: tuple[str, int] | None = None
+    portal_timeout: float = 4.0  # one RCML/audio fetch; the caller hears the apology after two tries
+    rtp_timeout: float = 30.0  # no RTP from the caller for this long: the call is dropped
+    no_ack_timeout: float = 32.0  # 64 x T1: our 200 OK never acknowledged
+    drain_seconds: float = 30.0  # on shutdown, calls in progress get this long to finish
+    max_call_seconds: float = 4 * 3600.0
+
+    @classmethod
+    def from_env(cls, token: str, environ: Mapping[str, str] | None = None) -> ExecutorConfig:
+        env = os.environ if environ is None else environ
+        sip_host = env.get("SIP_BIND") or "127.0.0.1"
+        http_port = env.get("PORTAL_HTTP_PORT") or "8000"
+        return cls(
+            portal_url=(env.get("EXECUTOR_PORTAL_URL") or f"http://127.0.0.1:{http_port}").rstrip("/"),
+            token=env.get("EXECUTOR_TOKEN") or token,
+            sip_host=sip_host,
+            sip_port=int(env.get("SIP_PORT") or 5080),
+            rtp_host=env.get("RTP_BIND") or sip_host,
+            rtp_port_min=int(env.get("RTP_PORT_MIN") or 20000),
+            rtp_port_max=int(env.get("RTP_PORT_MAX") or 29999),
+            outbound_proxy=host_port(env.get("SIP_OUTBOUND_PROXY") or ""),
+            portal_timeout=float(env.get("EXECUTOR_PORTAL_TIMEOUT") or 4.0),
+            rtp_timeout=float(env.get("RTP_TIMEOUT") or 30.0),
+            no_ack_timeout=float(env.get("SIP_NO_ACK_TIMEOUT") or 32.0),
+            drain_seconds=float(env.get("EXECUTOR_DRAIN_SECONDS") or 30.0),
+        )

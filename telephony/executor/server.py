@@ -1,0 +1,108 @@
+"""The executor process: SIP, media and the portal client wired together, with a graceful shutdown.
+
+Shutdown (SIGTERM or SIGINT): new calls are refused with 503, calls in progress get
+`drain_seconds` to finish, then the rest are hung up; every call record is posted before exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+from pathlib import Path
+
+from telephony.executor.call import Call
+from telephony.executor.config import ExecutorConfig
+from telephony.executor.media import MediaEngine, PromptCache, prompt_from_wav, tone
+from telephony.executor.portal import PortalClient
+from telephony.executor.sip import InboundCall, SipServer
+
+logger = logging.getLogger(__name__)
+
+# Spoken by espeak-ng once and kept in the repository: the apology must not need the portal.
+APOLOGY_WAV = Path(__file__).with_name("apology.wav")
+
+
+class Executor:
+    def __init__(self, config: ExecutorConfig):
+        self.config = config
+        self.name = socket.gethostname()
+        self.portal = PortalClient(config.portal_url, config.token, timeout=config.portal_timeout)
+        self.media = MediaEngine(
+            config.rtp_host, config.rtp_port_min, config.rtp_port_max, inactivity_timeout=config.rtp_timeout
+        )
+        self.sip = SipServer(
+            config.sip_host,
+            config.sip_port,
+            on_invite=self.on_invite,
+            password_for=self.portal.client_password,
+            outbound_proxy=config.outbound_proxy,
+            no_ack_timeout=config.no_ack_timeout,
+        )
+        self.prompts = PromptCache()
+        self.apology = prompt_from_wav(APOLOGY_WAV.read_bytes())
+        self.beep = tone(1000.0, 0.3)
+        self.ringback = tone(425.0, 1.0)
+        self.calls: dict[str, asyncio.Task] = {}
+        self._reports: set[asyncio.Task] = set()
+        self._stopping = asyncio.Event()
+
+    async def start(self) -> None:
+        await self.portal.start()
+        await self.media.start()
+        await self.sip.start()
+        logger.info(
+            "executor %s: SIP on %s:%s (UDP, TCP), RTP %s:%s-%s, portal %s",
+            self.name,
+            self.config.sip_host,
+            self.config.sip_port,
+            self.config.rtp_host,
+            self.config.rtp_port_min,
+            self.config.rtp_port_max,
+            self.config.portal_url,
+        )
+
+    async def on_invite(self, inbound: InboundCall) -> None:
+        call = Call(self, inbound)
+        task = asyncio.create_task(call.run(), name=f"call {call.sid}")
+        self.calls[call.sid] = task
+        task.add_done_callback(lambda _: self.calls.pop(call.sid, None))
+
+    def report(self, record: dict) -> None:
+        """Post a call record in the background; the call does not wait for the portal."""
+        task = asyncio.create_task(self.portal.post_call(record))
+        self._reports.add(task)
+        task.add_done_callback(self._reports.discard)
+
+    def request_stop(self) -> None:
+        self._stopping.set()
+
+    async def serve(self) -> None:
+        """Run until SIGTERM/SIGINT (or request_stop), then drain."""
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signum, self.request_stop)
+        await self.start()
+        try:
+            await self._stopping.wait()
+        finally:
+            await self.shutdown()
+
+    async def shutdown(self) -> None:
+        self.sip.stop_accepting()
+        if self.calls:
+            logger.info("executor: %d call(s) in progress; draining %ss", len(self.calls), self.config.drain_seconds)
+            await asyncio.wait(list(self.calls.values()), timeout=self.config.drain_seconds)
+        for task in list(self.calls.values()):
+            task.cancel()  # Call.run releases the call (BYE) and reports it
+        if self.calls:
+            await asyncio.wait(list(self.calls.values()), timeout=5)
+        if self._reports:
+            await asyncio.wait(list(self._reports), timeout=10)
+        await self.sip.stop()
+        await self.media.stop()
+        await self.portal.close()
+        logger.info("executor: stopped")
