@@ -132,4 +132,16 @@ class PublishStatus(models.TextChoices):
     FAILED = "FAILED", "Last compile failed"
 
 
+class CallOutcome(models.TextChoices):
+    """How a call ended, as the executor reports it in its call record."""
+
+    COMPLETED = "COMPLETED", "The call flow ended and the system hung up"
+    CALLER_HANGUP = "CALLER_HANGUP", "The caller hung up during the menus"
+    TRANSFERRED = "TRANSFERRED", "A transfer (Dial) was answered"
+    VOICEMAIL = "VOICEMAIL", "The caller left a voicemail message"
+    CANCELLED = "CANCELLED", "The caller gave up before the call was answered"
+    REJECTED = "REJECTED", "Rejected: unknown number, inactive system, or an RCML Reject"
+    FAILED = "FAILED", "Failed: portal unreachable, no ACK, media timeout or an internal error"
+
+
 MENU_KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "*", "#")

@@ -76,6 +76,8 @@ class Code:
     NUMBER_NOT_ROUTED = ErrorCode(532, 409, "PhoneNumber is not an AA number of an active Auto Attendant system")
     ANNOUNCEMENT_NOT_READY = ErrorCode(533, 409, "Announcement audio is not ready")
     VOICEMAIL_NOT_FOUND = ErrorCode(534, 409, "Voicemail message not found")
+    CALL_RECORD_NOT_FOUND = ErrorCode(535, 409, "Call record not found")
+    VOICEMAIL_AUDIO_UNAVAILABLE = ErrorCode(536, 409, "Voicemail audio is not available")
 
 
 def all_codes() -> list[ErrorCode]:

@@ -13,6 +13,8 @@ HMAC_KEY = "OHK"
 MENU = "MN"
 SCHEDULE = "SC"
 VOICEMAIL = "VM"
+CALL_RECORD = "CA"
+RECORDING = "RE"
 
 _PATTERN = re.compile(r"^[A-Z]{2,3}[0-9a-f]{32}$")
 
