@@ -8,14 +8,13 @@ announcement).
 
 from __future__ import annotations
 
-import re
 from pathlib import PurePosixPath
 
 import django_filters
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import F
-from django.http import FileResponse, HttpResponse, HttpResponseNotModified
+from django.http import HttpResponse
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -26,8 +25,8 @@ from rest_framework.settings import api_settings
 from autoattendant.api.base import ALL_ROLES, ResourceViewSet
 from autoattendant.api.errors import _field_errors
 from autoattendant.api.filters import ResourceFilterSet
-from autoattendant.api.schema import EnvelopeAutoSchema
 from autoattendant.api.serializers import ResourceSerializer
+from autoattendant.api.wav import AudioSchema, serve_wav
 from autoattendant.choices import AnnouncementStatus, AnnouncementType, Role, Voice
 from autoattendant.errors import AAError, Code
 from autoattendant.models import Announcement
@@ -128,16 +127,8 @@ class AnnouncementFilterSet(ResourceFilterSet):
         fields: list[str] = []
 
 
-class AnnouncementSchema(EnvelopeAutoSchema):
+class AnnouncementSchema(AudioSchema):
     """The envelope schema, except that `audio.wav` answers with the WAV itself."""
-
-    def _get_response_bodies(self, direction="response"):
-        responses = super()._get_response_bodies(direction)
-        if getattr(self.view, "action", None) == "audio":
-            wav = {"audio/wav": {"schema": {"type": "string", "format": "binary"}}}
-            responses["200"] = {"description": "The 8 kHz mono 16-bit PCM WAV", "content": wav}
-            responses["206"] = {"description": "The byte range asked for with `Range`", "content": wav}
-        return responses
 
 
 WRITE_ERRORS = [Code.AUDIO_UNREADABLE, Code.AUDIO_TOO_LONG, Code.AUDIO_TOO_LARGE]
@@ -233,56 +224,15 @@ class AnnouncementViewSet(ResourceViewSet):
         return patterns + super().routes(resource, aliases=aliases)
 
 
-RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-
-
-def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
-    """(first, last) of a single satisfiable `bytes=` range; None means the whole file (RFC 9110
-    lets a server ignore a Range it does not serve: several ranges, or an unsatisfiable one)."""
-    match = RANGE.match((header or "").strip())
-    if not match or size == 0:
-        return None
-    first, last = match.groups()
-    if first == "" and last == "":
-        return None
-    if first == "":  # the last N bytes
-        length = int(last)
-        return (max(size - length, 0), size - 1) if length else None
-    start = int(first)
-    end = min(int(last), size - 1) if last else size - 1
-    if start > end or start >= size:
-        return None
-    return start, end
-
-
 def wav_response(request, announcement: Announcement) -> HttpResponse:
     name = announcement.audio_file.name
-    etag = f'"{PurePosixPath(name).stem}"'  # SID and revision: a new rendition is a new tag
-    headers = {"ETag": etag, "Accept-Ranges": "bytes", "Cache-Control": "private, no-cache"}
-    wanted = request.headers.get("If-None-Match")
-    if wanted and (wanted.strip() == "*" or etag in [tag.strip() for tag in wanted.split(",")]):
-        return HttpResponseNotModified(headers=headers)
-    try:
-        handle = announcement.audio_file.storage.open(name, "rb")
-    except OSError:  # the row says READY but the file is gone: nothing to play
-        raise AAError(Code.ANNOUNCEMENT_NOT_READY, {"sid": announcement.sid}) from None
-    size = handle.size
-    span = _byte_range(request.headers.get("Range"), size)
-    if request.method == "HEAD":
-        handle.close()
-        return HttpResponse(content_type="audio/wav", headers={**headers, "Content-Length": str(size)})
-    if span is not None:
-        start, end = span
-        with handle:
-            handle.seek(start)
-            body = handle.read(end - start + 1)
-        return HttpResponse(
-            body,
-            status=206,
-            content_type="audio/wav",
-            headers={**headers, "Content-Range": f"bytes {start}-{end}/{size}"},
-        )
-    response = FileResponse(handle, content_type="audio/wav", filename=f"{announcement.sid}.wav")
-    for header, value in headers.items():
-        response[header] = value
+    response = serve_wav(
+        request,
+        announcement.audio_file.storage,
+        name,
+        etag=f'"{PurePosixPath(name).stem}"',  # SID and revision: a new rendition is a new tag
+        filename=f"{announcement.sid}.wav",
+    )
+    if response is None:  # the row says READY but the file is gone: nothing to play
+        raise AAError(Code.ANNOUNCEMENT_NOT_READY, {"sid": announcement.sid})
     return response

@@ -1,18 +1,27 @@
 """Voicemail messages callers left, listed per AA system and per extension; read and deleted here,
-created only by calls (the executor posts the recording to the RCML voicemail-done step)."""
+created only by calls (the executor posts the recording to the RCML voicemail-done step).
+
+`GET /autoattendant/voicemail/{sid}/audio.wav` plays a message whose recording the executor uploaded
+to the portal (`POST /rcml/recording`), within the caller's tenancy like the list.
+"""
 
 from __future__ import annotations
 
 import django_filters
+from django.core.files.storage import default_storage
 from django.db import transaction
+from django.urls import path
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 
 from autoattendant.api.base import ResourceViewSet
 from autoattendant.api.fields import Timestamp
 from autoattendant.api.filters import ResourceFilterSet
+from autoattendant.api.wav import AudioSchema, serve_wav
 from autoattendant.choices import AuditAction, Role
 from autoattendant.errors import AAError, Code
 from autoattendant.services import audit
+from telephony import recordings
 from telephony.models import VoicemailMessage
 
 
@@ -58,6 +67,9 @@ def delete_voicemail_message(actor, sid: str) -> VoicemailMessage:
     system = AutoAttendantSystem.objects.get(sid=message.aa_system_sid)
     audit.record(actor, AuditAction.DELETE, message, owner=system)
     message.delete()
+    recording = recordings.sid_from_url(message.recording_url)
+    if recording and not VoicemailMessage.objects.filter(recording_url=message.recording_url).exists():
+        transaction.on_commit(lambda: recordings.delete(recording))
     return message
 
 
@@ -71,5 +83,46 @@ class VoicemailMessageViewSet(ResourceViewSet):
     collection_actions: dict[str, str] = {}
     item_actions = {"delete": "destroy"}
     roles = {"destroy": frozenset({Role.CSP_ADMIN, Role.BG_ADMIN, Role.AA_ADMIN})}
-    error_codes = {"retrieve": [Code.VOICEMAIL_NOT_FOUND], "destroy": [Code.VOICEMAIL_NOT_FOUND]}
+    error_codes = {
+        "retrieve": [Code.VOICEMAIL_NOT_FOUND],
+        "destroy": [Code.VOICEMAIL_NOT_FOUND],
+        "audio": [Code.VOICEMAIL_NOT_FOUND, Code.VOICEMAIL_AUDIO_UNAVAILABLE],
+    }
     destroy_service = staticmethod(delete_voicemail_message)
+    schema = AudioSchema()
+
+    @extend_schema(
+        summary="The message's recording",
+        description=(
+            "The WAV the executor recorded (`audio/wav`), when it uploaded it to the portal; a message whose "
+            "recording is kept elsewhere (another `recordingUrl`), or whose file is gone, is 536. Single byte "
+            "ranges (`Range: bytes=0-1023`) are answered with 206, `If-None-Match` with 304."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "Range", str, OpenApiParameter.HEADER, required=False, description="`bytes=start-end`, one range."
+            )
+        ],
+    )
+    def audio(self, request, sid: str, *args, **kwargs):
+        message = self.fetch(sid)
+        recording = recordings.sid_from_url(message.recording_url)
+        response = None
+        if recording:
+            response = serve_wav(
+                request,
+                default_storage,
+                recordings.storage_name(recording),
+                etag=f'"{recording}"',  # a recording never changes
+                filename=f"{message.sid}.wav",
+            )
+        if response is None:
+            raise AAError(Code.VOICEMAIL_AUDIO_UNAVAILABLE, {"sid": sid})
+        return response
+
+    @classmethod
+    def routes(cls, resource: str, *, aliases: tuple[str, ...] = ()) -> list:
+        """The resource's routes and, first, `{sid}/audio.wav` (GET; HEAD too)."""
+        audio = cls.as_view({"get": "audio"})
+        patterns = [path(f"autoattendant/{resource}/<str:sid>/audio.wav", audio, name=f"{resource}-audio")]
+        return patterns + super().routes(resource, aliases=aliases)
