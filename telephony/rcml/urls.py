@@ -1,11 +1,18 @@
 from django.urls import path
 
-from telephony.rcml import views
+from telephony.rcml import executor_views, views
 
 prefix = "rcml/<str:aa_sid>/<int:version>"
 
 urlpatterns = [
     path("rcml/voice", views.voice, name="rcml-voice"),
+    # The executor's JSON and audio endpoints (telephony.rcml.executor_views).
+    path("rcml/number/<str:number>", executor_views.number, name="rcml-number"),
+    path("rcml/client/<str:login>", executor_views.client, name="rcml-client"),
+    path("rcml/speech", executor_views.speech, name="rcml-speech"),
+    path("rcml/recording", executor_views.recording_upload, name="rcml-recording-upload"),
+    path("rcml/recording/<str:sid>.wav", executor_views.recording, name="rcml-recording"),
+    path("rcml/call", executor_views.call_record, name="rcml-call"),
     path(f"{prefix}/menu/<str:menu_sid>", views.menu, name="rcml-menu"),
     path(f"{prefix}/input/<str:menu_sid>", views.menu_input, name="rcml-input"),
     path(f"{prefix}/extension", views.extension, name="rcml-extension"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -26,6 +27,9 @@ XML = "text/xml; charset=utf-8"
 APOLOGY = response(say("Sorry, we cannot take your call right now. Please try again later."), "<Hangup/>")
 NOT_IN_SERVICE = response(say(PROMPTS["not_configured"]), "<Hangup/>")
 REJECTED = response('<Reject reason="rejected"/>')
+# The menu a document plays (the entry document and the menu step), for the executor's menu path.
+MENU_HEADER = "X-AA-Menu"
+ENTRY_MENU = re.compile(r"[?&]path=([A-Z]{2}[0-9a-f]{32})&")
 
 
 def _authorized(request: HttpRequest) -> bool:
@@ -41,19 +45,24 @@ def _params(request: HttpRequest) -> dict[str, str]:
     return params
 
 
-def executor_view(handler: Callable[..., tuple[int, str]]):
+def executor_view(handler: Callable[..., tuple[int, str] | tuple[int, str, dict[str, str]]]):
+    """A handler answers (status, document) or (status, document, headers)."""
+
     @csrf_exempt
     def view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.method not in ("GET", "POST"):
             return HttpResponse(APOLOGY, status=405, content_type=XML)
         if not _authorized(request):
             return HttpResponse(REJECTED, status=401, content_type=XML, headers={"WWW-Authenticate": "Bearer"})
+        headers = None
         try:
-            status, document = handler(_params(request), *args, **kwargs)
+            status, document, *extra = handler(_params(request), *args, **kwargs)
+            if extra:
+                headers = extra[0]
         except flow.UnknownStep as exc:
             logger.info("RCML request for an unknown step %s: %s", request.path, exc)
             status, document = 400, APOLOGY
-        return HttpResponse(document, status=status, content_type=XML)
+        return HttpResponse(document, status=status, content_type=XML, headers=headers)
 
     view.__name__ = handler.__name__
     return view
@@ -84,7 +93,10 @@ def voice(params: dict[str, str]) -> tuple[int, str]:
     if plan is None:
         return 503, APOLOGY
     at = _moment(params.get("at"))
-    return 200, flow.entry(plan, at)
+    document = flow.entry(plan, at)
+    # The menu the schedules chose: its document's state (`path=MN…&`) names it.
+    chosen = ENTRY_MENU.search(document)
+    return (200, document, {MENU_HEADER: chosen.group(1)}) if chosen else (200, document)
 
 
 def _moment(value: str | None) -> datetime:
@@ -109,7 +121,15 @@ def _step(handler: Callable[..., str]):
     return step
 
 
-menu = _step(lambda plan, params, menu_sid: flow.menu(plan, menu_sid, params))
+@executor_view
+def menu(params: dict[str, str], aa_sid: str, version: int, menu_sid: str) -> tuple[int, str, dict[str, str]]:
+    """A menu's document; `X-AA-Menu` names the menu, for the call record's menu path."""
+    plan = cache.plan(aa_sid, version)
+    if plan is None:
+        return 404, APOLOGY
+    return 200, flow.menu(plan, menu_sid, params), {MENU_HEADER: menu_sid}
+
+
 menu_input = _step(lambda plan, params, menu_sid: flow.menu_input(plan, menu_sid, params))
 extension = _step(lambda plan, params: flow.extension_prompt(plan, params))
 extension_input = _step(lambda plan, params: flow.extension_input(plan, params))

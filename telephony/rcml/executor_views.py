@@ -1,0 +1,413 @@
+"""The executor's other endpoints, beside the RCML documents: number lookup, SIP client credentials,
+speech, recordings and call records. JSON (or WAV) in and out, `Authorization: Bearer
+$EXECUTOR_TOKEN` on every request (401 otherwise).
+
+    GET  /rcml/number/<number>        who answers an AA number
+    GET  /rcml/client/<login>         a `client` extension's SIP credentials
+    GET  /rcml/speech?text=&voice=&language=    <Say> text as 8 kHz WAV, rendered once and kept
+    POST /rcml/recording?CallSid=     a recording (WAV body) -> {"url": "/rcml/recording/<sid>.wav"}
+    GET  /rcml/recording/<sid>.wav    that recording
+    POST /rcml/call                   a call record (CDR), idempotent by callSid
+
+Plain Django views, like the RCML ones (telephony.rcml.views): the executor's hot path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import serializers
+
+from autoattendant.choices import CallOutcome
+from autoattendant.sids import CALL_RECORD, new_sid
+from telephony import recordings
+from telephony.models import CallRecord, SipClient
+from telephony.rcml import cache
+from telephony.rcml.compiler import say_language
+from telephony.rcml.views import _authorized, _number_variants
+
+logger = logging.getLogger(__name__)
+
+VOICE_URL = "/rcml/voice"
+CLIENT_TTL_SECONDS = 2.0  # a changed password is used within this long
+CLIENTS_MAX = 10_000
+SPEECH_MAX_CHARS = 1000
+SPEECH_VOICES = ("woman", "man")
+SPEECH_CACHE_CONTROL = "private, max-age=86400"
+RECORDING_MAX_BYTES = 20 * 1024 * 1024
+CALL_MAX_BYTES = 64 * 1024
+# <Say> languages (RCML's codes, telephony.rcml.compiler.SAY_LANGUAGES) as espeak-ng speaks them.
+ESPEAK_LANGUAGES = {
+    "en": "en-us",
+    "en-gb": "en-gb",
+    "bf": "fr-be",
+    "bp": "pt-br",
+    "cf": "fr",  # espeak-ng has no Canadian French
+    "cs": "cs",
+    "dan": "da",
+    "fi": "fi",
+    "es": "es",
+    "fr": "fr",
+    "de": "de",
+    "el": "el",
+    "it": "it",
+    "nl": "nl",
+    "no": "nb",
+    "pl": "pl",
+    "pt": "pt",
+    "ru": "ru",
+    "ar": "ar",
+    "ca": "ca",
+    "sv": "sv",
+    "tr": "tr",
+}
+
+
+def _error(status: int, message: str, **extra: Any) -> JsonResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JsonResponse({"error": message, **extra}, status=status, headers=headers)
+
+
+def executor_endpoint(*methods: str):
+    """Token check and allowed methods; the view itself answers JSON or audio."""
+
+    def decorate(handler):
+        @csrf_exempt
+        def view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if request.method not in methods and not (request.method == "HEAD" and "GET" in methods):
+                return _error(405, "method not allowed")
+            if not _authorized(request):
+                return _error(401, "unauthorized")
+            return handler(request, *args, **kwargs)
+
+        view.__name__ = handler.__name__
+        view.__doc__ = handler.__doc__
+        return view
+
+    return decorate
+
+
+# Numbers and SIP clients.
+
+
+@executor_endpoint("GET")
+def number(request: HttpRequest, number: str) -> HttpResponse:
+    """Who answers a number: `{"number", "aaSystemSid", "active", "voiceUrl"}`; 404 when nobody does."""
+    if len(number) > 64 or "\x00" in number:  # longer than any number stored
+        return _error(404, "not found")
+    for variant in _number_variants(number):
+        target = cache.entry(variant)  # one Redis read when cached
+        if target:
+            return JsonResponse(
+                {"number": variant, "aaSystemSid": target["sid"], "active": target["active"], "voiceUrl": VOICE_URL}
+            )
+    return _error(404, "not found")
+
+
+# Each process keeps the credentials it served for CLIENT_TTL_SECONDS: a phone's REGISTER and the
+# INVITEs that follow it ask again and again within a second or two.
+_clients: OrderedDict[str, tuple[float, dict[str, str] | None]] = OrderedDict()
+_clients_lock = threading.Lock()
+_now = time.monotonic
+
+
+def forget_clients() -> None:
+    with _clients_lock:
+        _clients.clear()
+
+
+def _client(login: str) -> dict[str, str] | None:
+    now = _now()
+    with _clients_lock:
+        cached = _clients.get(login)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+    row = SipClient.objects.filter(login=login).select_related("account").first()
+    found = (
+        {
+            "login": row.login,
+            "password": row.password,
+            "extensionSid": row.phone_number_sid,
+            "enterpriseSid": row.account.enterprise_sid,
+        }
+        if row
+        else None
+    )
+    with _clients_lock:
+        _clients[login] = (now + CLIENT_TTL_SECONDS, found)
+        _clients.move_to_end(login)
+        while len(_clients) > CLIENTS_MAX:
+            _clients.popitem(last=False)
+    return found
+
+
+@executor_endpoint("GET")
+def client(request: HttpRequest, login: str) -> HttpResponse:
+    """A `client` extension's SIP credentials (user name: the extension's number)."""
+    if len(login) > 64 or "\x00" in login:  # longer than any login stored
+        return _error(404, "not found")
+    found = _client(login)
+    return JsonResponse(found) if found else _error(404, "not found")
+
+
+# Speech.
+
+
+def espeak_language(code: str) -> str | None:
+    """An RCML <Say> language (`en`, `en-gb`, `bp`, `es`…) as espeak-ng's; an espeak-ng language
+    code itself (`en-us`, `ja`) is taken as it is. None when espeak-ng cannot speak it."""
+    rcml = say_language(code)
+    if rcml is not None:
+        return ESPEAK_LANGUAGES.get(rcml, rcml)
+    from telephony.speech.tts import known_languages
+
+    code = (code or "").strip().lower().replace("_", "-")
+    return code if code in (known_languages() or ()) else None
+
+
+# Renders of one text wait for each other in this process (another process may render it too: the
+# file is replaced atomically, and both renders are the same).
+_render_locks = [threading.Lock() for _ in range(64)]
+
+
+def speech_name(text: str, voice: str, language: str) -> str:
+    from telephony.speech.tts import voice_name
+
+    digest = hashlib.sha256(f"v1\0{voice_name(language, voice)}\0{text}".encode()).hexdigest()
+    return f"speech/{digest[:2]}/{digest}.wav"
+
+
+def _render_speech(text: str, voice: str, language: str, name: str) -> None:
+    from telephony.speech.tts import render
+
+    target = Path(default_storage.path(name))
+    with _render_locks[int(Path(name).stem[:8], 16) % len(_render_locks)]:
+        if target.exists():
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, partial = tempfile.mkstemp(dir=target.parent, prefix=".render-", suffix=".wav")
+        os.close(handle)
+        try:
+            render(text, language, voice, partial)
+            os.replace(partial, target)
+        finally:
+            if os.path.exists(partial):
+                os.unlink(partial)
+
+
+@executor_endpoint("GET")
+def speech(request: HttpRequest) -> HttpResponse:
+    """`text` spoken by espeak-ng as 8 kHz mono 16-bit WAV; rendered once per (text, voice, language)."""
+    from autoattendant.api.wav import serve_wav
+    from telephony.speech.audio import SpeechError
+
+    text = request.GET.get("text", "")
+    voice = (request.GET.get("voice") or "woman").strip().lower()
+    language_code = request.GET.get("language") or "en"
+    errors = {}
+    if not text.strip():
+        errors["text"] = "There is no text to speak."
+    elif len(text) > SPEECH_MAX_CHARS or "\x00" in text:
+        errors["text"] = f"At most {SPEECH_MAX_CHARS} characters."
+    if voice not in SPEECH_VOICES:
+        errors["voice"] = "Use woman or man."
+    language = espeak_language(language_code)
+    if language is None:
+        errors["language"] = f"Unknown language {language_code[:20]!r}."
+    if errors:
+        return _error(400, "invalid request", errors=errors)
+    name = speech_name(text, voice, language)
+    etag = f'"{Path(name).stem}"'
+    if not default_storage.exists(name) and request.headers.get("If-None-Match") != etag:
+        try:
+            _render_speech(text, voice, language, name)
+        except SpeechError as exc:
+            logger.warning("Speech for the executor failed: %s", exc)
+            return _error(500, "speech failed", detail=str(exc))
+    response = serve_wav(
+        request, default_storage, name, etag=etag, filename="speech.wav", cache_control=SPEECH_CACHE_CONTROL
+    )
+    return response if response is not None else _error(500, "speech failed")
+
+
+# Recordings.
+
+
+def _read_body(request: HttpRequest, limit: int) -> bytes | None:
+    """The body, read as a stream (Django's in-memory limit is for forms); None when over `limit`."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        return None
+    chunks, total = [], 0
+    while True:
+        chunk = request.read(64 * 1024)
+        if not chunk:
+            break
+        total += len(chunk)
+        if total > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@executor_endpoint("POST")
+def recording_upload(request: HttpRequest) -> HttpResponse:
+    """A recording the executor made (a WAV body) -> 201 `{"url": "/rcml/recording/<sid>.wav"}`."""
+    call_sid = request.GET.get("CallSid", "")
+    if not call_sid.strip() or len(call_sid) > 255:
+        return _error(400, "invalid request", errors={"CallSid": "Required, at most 255 characters."})
+    data = _read_body(request, RECORDING_MAX_BYTES)
+    if data is None:
+        return _error(413, f"A recording is at most {RECORDING_MAX_BYTES} bytes.")
+    try:
+        recordings.check_wav(data)
+    except recordings.NotWav as exc:
+        return _error(400, "invalid request", errors={"body": f"Not a WAV file: {exc}."})
+    sid = recordings.store(data)
+    logger.info("Recording %s of call %s stored (%d bytes)", sid, call_sid, len(data))
+    return JsonResponse({"url": recordings.url(sid)}, status=201)
+
+
+@executor_endpoint("GET")
+def recording(request: HttpRequest, sid: str) -> HttpResponse:
+    from autoattendant.api.wav import serve_wav
+
+    if not recordings.SID_PATTERN.match(sid):
+        return _error(404, "not found")
+    response = serve_wav(
+        request,
+        default_storage,
+        recordings.storage_name(sid),
+        etag=f'"{sid}"',
+        filename=f"{sid}.wav",
+        cache_control="private, max-age=86400",
+    )
+    return response if response is not None else _error(404, "not found")
+
+
+# Call records.
+
+
+class CallRecordInput(serializers.Serializer):
+    callSid = serializers.CharField(max_length=255)
+    locals()["from"] = serializers.CharField(max_length=255, allow_blank=True, required=False, default="")
+    to = serializers.CharField(max_length=255, allow_blank=True, required=False, default="")
+    aaSystemSid = serializers.CharField(max_length=40, allow_blank=True, allow_null=True, required=False, default="")
+    menuPath = serializers.ListField(
+        child=serializers.CharField(max_length=40), max_length=500, required=False, default=list
+    )
+    keys = serializers.ListField(
+        child=serializers.CharField(max_length=64, allow_blank=True), max_length=1000, required=False, default=list
+    )
+    outcome = serializers.ChoiceField(choices=CallOutcome.choices)
+    dialStatus = serializers.CharField(max_length=32, allow_blank=True, allow_null=True, required=False, default="")
+    transferTarget = serializers.CharField(
+        max_length=255, allow_blank=True, allow_null=True, required=False, default=""
+    )
+    startTime = serializers.DateTimeField()
+    answerTime = serializers.DateTimeField(allow_null=True, required=False, default=None)
+    endTime = serializers.DateTimeField()
+    executor = serializers.CharField(max_length=255, allow_blank=True, required=False, default="")
+    hangupCause = serializers.CharField(max_length=500, allow_blank=True, allow_null=True, required=False, default="")
+
+    def validate(self, attrs):
+        start, answer, end = attrs["startTime"], attrs.get("answerTime"), attrs["endTime"]
+        if end < start:
+            raise serializers.ValidationError({"endTime": ["Before startTime."]})
+        if answer is not None and not start <= answer <= end:
+            raise serializers.ValidationError({"answerTime": ["Not between startTime and endTime."]})
+        return attrs
+
+
+UPDATED_ON_RETRY = [
+    "from_number",
+    "to_number",
+    "aa_system_sid",
+    "enterprise_sid",
+    "menu_path",
+    "keys",
+    "outcome",
+    "dial_status",
+    "transfer_target",
+    "start_time",
+    "answer_time",
+    "end_time",
+    "duration_seconds",
+    "executor",
+    "hangup_cause",
+    "date_updated",
+]
+
+
+def save_call_record(data: dict[str, Any]) -> str:
+    """Insert the record, or update the one with this callSid (a retried post); return its SID."""
+    from autoattendant.models import AutoAttendantSystem
+
+    aa_system_sid = data.get("aaSystemSid") or ""
+    enterprise_sid = ""
+    if aa_system_sid:
+        enterprise_sid = (
+            AutoAttendantSystem.objects.filter(sid=aa_system_sid).values_list("enterprise__sid", flat=True).first()
+            or ""
+        )
+    answer, end = data.get("answerTime"), data["endTime"]
+    record = CallRecord(
+        sid=new_sid(CALL_RECORD),
+        call_sid=data["callSid"],
+        from_number=data.get("from") or "",
+        to_number=data.get("to") or "",
+        aa_system_sid=aa_system_sid,
+        enterprise_sid=enterprise_sid,
+        menu_path=list(data.get("menuPath") or []),
+        keys=list(data.get("keys") or []),
+        outcome=data["outcome"],
+        dial_status=data.get("dialStatus") or "",
+        transfer_target=data.get("transferTarget") or "",
+        start_time=data["startTime"],
+        answer_time=answer,
+        end_time=end,
+        duration_seconds=round((end - answer).total_seconds()) if answer else 0,
+        executor=data.get("executor") or "",
+        hangup_cause=data.get("hangupCause") or "",
+    )
+    with transaction.atomic():
+        # One statement (INSERT … ON CONFLICT DO UPDATE): two posts of one call cannot both insert.
+        CallRecord.objects.bulk_create(
+            [record], update_conflicts=True, unique_fields=["call_sid"], update_fields=UPDATED_ON_RETRY
+        )
+        return CallRecord.objects.values_list("sid", flat=True).get(call_sid=record.call_sid)
+
+
+@executor_endpoint("POST")
+def call_record(request: HttpRequest) -> HttpResponse:
+    """A call's record (CDR) -> 201 `{"sid": "CA…"}`; posting it again updates the same record."""
+    data = _read_body(request, CALL_MAX_BYTES)
+    if data is None:
+        return _error(413, f"A call record is at most {CALL_MAX_BYTES} bytes.")
+    try:
+        body = json.loads(data)
+    except (UnicodeDecodeError, ValueError):
+        return _error(400, "invalid request", errors={"body": ["Not JSON."]})
+    if not isinstance(body, dict):
+        return _error(400, "invalid request", errors={"body": ["A JSON object is expected."]})
+    serializer = CallRecordInput(data=body)
+    if not serializer.is_valid():
+        return _error(400, "invalid request", errors=serializer.errors)
+    sid = save_call_record(serializer.validated_data)
+    return JsonResponse({"sid": sid}, status=201)
