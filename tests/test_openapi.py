@@ -17,17 +17,32 @@ from drf_spectacular.generators import EndpointEnumerator
 from autoattendant.api.schema import COMMON_ERRORS, only_canonical_paths
 from tests.conftest import Api
 
-RESOURCES = {"enterprise", "user", "phonenumber", "system", "hmac", "menu", "schedule", "announcement", "voicemail"}
+RESOURCES = {
+    "enterprise",
+    "user",
+    "phonenumber",
+    "system",
+    "hmac",
+    "menu",
+    "schedule",
+    "announcement",
+    "voicemail",
+    "call",
+}
 # Five operations per resource, less those some do not have: hmac has no PUT (a key is rotated by
 # POST), voicemail neither POST nor PUT (calls leave messages; admins read and delete them).
-MISSING_OPERATIONS = 1 + 2
+MISSING_OPERATIONS = 1 + 2 + 3  # and call records are only read (the executor posts them elsewhere)
 # Operations beyond the five of the resource shape: which menu answers an AA system when.
 SYSTEM_READS = {("/autoattendant/system/{sid}/activeMenu", "get"), ("/autoattendant/system/{sid}/timeline", "get")}
 # And the call simulator: a POST, but it changes nothing either.
 SYSTEM_READS |= {("/autoattendant/system/{sid}/simulate", "post")}
 # And an announcement's audio: the WAV itself on success, enveloped errors.
-AUDIO_DOWNLOAD = ("/autoattendant/announcement/{sid}/audio.wav", "get")
-SYSTEM_READS |= {AUDIO_DOWNLOAD}
+# And a voicemail message's recording, the same way.
+AUDIO_DOWNLOADS = {
+    ("/autoattendant/announcement/{sid}/audio.wav", "get"),
+    ("/autoattendant/voicemail/{sid}/audio.wav", "get"),
+}
+SYSTEM_READS |= AUDIO_DOWNLOADS
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +75,7 @@ def test_every_operation_is_secured_and_enveloped(schema):
             success = [status for status in operation["responses"] if status.startswith("2")]
             assert success, (path, method)
             for status in success:
-                if (path, method) == AUDIO_DOWNLOAD:
+                if (path, method) in AUDIO_DOWNLOADS:
                     assert set(operation["responses"][status]["content"]) == {"audio/wav"}, (path, status)
                     continue
                 body = operation["responses"][status]["content"]["application/json"]["schema"]
@@ -235,7 +250,7 @@ def test_timestamps_are_described_as_the_reference_writes_them(schema):
             assert prop.get("format") != "date-time", (name, field, prop)
             assert re.match(prop["pattern"], "2020-01-27T11:14:10+0000"), (name, field, prop)
             assert not re.match(prop["pattern"], "2020-01-27T11:14:10+00:00"), (name, field, prop)
-    assert found >= 2 * len(RESOURCES) - 1  # a voicemail message is never updated: no dateUpdated
+    assert found >= 2 * len(RESOURCES) - 2  # voicemail messages and call records are never updated: no dateUpdated
 
 
 def test_schema_is_served(db, schema):

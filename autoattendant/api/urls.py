@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from autoattendant.api import schedules, views
 from autoattendant.api.announcements import AnnouncementViewSet
+from autoattendant.api.calls import CallRecordViewSet
 from autoattendant.api.menus import MenuViewSet
 from autoattendant.api.simulate import SimulateViewSet
 from autoattendant.api.voicemail import VoicemailMessageViewSet
@@ -23,5 +24,6 @@ urlpatterns = [
     # Its `{sid}/audio.wav` route comes first, before the generic item routes.
     *AnnouncementViewSet.routes("announcement"),
     *MenuViewSet.routes("menu"),
-    *VoicemailMessageViewSet.routes("voicemail"),
+    *VoicemailMessageViewSet.routes("voicemail"),  # its `{sid}/audio.wav` first, too
+    *CallRecordViewSet.routes("call"),
 ]

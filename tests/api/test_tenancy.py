@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 
 import pytest
+from django.utils import timezone
 
 from autoattendant.choices import Role
 from autoattendant.models import (
@@ -30,7 +31,7 @@ from autoattendant.services.enterprises import create_enterprise
 from autoattendant.services.phone_numbers import create_phone_number
 from autoattendant.services.systems import create_system
 from autoattendant.services.users import create_user, update_user
-from telephony.models import VoicemailMessage
+from telephony.models import CallRecord, VoicemailMessage
 from tests.conftest import PASSWORD, Api, Tenant, assert_error, assert_ok
 
 NOT_FOUND = {
@@ -43,6 +44,7 @@ NOT_FOUND = {
     "menu": 517,
     "schedule": 526,
     "voicemail": 534,
+    "call": 535,
 }
 PREFIX = {
     "enterprise": "EN",
@@ -54,9 +56,13 @@ PREFIX = {
     "menu": "MN",
     "schedule": "SC",
     "voicemail": "VM",
+    "call": "CA",
 }
-# Resources without PUT: a key is rotated by POST; a voicemail message is only read and deleted.
-NO_UPDATE = {"hmac", "voicemail"}
+# Resources without PUT: a key is rotated by POST; a voicemail message is only read and deleted; a
+# call record is only read.
+NO_UPDATE = {"hmac", "voicemail", "call"}
+# Resources without DELETE: call records (the executor posts them; nobody edits history).
+NO_DESTROY = {"call"}
 # A body each PUT accepts, so that the call reaches the tenant check rather than stopping at validation.
 PUT_BODY = {
     "enterprise": {"name": "Hijacked"},
@@ -163,7 +169,7 @@ def populate(tenant: Tenant, label: str, digits: str):
 
 
 def issue3_targets(tenant: Tenant, system: AutoAttendantSystem) -> dict[str, list[str]]:
-    """An announcement, a menu, a schedule and a voicemail message of acme's system."""
+    """An announcement, a menu, a schedule, a voicemail message and a call record of acme's system."""
     announcement = Announcement.objects.create(
         enterprise=tenant.enterprise, name="acme greeting", type="TTS", text="Hello.", status="READY"
     )
@@ -178,11 +184,23 @@ def issue3_targets(tenant: Tenant, system: AutoAttendantSystem) -> dict[str, lis
     message = VoicemailMessage.objects.create(
         aa_system_sid=system.sid, caller="+14155550199", recording_url="http://127.0.0.1/m.wav"
     )
+    now = timezone.now()
+    call = CallRecord.objects.create(
+        call_sid=f"tenancy-{system.sid}",
+        from_number="+14155550199",
+        to_number="+15550100001",
+        aa_system_sid=system.sid,
+        enterprise_sid=tenant.enterprise.sid,
+        outcome="COMPLETED",
+        start_time=now,
+        end_time=now,
+    )
     return {
         "announcement": [announcement.sid],
         "menu": [menu.sid],
         "schedule": [schedule.sid],
         "voicemail": [message.sid],
+        "call": [call.sid],
     }
 
 
@@ -261,6 +279,7 @@ def snapshot() -> dict:
             Menu,
             Schedule,
             VoicemailMessage,
+            CallRecord,
         )
     }
     rows["assignments"] = list(User.aa_systems.through.objects.order_by("pk").values())
@@ -284,7 +303,8 @@ def single_calls(resource: str, sid: str) -> list[tuple[str, str, str, dict | No
     calls = [("retrieve", "get", f"/autoattendant/{resource}/search/{sid}", None)]
     if resource not in NO_UPDATE:
         calls.append(("update", "put", f"/autoattendant/{resource}/{sid}", PUT_BODY[resource]))
-    calls.append(("destroy", "delete", f"/autoattendant/{resource}/{sid}", None))
+    if resource not in NO_DESTROY:
+        calls.append(("destroy", "delete", f"/autoattendant/{resource}/{sid}", None))
     return calls
 
 
@@ -333,8 +353,9 @@ def test_single_object_endpoints_answer_not_found(world, attacker_index):
                 assert missing.status_code == response.status_code, context
                 assert strip_sid(missing.body) == strip_sid(response.body), context
                 checked += 1
-    # 3 calls per enterprise, user, number, system, announcement, menu, schedule; 2 per key and message.
-    assert checked == (2 + 4 + 3 + 2 + 1 + 1 + 1) * 3 + (1 + 1) * 2
+    # 3 calls per enterprise, user, number, system, announcement, menu, schedule; 2 per key and message;
+    # 1 per call record.
+    assert checked == (2 + 4 + 3 + 2 + 1 + 1 + 1) * 3 + (1 + 1) * 2 + 1
     assert snapshot() == before
 
 
@@ -366,6 +387,7 @@ LIST_FILTERS = {
     "menu": ["autoAttendantSid"],
     "schedule": ["autoAttendantSid"],
     "voicemail": ["autoAttendantSid"],
+    "call": ["aaSystemSid"],
 }
 
 
@@ -388,6 +410,7 @@ def test_lists_never_contain_another_tenants_objects(world, attacker_index):
     filter_values = {
         "enterpriseSid": acme_enterprise.sid,
         "autoAttendantSid": world.system.sid,
+        "aaSystemSid": world.system.sid,
         "name": acme_enterprise.name,
     }
     seen_own = False
