@@ -1,0 +1,317 @@
+"""The executor's HTTP client for the portal: the only way the executor learns anything.
+
+One `aiohttp.ClientSession` per process, with a keep-alive connection pool, shared by every call.
+Every request to the portal carries `Authorization: Bearer <EXECUTOR_TOKEN>`; a URL elsewhere (a
+`Play` of someone else's audio) gets no token, and redirects are followed by hand so that the token
+never follows one off the portal.
+
+Errors: `PortalUnavailable` when the portal cannot answer (connection refused, timeout, a 5xx, or an
+answer that makes no sense, like a 401 for a wrong token); `LookupError` when it answers that the
+thing asked for does not exist; `ValueError` when it refuses the request itself (a 400: text it cannot
+speak, a recording that is not WAV).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+from multidict import CIMultiDictProxy
+from yarl import URL
+
+logger = logging.getLogger(__name__)
+
+REDIRECTS_MAX = 5
+AUDIO_MAX_BYTES = 50 * 1024 * 1024  # a five-minute announcement at 8 kHz is under 5 MB
+DOCUMENT_MAX_BYTES = 4 * 1024 * 1024
+JSON_MAX_BYTES = 1024 * 1024
+UPLOAD_TIMEOUT = 60.0  # seconds for a recording of up to 20 MB
+MENU_HEADER = "X-AA-Menu"
+
+
+class PortalUnavailable(Exception):
+    """Connection refused, timeout, or a 5xx."""
+
+
+@dataclass(frozen=True)
+class NumberInfo:
+    number: str
+    aa_system_sid: str
+    active: bool
+    voice_url: str  # absolute: the portal's /rcml/voice
+
+
+@dataclass(frozen=True)
+class RcmlDocument:
+    status: int
+    body: str
+    url: str  # absolute, after redirects
+    menu_sid: str | None  # X-AA-Menu: the menu this document plays
+
+
+@dataclass(frozen=True)
+class _Reply:
+    status: int
+    headers: CIMultiDictProxy[str]
+    body: bytes
+    url: str
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            raise PortalUnavailable(f"{self.url} answered {self.status} with a body that is not JSON") from None
+
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+class PortalClient:
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float = 4.0,
+        connect_timeout: float = 2.0,
+        pool_size: int = 100,
+        post_call_attempts: int = 4,
+        post_call_backoff: float = 0.5,
+    ) -> None:
+        self.base_url = URL(base_url.rstrip("/") + "/")
+        if not self.base_url.is_absolute():
+            raise ValueError(f"the portal's URL must be absolute: {base_url!r}")
+        self._origin = self.base_url.origin()
+        self._token = token
+        self._timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=connect_timeout)
+        self._upload_timeout = aiohttp.ClientTimeout(total=max(timeout, UPLOAD_TIMEOUT), sock_connect=connect_timeout)
+        self._pool_size = pool_size
+        self._post_call_attempts = max(1, post_call_attempts)
+        self._post_call_backoff = post_call_backoff
+        self._session: aiohttp.ClientSession | None = None
+
+    # Lifecycle.
+    async def start(self) -> None:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(
+                limit=self._pool_size, limit_per_host=self._pool_size, keepalive_timeout=30, ttl_dns_cache=60
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                timeout=self._timeout,
+                headers={"User-Agent": "aa-executor"},
+                raise_for_status=False,
+            )
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def __aenter__(self) -> PortalClient:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        await self.close()
+
+    # URLs.
+    def absolute(self, url: str) -> str:
+        """An RCML URL (action, Redirect, Play) resolved against the portal: `/rcml/…` -> `http://portal/rcml/…`."""
+        return str(self.base_url.join(URL(url)))
+
+    def _on_portal(self, url: URL) -> bool:
+        return url.is_absolute() and url.origin() == self._origin
+
+    # The one request helper: token on the portal only, redirects by hand, the whole body read.
+    async def _request(
+        self,
+        method: str,
+        url: str | URL,
+        *,
+        params: dict[str, str] | None = None,
+        data: Any = None,
+        headers: dict[str, str] | None = None,
+        timeout: aiohttp.ClientTimeout | None = None,
+        max_bytes: int = JSON_MAX_BYTES,
+    ) -> _Reply:
+        if self._session is None:
+            await self.start()
+        target = URL(self.absolute(str(url))) if isinstance(url, str) else url
+        for _ in range(REDIRECTS_MAX + 1):
+            sent = dict(headers or {})
+            if self._on_portal(target):
+                sent["Authorization"] = f"Bearer {self._token}"
+            try:
+                async with self._session.request(
+                    method,
+                    target,
+                    params=params,
+                    data=data,
+                    headers=sent,
+                    allow_redirects=False,
+                    timeout=timeout or self._timeout,
+                ) as response:
+                    if response.status in (301, 302, 303, 307, 308) and "Location" in response.headers:
+                        target = response.url.join(URL(response.headers["Location"]))
+                        params = None  # they are in the URL redirected from; the Location is complete
+                        if response.status in (301, 302, 303) and method == "POST":
+                            method, data = "GET", None
+                        continue
+                    body = await self._read(response, max_bytes)
+                    return _Reply(response.status, response.headers, body, str(response.url))
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                raise PortalUnavailable(f"{method} {target}: {type(exc).__name__}: {exc}") from exc
+        raise PortalUnavailable(f"{method} {url}: more than {REDIRECTS_MAX} redirects")
+
+    @staticmethod
+    async def _read(response: aiohttp.ClientResponse, max_bytes: int) -> bytes:
+        if response.content_length is not None and response.content_length > max_bytes:
+            raise PortalUnavailable(f"{response.url} answered {response.content_length} bytes; at most {max_bytes}")
+        chunks, total = [], 0
+        async for chunk in response.content.iter_chunked(64 * 1024):
+            total += len(chunk)
+            if total > max_bytes:
+                raise PortalUnavailable(f"{response.url} answered more than {max_bytes} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    @staticmethod
+    def _unavailable(reply: _Reply) -> PortalUnavailable:
+        return PortalUnavailable(f"{reply.url} answered {reply.status}: {reply.text()[:200]}")
+
+    # The portal's endpoints.
+    async def lookup_number(self, number: str) -> NumberInfo | None:
+        """Who answers `number` (with or without `+`); None when no AA system does."""
+        reply = await self._request("GET", f"/rcml/number/{quote(number, safe='+')}")
+        if reply.status == 404:
+            return None
+        if reply.status != 200:
+            raise self._unavailable(reply)
+        found = reply.json()
+        try:
+            return NumberInfo(
+                number=str(found["number"]),
+                aa_system_sid=str(found["aaSystemSid"]),
+                active=bool(found["active"]),
+                voice_url=self.absolute(str(found["voiceUrl"])),
+            )
+        except (KeyError, TypeError) as exc:
+            raise PortalUnavailable(f"{reply.url}: unexpected answer {found!r}") from exc
+
+    async def fetch_rcml(self, url: str, params: dict[str, str], method: str = "POST") -> RcmlDocument:
+        """A document, as Restcomm fetches one: POST with the parameters form-encoded, or GET with them
+        added to the query. Any status comes back (a 4xx's body is RCML too); a 5xx raises, except a
+        503 whose body is RCML (the portal's apology, for a system never published)."""
+        method = (method or "POST").upper()
+        target = URL(self.absolute(url))
+        if method == "GET":
+            reply = await self._request("GET", target.extend_query(params), max_bytes=DOCUMENT_MAX_BYTES)
+        else:
+            reply = await self._request("POST", target, data=dict(params), max_bytes=DOCUMENT_MAX_BYTES)
+        body = reply.text()
+        if reply.status >= 500 and not (reply.status == 503 and body.lstrip().startswith("<Response")):
+            raise self._unavailable(reply)
+        return RcmlDocument(status=reply.status, body=body, url=reply.url, menu_sid=reply.headers.get(MENU_HEADER))
+
+    async def fetch_audio(self, url: str) -> bytes:
+        """An audio file (an announcement's WAV, a recording); LookupError when there is none."""
+        reply = await self._request("GET", url, max_bytes=AUDIO_MAX_BYTES)
+        if reply.status == 200:
+            return reply.body
+        if reply.status in (404, 409, 410):  # the API's "not found" and "not ready" are 409s
+            raise LookupError(f"{reply.url} answered {reply.status}: {reply.text()[:200]}")
+        raise self._unavailable(reply)
+
+    async def speech(self, text: str, voice: str = "woman", language: str = "en") -> bytes:
+        """`text` as 8 kHz mono 16-bit WAV; ValueError when the portal cannot speak it (voice, language, length)."""
+        reply = await self._request(
+            "GET",
+            "/rcml/speech",
+            params={"text": text, "voice": voice or "woman", "language": language or "en"},
+            max_bytes=AUDIO_MAX_BYTES,
+            timeout=aiohttp.ClientTimeout(
+                total=max(self._timeout.total or 0, 30.0), sock_connect=self._timeout.sock_connect
+            ),
+        )
+        if reply.status == 200:
+            return reply.body
+        if reply.status == 400:
+            raise ValueError(f"the portal cannot speak it: {reply.text()[:300]}")
+        raise self._unavailable(reply)
+
+    async def client_password(self, login: str) -> str | None:
+        """The SIP password of a `client` extension (its login: the extension's number); None when none."""
+        reply = await self._request("GET", f"/rcml/client/{quote(login, safe='+@')}")
+        if reply.status == 404:
+            return None
+        if reply.status != 200:
+            raise self._unavailable(reply)
+        found = reply.json()
+        if not isinstance(found, dict) or not isinstance(found.get("password"), str):
+            raise PortalUnavailable(f"{reply.url}: unexpected answer")
+        return found["password"]
+
+    async def upload_recording(self, call_sid: str, wav: bytes) -> str:
+        """Store a recording on the portal; its absolute URL (the RecordingUrl for the action)."""
+        reply = await self._request(
+            "POST",
+            "/rcml/recording",
+            params={"CallSid": call_sid},
+            data=wav,
+            headers={"Content-Type": "audio/wav"},
+            timeout=self._upload_timeout,
+        )
+        if reply.status == 201:
+            found = reply.json()
+            if isinstance(found, dict) and isinstance(found.get("url"), str):
+                return self.absolute(found["url"])
+            raise PortalUnavailable(f"{reply.url}: unexpected answer")
+        if reply.status in (400, 413):
+            raise ValueError(f"the portal refused the recording ({reply.status}): {reply.text()[:300]}")
+        raise self._unavailable(reply)
+
+    async def post_call(self, record: dict[str, Any]) -> None:
+        """Report a call record; retried with backoff while the portal is unavailable, then given up
+        (logged): a call record never holds up, or fails, a call. Datetimes are sent as ISO 8601."""
+        try:
+            body = json.dumps(record, default=_json_default).encode()
+        except (TypeError, ValueError) as exc:
+            logger.error("call record %s cannot be sent: %s", record.get("callSid"), exc)
+            return
+        delay = self._post_call_backoff
+        for attempt in range(1, self._post_call_attempts + 1):
+            try:
+                reply = await self._request(
+                    "POST", "/rcml/call", data=body, headers={"Content-Type": "application/json"}
+                )
+            except PortalUnavailable as exc:
+                problem = str(exc)
+            else:
+                if reply.status in (200, 201):
+                    return
+                if 400 <= reply.status < 500 and reply.status not in (408, 429):
+                    logger.error(
+                        "call record %s refused (%d): %s", record.get("callSid"), reply.status, reply.text()[:500]
+                    )
+                    return
+                problem = f"{reply.status}: {reply.text()[:200]}"
+            if attempt < self._post_call_attempts:
+                await asyncio.sleep(delay * (1 + random.random() / 4))
+                delay *= 2
+        logger.warning(
+            "call record %s not stored after %d attempts: %s", record.get("callSid"), self._post_call_attempts, problem
+        )
