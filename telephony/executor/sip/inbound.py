@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from aiosipua import IncomingCall, SipRequest, SipResponse
+from aiosipua import IncomingCall, SipRequest
 
 from telephony.executor.sip import compat
 from telephony.executor.sip.media import MediaOffer, NoCommonCodec, answer_sdp, media_from_sdp
@@ -70,7 +70,7 @@ class InboundCall:
         self._bye_pending = False
         self._released = False
         self._timer: asyncio.TimerHandle | None = None
-        self._final: SipResponse | None = None
+        self._final: tuple[bytes, tuple[str, int]] | None = None  # our non-2xx final response, as sent
 
     def __repr__(self) -> str:
         return f"<InboundCall {self.call_id} {self.caller!r}->{self.called!r} {self._state} {self.end_cause or ''}>"
@@ -130,11 +130,18 @@ class InboundCall:
         self.ended.set()
         self._server._inbound_ended(self)
 
+    def _transaction_done(self) -> None:
+        branch = top_branch(self._call.invite)
+        if branch:
+            self._stack.transport.responses.done((branch, "INVITE"))
+
     def _release(self) -> None:
         """Forget the call: aiosipua's state, our timers, the server's table."""
         if self._released:
             return
         self._released = True
+        self._final = None
+        self._transaction_done()
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -152,7 +159,8 @@ class InboundCall:
         """After a non-2xx final response: retransmit it until the ACK (Timer G, UDP), give up after 64xT1 (Timer H)."""
         loop = asyncio.get_running_loop()
         branch = top_branch(self._call.invite)
-        self._final = self._stack.transport.responses.get((branch, "INVITE")) if branch else None
+        final = self._stack.transport.responses.get((branch, "INVITE")) if branch else None
+        self._final = final if isinstance(final, tuple) else None
         if self._timer is not None:
             self._timer.cancel()
         if self._stack.transport.reliable or self._final is None:
@@ -178,22 +186,35 @@ class InboundCall:
             if to is None or to.tag != self._call.dialog.local_tag:
                 return
             self.acked.set()
+            self._transaction_done()
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
             if self._bye_pending:
+                self._bye_pending = False
                 self._send_bye()
                 self._release()
         elif self._state == REJECTED:
             self._release()
 
-    def _no_ack(self) -> None:
-        self._timer = None
-        if self.acked.is_set() or self._released:
+    def _no_ack(self, *, reinvite: bool = False) -> None:
+        """No ACK for our 200 (to the INVITE or a re-INVITE): released with a BYE (RFC 3261 §13.3.1.4)."""
+        if not reinvite:
+            self._timer = None
+        if self._released or (self.acked.is_set() and not reinvite):
             return
         logger.warning("SIP: no ACK for our 200 OK on %s: call released, BYE sent", self.call_id)
         self._end("no-ack")
         self._send_bye()
+        self._release()
+
+    def _shutdown(self) -> None:
+        """The server stops: 503 if not answered, BYE if answered (without waiting for an ACK), forget it."""
+        if self._state == OFFERED and not self.ended.is_set():
+            self.reject(503, "Service Unavailable")
+        elif self._state == ANSWERED and (not self.ended.is_set() or self._bye_pending):
+            self._end("hangup")
+            self._send_bye()
         self._release()
 
     def _bye_received(self) -> None:

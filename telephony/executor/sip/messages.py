@@ -85,6 +85,22 @@ def problem(request: SipRequest) -> str | None:
     return None
 
 
+def response_destination(response: SipResponse) -> tuple[str, int] | None:
+    """Where a response goes: its top Via's received/rport, else sent-by (RFC 3261 §18.2.2, RFC 3581)."""
+    vias = response.headers.get("via")
+    if not vias:
+        return None
+    via = parse_via(vias[0])
+    host = via.received or via.host
+    port = via.port or 5060
+    if via.rport:
+        try:
+            port = int(via.rport)
+        except ValueError:
+            pass
+    return host.strip("[]"), port
+
+
 def stamp_source(request: SipRequest, addr: tuple[str, int], *, force_rport: bool) -> None:
     """Record where the request came from in its top Via (RFC 3261 §18.2.1, RFC 3581).
 

@@ -33,7 +33,7 @@ from telephony.executor.sip.media import MediaOffer
 from telephony.executor.sip.messages import make_response, problem, transaction_key
 from telephony.executor.sip.outbound import OutboundCall
 from telephony.executor.sip.registrar import Registrar
-from telephony.executor.sip.transport import PENDING, TIMER_64T1, TcpTransport, UdpTransport
+from telephony.executor.sip.transport import DONE, PENDING, TIMER_64T1, TcpTransport, UdpTransport
 
 logger = logging.getLogger(__name__)
 
@@ -163,11 +163,7 @@ class SipServer:
         """Hang up what is left (BYE / 503), then close the transports."""
         self._accepting = False
         for call in list(self._inbound.values()):
-            if call.state == "offered":
-                call.reject(503, "Service Unavailable")
-            else:
-                call.hangup()
-            call._release()
+            call._shutdown()
         for leg in list(self._outbound.values()):
             leg.hangup()
         for task in list(self._tasks):
@@ -325,7 +321,7 @@ class SipServer:
             last = stack.transport.responses.get(key) if key else None
             if last is not None:
                 self.stats["retransmissions"] += 1
-                if last is not PENDING:
+                if last is not PENDING and last is not DONE:
                     stack.transport.resend(last)
                 return
         handler = self._handlers.get(method)
@@ -348,8 +344,11 @@ class SipServer:
             else:
                 compat.forward(stack.uas, request, addr)
             return
-        if call_id in self._inbound or stack.uas.get_call(call_id) is not None or call_id in self._outbound:
-            self._reply(stack, request, 482, "Loop Detected")  # same Call-ID, another branch: merged/looped
+        existing = self._inbound.get(call_id)
+        if existing is not None and existing.ended.is_set():
+            existing._release()  # a finished call's Call-ID used again (a retry with a higher CSeq): a new call
+        elif existing is not None or call_id in self._outbound:
+            self._reply(stack, request, 482, "Loop Detected")  # same Call-ID, another branch: merged or looped
             return
         if not self._accepting:
             self.stats["rejected_busy"] += 1
@@ -458,7 +457,7 @@ class SipServer:
     def _ack_timeout(self, call: IncomingCall) -> None:
         inbound = self._inbound.get(call.call_id)
         if inbound is not None:
-            inbound._no_ack()
+            inbound._no_ack(reinvite=inbound.acked.is_set())
 
     def _reinvited(self, call: IncomingCall) -> None:
         inbound = self._inbound.get(call.call_id)

@@ -22,7 +22,13 @@ from typing import Any, ClassVar
 
 from aiosipua import SipMessage, SipRequest, SipResponse, TcpSipTransport, UdpSipTransport
 
-from telephony.executor.sip.messages import ack_for_final, lenient_bad_request, stamp_source, transaction_key
+from telephony.executor.sip.messages import (
+    ack_for_final,
+    lenient_bad_request,
+    response_destination,
+    stamp_source,
+    transaction_key,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -34,16 +40,21 @@ PROCEEDING_MAX = 300.0  # a ringing INVITE transaction is forgotten after this l
 Addr = tuple[str, int]
 
 
-class _Pending:
+class _Marker:
+    def __init__(self, name: str):
+        self.name = name
+
     def __repr__(self) -> str:
-        return "PENDING"
+        return self.name
 
 
-PENDING: Any = _Pending()  # a request being worked on (asynchronously): its retransmissions are absorbed
+PENDING: Any = _Marker("PENDING")  # a request being worked on (asynchronously): its retransmissions are absorbed
+DONE: Any = _Marker("DONE")  # an INVITE transaction over (ACKed): a late copy of the INVITE is dropped
 
 
 class ResponseCache:
-    """The last response of each server transaction, keyed by (Via branch, method), for 64xT1.
+    """The last response of each server transaction, keyed by (Via branch, method), for 64xT1, as
+    (wire bytes, destination): a few hundred bytes a transaction, ~10-20 MB at 500 calls/s.
 
     Two generations swapped every `linger` seconds: O(1), no timers, an entry lives linger..2xlinger.
     """
@@ -64,6 +75,11 @@ class ResponseCache:
     def put(self, key: tuple[str, str], response: Any) -> None:
         self._rotate()
         self._current[key] = response
+
+    def done(self, key: tuple[str, str]) -> None:
+        """The transaction is over: keep only a marker (no response) for late copies of its request."""
+        self._previous.pop(key, None)
+        self.put(key, DONE)
 
     def get(self, key: tuple[str, str]) -> Any:
         self._rotate()
@@ -280,17 +296,27 @@ class _TransportMixin:
         self._send_raw(message, addr)
 
     def send_reply(self, response: SipResponse) -> None:
+        """Send a response by its Via (RFC 3261 §18.2.2) and remember it for retransmitted requests."""
+        destination = response_destination(response)
+        if destination is None:
+            logger.warning("SIP: cannot route a %s response: no Via", response.status_code)
+            return
+        self._prepare(response)
+        wire = (bytes(response), destination)
         key = transaction_key(response)
         if key is not None:
-            self.responses.put(key, response)
-        self.resend(response)
+            self.responses.put(key, wire)
+        self.resend(wire)
 
-    def resend(self, response: SipResponse) -> None:
-        """Send a response by its Via (RFC 3261 §18.2.2) without remembering it again."""
+    def resend(self, wire: tuple[bytes, Addr]) -> None:
+        """Send a remembered response again."""
         try:
-            super().send_reply(response)  # type: ignore[misc]
-        except ValueError as exc:
-            logger.warning("SIP: cannot route a response: %s", exc)
+            self._write(*wire)
+        except (RuntimeError, OSError) as exc:
+            logger.warning("SIP: cannot send to %s:%s over %s: %s", *wire[1], self.name, exc)
+
+    def _write(self, data: bytes, addr: Addr) -> None:
+        raise NotImplementedError
 
 
 class _UdpProtocol(asyncio.DatagramProtocol):
@@ -327,6 +353,11 @@ class UdpTransport(_TransportMixin, UdpSipTransport):
         self.client.close()
         await super().stop()
 
+    def _write(self, data: bytes, addr: Addr) -> None:
+        if self._udp_transport is None:
+            raise RuntimeError("transport not started")
+        self._udp_transport.sendto(data, addr)
+
 
 class TcpTransport(_TransportMixin, TcpSipTransport):
     name = "tcp"
@@ -347,6 +378,12 @@ class TcpTransport(_TransportMixin, TcpSipTransport):
 
     def has_connection(self, addr: Addr) -> bool:
         return addr in self._connections
+
+    def _write(self, data: bytes, addr: Addr) -> None:
+        connection = self._connections.get(addr)
+        if connection is None:
+            raise RuntimeError("no connection")
+        connection[1].write(data)
 
     def _keepalive(self, addr: Addr) -> None:
         connection = self._connections.get(addr)
