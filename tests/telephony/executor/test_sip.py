@@ -489,9 +489,19 @@ def test_second_invite_of_a_call_is_a_loop(sip, raw):
     call = [c for c in sip.app.calls if c.call_id == call_id][0]
     sip.call(call.hangup)  # before the answer: 480
     final = raw.expect(480, "INVITE")
-    raw.send(
-        raw.request("ACK", RING, call_id=call_id, branch=first.split("branch=")[1].split(";")[0], to_tag=to_tag(final))
-    )
+    first_branch = first.split("branch=")[1].split(";")[0]
+    raw.send(raw.request("ACK", RING, call_id=call_id, branch=first_branch, to_tag=to_tag(final)))
+    sip.until(lambda: call_id not in sip.server._inbound)
+    raw.send(first)  # a late copy of the finished INVITE: dropped, not a new call
+    assert raw.drain(0.3) == []
+    retry = raw.request("INVITE", RING, call_id=call_id, branch=f"z9hG4bK{uuid.uuid4().hex}", cseq=2, body=SDP)
+    raw.send(retry)  # the same Call-ID again after the call ended (a retry, CSeq 2): a new call
+    raw.expect(180)
+    assert [c.call_id for c in sip.app.calls].count(call_id) == 2
+    sip.call(sip.app.calls[-1].reject, 486)
+    final = raw.expect(486, "INVITE")
+    retry_branch = retry.split("branch=")[1].split(";")[0]
+    raw.send(raw.request("ACK", RING, call_id=call_id, branch=retry_branch, cseq=2, to_tag=to_tag(final)))
     sip.until(lambda: call_id not in sip.server._inbound)
 
 

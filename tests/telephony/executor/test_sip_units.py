@@ -20,9 +20,9 @@ from aiosipua import (
 from telephony.executor.sip import MediaOffer, NoCommonCodec, Registrar
 from telephony.executor.sip.digest import Nonces, NonceState, response_matches
 from telephony.executor.sip.media import answer_sdp, media_from_sdp, negotiated_answer, offer_sdp
-from telephony.executor.sip.messages import lenient_bad_request, problem, uri_user
+from telephony.executor.sip.messages import lenient_bad_request, problem, response_destination, uri_user
 from telephony.executor.sip.server import parse_dtmf
-from telephony.executor.sip.transport import ResponseCache
+from telephony.executor.sip.transport import DONE, ResponseCache
 
 
 # DTMF bodies.
@@ -293,3 +293,21 @@ def test_response_cache_generations(monkeypatch):
     assert cache.get(("b2", "BYE")) == "r2"
     now[0] += 100
     assert cache.get(("b1", "INVITE")) is None and cache.get(("b2", "BYE")) is None and len(cache) == 0
+    cache.put(("b3", "INVITE"), (b"SIP/2.0 200 OK...", ("h", 1)))
+    cache.done(("b3", "INVITE"))
+    assert cache.get(("b3", "INVITE")) is DONE
+
+
+def test_response_destination():
+    def response(via: str):
+        return SipMessage.parse(f"SIP/2.0 200 OK\r\nVia: {via}\r\n\r\n")
+
+    assert response_destination(response("SIP/2.0/UDP 10.0.0.1:5062;branch=z9hG4bKx")) == ("10.0.0.1", 5062)
+    assert response_destination(response("SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKx")) == ("10.0.0.1", 5060)
+    nat = "SIP/2.0/UDP 10.0.0.1:5062;branch=z9hG4bKx;received=192.0.2.7;rport=40000"
+    assert response_destination(response(nat)) == ("192.0.2.7", 40000)
+    assert response_destination(response("SIP/2.0/UDP [2001:db8::1]:5062;rport;branch=z9hG4bKx")) == (
+        "2001:db8::1",
+        5062,
+    )
+    assert response_destination(SipMessage.parse("SIP/2.0 200 OK\r\n\r\n")) is None
