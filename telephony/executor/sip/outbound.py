@@ -73,7 +73,7 @@ class OutboundCall:
 
     def hangup(self) -> None:
         """BYE if answered (idempotent); before the answer, the same as cancel()."""
-        if self._phase in (CALLING, RINGING):
+        if self._phase in (NEW, CALLING, RINGING):
             self._give_up("canceled")
             return
         if self._phase != ANSWERED or self._call is None or self._stack is None:
@@ -111,6 +111,9 @@ class OutboundCall:
         self.call_id = call.call_id
         self._phase = CALLING
         self._server._outbound_started(self)
+
+    def _arm(self) -> None:
+        """Start the timeout (from dial(), before a name is resolved or the INVITE sent)."""
         self._timer = asyncio.get_running_loop().call_later(self._timeout, self._give_up, "no-answer")
 
     # Outcomes.
@@ -133,6 +136,10 @@ class OutboundCall:
 
     def _give_up(self, status: str) -> None:
         """Timeout or cancel() while calling or ringing: the result is decided, the INVITE is CANCELled."""
+        if self._phase == NEW and not self._result.done():  # still resolving the target's name
+            self._phase = DONE
+            self._finish(status)
+            return
         if self._phase not in (CALLING, RINGING) or self._result.done():
             return
         self._finish(status)

@@ -61,6 +61,14 @@ def parse_dtmf(content_type: str, body: str) -> str | None:
     return None
 
 
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def _guess_host() -> str:
     """Our address as others reach it, when bound to a wildcard address."""
     with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
@@ -197,6 +205,7 @@ class SipServer:
         user = quote(caller_id.strip(), safe=URI_USER_SAFE) or "anonymous"
         host, port = stack.signalling_addr
         from_uri = f"sip:{user}@{f'[{host}]' if ':' in host else host}:{port}"
+        leg._arm()
         if addr is None:
             task = asyncio.create_task(self._resolve_and_send(leg, stack, request_uri, from_uri, caller_name))
             self._tasks.add(task)
@@ -226,22 +235,19 @@ class SipServer:
                 return f"no digits in {value!r}"
             host, port = self.outbound_proxy
             shown = f"[{host}]" if ":" in host else host
-            return self._stacks["udp"], f"sip:{quote(digits, safe='+*')}@{shown}:{port}", (host, port)
+            uri = f"sip:{quote(digits, safe='+*')}@{shown}:{port}"
+            return self._stacks["udp"], uri, (host, port) if _is_ip(host) else None
         if kind in ("sip", "sips"):
             if kind == "sips":
                 return "sips: is not supported"
             uri = parse_uri(target)
-            if uri.params.get("transport", "udp").lower() != "udp":
+            if (uri.params.get("transport") or "udp").lower() != "udp":
                 return "only UDP for sip: targets"
             host = uri.host.strip("[]")
             if not host:
                 return f"no host in {target!r}"
-            port = uri.port or 5060
-            try:
-                ipaddress.ip_address(host)
-            except ValueError:
-                return self._stacks["udp"], target, None  # a name: resolved before sending
-            return self._stacks["udp"], target, (host, port)
+            # A name is resolved (A record, no NAPTR/SRV) before sending.
+            return self._stacks["udp"], target, (host, uri.port or 5060) if _is_ip(host) else None
         return f"unknown target {target!r}"
 
     async def _resolve_and_send(
@@ -249,13 +255,14 @@ class SipServer:
     ) -> None:
         uri = parse_uri(request_uri)
         try:
+            family = socket.AF_INET6 if ":" in self.host else socket.AF_INET  # as our socket
             infos = await asyncio.get_running_loop().getaddrinfo(
-                uri.host, uri.port or 5060, family=socket.AF_INET, type=socket.SOCK_DGRAM
+                uri.host.strip("[]"), uri.port or 5060, family=family, type=socket.SOCK_DGRAM
             )
         except OSError as exc:
             leg._fail_now(f"cannot resolve {uri.host}: {exc}")
             return
-        if leg.phase != "new":  # cancelled meanwhile
+        if leg.phase != "new":  # cancelled or timed out meanwhile
             return
         host, port = infos[0][4][:2]
         leg._send(stack, request_uri, (host, port), from_uri, caller_name)

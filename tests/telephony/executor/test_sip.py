@@ -634,6 +634,13 @@ def test_dial_client_that_only_rings(sip, tmp_path):
     callee.finish()  # it got the CANCEL, and the ACK of its 487
 
 
+def test_dial_cancelled_while_resolving(sip):
+    leg = dial(sip, "sip:bob@unresolvable.invalid")
+    sip.call(leg.cancel)
+    assert sip.run(leg.result()) == "canceled"
+    assert leg.call_id == "" and leg.ended.is_set()
+
+
 def test_dial_unregistered_client(sip):
     leg = dial(sip, "client:4242")
     assert sip.run(leg.result()) == "failed"
@@ -739,7 +746,7 @@ def test_dial_uri_answered_then_callee_hangs_up(sip, callee):
 
 
 def test_dial_uri_rejected_is_acked(sip, callee):
-    leg = dial(sip, f"sip:bob@{HOST}:{callee.port}")
+    leg = dial(sip, f"sip:bob@localhost:{callee.port}")  # a name: resolved first
     invite = callee.expect_request("INVITE")
     callee.respond(invite, 603, "Decline")
     assert sip.run(leg.result()) == "failed"
