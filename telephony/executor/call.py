@@ -122,7 +122,7 @@ class Call:
 
     async def _flow(self) -> None:
         try:
-            info = await self._retrying(self.executor.portal.lookup_number, self.inbound.called)
+            info = await self._retrying(self.executor.numbers.get, self.inbound.called)
             if info is None:
                 self._reject(404, "Not Found", "unknown number")
                 return

@@ -11,18 +11,57 @@ import contextlib
 import logging
 import signal
 import socket
+import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from telephony.executor.call import Call
 from telephony.executor.config import ExecutorConfig
 from telephony.executor.media import MediaEngine, PromptCache, prompt_from_wav, tone
-from telephony.executor.portal import PortalClient
+from telephony.executor.portal import NumberInfo, PortalClient
 from telephony.executor.sip import InboundCall, SipServer
 
 logger = logging.getLogger(__name__)
 
 # Spoken by espeak-ng once and kept in the repository: the apology must not need the portal.
 APOLOGY_WAV = Path(__file__).with_name("apology.wav")
+
+
+class NumberCache:
+    """Number lookups remembered for a few seconds: at hundreds of calls a second, one lookup per
+    number serves them all, and a route change reaches the executor within `ttl` seconds.
+    Concurrent lookups of one number share one request; failures are not remembered."""
+
+    def __init__(self, lookup: Callable[[str], Awaitable[NumberInfo | None]], ttl: float = 5.0):
+        self.lookup = lookup
+        self.ttl = ttl
+        self._known: dict[str, tuple[float, NumberInfo | None]] = {}
+        self._pending: dict[str, asyncio.Future] = {}
+
+    async def get(self, number: str) -> NumberInfo | None:
+        now = time.monotonic()
+        known = self._known.get(number)
+        if known is not None and known[0] > now:
+            return known[1]
+        pending = self._pending.get(number)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future = asyncio.get_running_loop().create_future()
+        self._pending[number] = future
+        try:
+            info = await self.lookup(number)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: no "never retrieved" warning when nobody else waited
+            raise
+        else:
+            future.set_result(info)
+            if len(self._known) > 100_000:
+                self._known.clear()
+            self._known[number] = (now + self.ttl, info)
+            return info
+        finally:
+            del self._pending[number]
 
 
 class Executor:
@@ -42,6 +81,7 @@ class Executor:
             no_ack_timeout=config.no_ack_timeout,
         )
         self.prompts = PromptCache()
+        self.numbers = NumberCache(self.portal.lookup_number)
         self.apology = prompt_from_wav(APOLOGY_WAV.read_bytes())
         self.beep = tone(1000.0, 0.3)
         self.ringback = tone(425.0, 1.0)

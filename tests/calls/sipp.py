@@ -1,0 +1,378 @@
+"""sipp scenarios for the call tests, built from a few steps, and a runner that wraps sipp in `timeout`.
+
+Digits go as RFC 4733 packets replayed from sip-tester's pcaps (`dtmf_2833_<d>.pcap`; sipp reads
+`pcap/…` relative to its working directory) or as SIP INFO (`application/dtmf-relay`). sipp replays
+a pcap with the RTP timestamps it holds, so the same digit twice in one call reads as one press:
+scenarios press distinct digits.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.servers import free_port
+
+SIPP = shutil.which("sipp") or "/usr/bin/sipp"
+PCAPS = Path("/usr/share/sip-tester")
+
+SDP = """v=0
+o=caller 53655765 2353687637 IN IP4 [local_ip]
+s=-
+c=IN IP4 [media_ip]
+t=0 0
+m=audio {media_port} RTP/AVP 0 8 101
+a=rtpmap:0 PCMU/8000
+a=rtpmap:8 PCMA/8000
+a=rtpmap:101 telephone-event/8000
+a=fmtp:101 0-15
+"""
+
+INVITE = """<send retrans="500"><![CDATA[
+INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: "Test Caller" <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: 1 INVITE
+Contact: <sip:{caller}@[local_ip]:[local_port];transport=[transport]>
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: [len]
+
+{sdp}
+]]></send>
+"""
+
+ACK = """<send><![CDATA[
+ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: "Test Caller" <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+[last_To:]
+Call-ID: [call_id]
+CSeq: 1 ACK
+Contact: <sip:{caller}@[local_ip]:[local_port];transport=[transport]>
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+"""
+
+IN_DIALOG = """<send{retrans}><![CDATA[
+{method} sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: "Test Caller" <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+[last_To:]
+Call-ID: [call_id]
+CSeq: {cseq} {method}
+Contact: <sip:{caller}@[local_ip]:[local_port];transport=[transport]>
+Max-Forwards: 70
+{headers}Content-Length: [len]
+
+{body}]]></send>
+"""
+
+OK_TO_BYE = """<recv request="BYE" timeout="{timeout}"/>
+<send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+"""
+
+
+def caller(
+    steps: list[tuple],
+    *,
+    end: str = "their-bye",
+    caller_number: str = "15551230000",
+    media_port: str = "[media_port]",
+    answered: bool = True,
+    bye_timeout_ms: int = 30000,
+    expect_status: int = 200,
+) -> str:
+    """A caller's scenario: INVITE, then `steps` once answered, then the end.
+
+    steps: ("wait", ms) | ("dtmf", "1") (RFC 4733 from the pcap) | ("info", "1") (SIP INFO) |
+           ("audio",) (replay sip-tester's g711a.pcap: about 8 s of speech)
+    end:   "their-bye" (the executor hangs up; we answer 200) | "our-bye" (we hang up) | "no-ack"
+    expect_status: the final response expected when `answered` is False (404, 480, 486, ...).
+    """
+    parts = [INVITE.format(caller=caller_number, sdp=SDP.format(media_port=media_port).strip())]
+    parts.append('<recv response="100" optional="true"/>')
+    parts.append('<recv response="180" optional="true"/>')
+    parts.append('<recv response="183" optional="true"/>')
+    if not answered:
+        parts.append(f'<recv response="{expect_status}"/>')
+        parts.append(ACK.format(caller=caller_number))
+        return _scenario(parts)
+    parts.append('<recv response="200" rtd="true"/>')
+    if end == "no-ack":
+        # Our 200 is retransmitted until the executor gives up and sends BYE.
+        parts.append('<recv response="200" optional="true"/>' * 1)
+        parts.append(OK_TO_BYE.format(timeout=bye_timeout_ms))
+        return _scenario(parts)
+    parts.append(ACK.format(caller=caller_number))
+    cseq = 2
+    for step in steps:
+        kind = step[0]
+        if kind == "wait":
+            parts.append(f'<pause milliseconds="{step[1]}"/>')
+        elif kind == "dtmf":
+            parts.append(f'<nop><action><exec play_pcap_audio="pcap/dtmf_2833_{step[1]}.pcap"/></action></nop>')
+            parts.append('<pause milliseconds="300"/>')
+        elif kind == "audio":
+            parts.append('<nop><action><exec play_pcap_audio="pcap/g711a.pcap"/></action></nop>')
+        elif kind == "info":
+            body = f"Signal={step[1]}\nDuration=160\n"
+            parts.append(
+                IN_DIALOG.format(
+                    retrans=' retrans="500"',
+                    method="INFO",
+                    caller=caller_number,
+                    cseq=cseq,
+                    headers="Content-Type: application/dtmf-relay\n",
+                    body=body,
+                )
+            )
+            parts.append('<recv response="200"/>')
+            cseq += 1
+        else:
+            raise ValueError(kind)
+    if end == "our-bye":
+        parts.append(
+            IN_DIALOG.format(
+                retrans=' retrans="500"', method="BYE", caller=caller_number, cseq=cseq, headers="", body=""
+            )
+        )
+        parts.append('<recv response="200"/>')
+    else:
+        parts.append(OK_TO_BYE.format(timeout=bye_timeout_ms))
+    return _scenario(parts)
+
+
+def _register(login: str, password: str) -> str:
+    return f"""<send retrans="500"><![CDATA[
+REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:{login}@example.test>;tag=[pid]reg[call_number]
+To: <sip:{login}@example.test>
+Call-ID: [call_id]
+CSeq: 1 REGISTER
+Contact: <sip:{login}@[local_ip]:[local_port];transport=[transport]>
+Max-Forwards: 70
+Expires: 300
+Content-Length: 0
+
+]]></send>
+<recv response="401" auth="true"/>
+<send retrans="500"><![CDATA[
+REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:{login}@example.test>;tag=[pid]reg[call_number]
+To: <sip:{login}@example.test>
+Call-ID: [call_id]
+CSeq: 2 REGISTER
+Contact: <sip:{login}@[local_ip]:[local_port];transport=[transport]>
+[authentication username={login} password={password}]
+Max-Forwards: 70
+Expires: 300
+Content-Length: 0
+
+]]></send>
+"""
+
+
+def register(login: str, password: str, expect_status: str = "200") -> str:
+    """REGISTER with digest authentication, expecting `expect_status` to the answered challenge."""
+    return _scenario([_register(login, password), f'<recv response="{expect_status}"/>'])
+
+
+def extension(login: str, *, answer: str = "200", hold_ms: int = 2000, ring_ms: int = 200) -> str:
+    """A client extension taking one call: ring, answer (or refuse), hang up after hold_ms.
+
+    sipp keeps one Call-ID per scenario, so the phone registers first with `register()` from the
+    same port, and this scenario then listens there."""
+    reply_headers = """[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]ext[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:{login}@[local_ip]:[local_port];transport=[transport]>
+"""
+    take = f"""<recv request="INVITE" timeout="60000">
+  <action>
+    <ereg regexp="&lt;(sip:[^>]*)>" search_in="hdr" header="Contact:" check_it="true" assign_to="dummy,contact"/>
+    <ereg regexp=".*" search_in="hdr" header="From:" check_it="true" assign_to="caller"/>
+  </action>
+</recv>
+<send><![CDATA[
+SIP/2.0 180 Ringing
+{reply_headers.format(login=login)}Content-Length: 0
+
+]]></send>
+<pause milliseconds="{ring_ms}"/>
+"""
+    if answer != "200":
+        take += f"""<send><![CDATA[
+SIP/2.0 {answer} Busy Here
+{reply_headers.format(login=login)}Content-Length: 0
+
+]]></send>
+<recv request="ACK"/>
+"""
+        return _scenario([take, '<Reference variables="dummy,contact,caller"/>'])
+    take += f"""<send retrans="500"><![CDATA[
+SIP/2.0 200 OK
+{reply_headers.format(login=login)}Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=ext 1 1 IN IP4 [local_ip]
+s=-
+c=IN IP4 [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0 101
+a=rtpmap:0 PCMU/8000
+a=rtpmap:101 telephone-event/8000
+]]></send>
+<recv request="ACK"/>
+<pause milliseconds="{hold_ms}"/>
+<send retrans="500"><![CDATA[
+BYE [$contact] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:{login}@[local_ip]:[local_port]>;tag=[pid]ext[call_number]
+To: [$caller]
+[last_Call-ID:]
+CSeq: 2 BYE
+Contact: <sip:{login}@[local_ip]:[local_port];transport=[transport]>
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+<recv response="200"/>
+"""
+    return _scenario([take, '<Reference variables="dummy"/>'])
+
+
+def _scenario(parts: list[str]) -> str:
+    return (
+        '<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="test">\n' + "\n".join(parts) + "\n</scenario>\n"
+    )
+
+
+@dataclass
+class SippRun:
+    returncode: int
+    output: str
+    messages: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+class Sipp:
+    """One sipp process against the executor on 127.0.0.1:`target_port`, in its own directory."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        scenario: str,
+        target_port: int,
+        *,
+        service: str = "",
+        transport: str = "u1",
+        timeout: float = 60.0,
+        extra: tuple[str, ...] = (),
+        sip_port: int | None = None,
+    ):
+        workdir.mkdir(parents=True, exist_ok=True)
+        (workdir / "pcap").unlink(missing_ok=True)
+        (workdir / "pcap").symlink_to(PCAPS)
+        (workdir / "scenario.xml").write_text(scenario)
+        self.workdir = workdir
+        self.sip_port = sip_port or free_port(2)
+        self.media_port = free_port(2)
+        self.timeout = timeout
+        self.command = [
+            "timeout",
+            str(int(timeout) + 5),
+            SIPP,
+            f"127.0.0.1:{target_port}",
+            "-sf",
+            "scenario.xml",
+            "-m",
+            "1",
+            "-l",
+            "1",
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(self.sip_port),
+            "-mi",
+            "127.0.0.1",
+            "-mp",
+            str(self.media_port),
+            "-t",
+            transport,
+            "-timeout",
+            f"{int(timeout)}s",
+            "-timeout_error",
+            "-trace_msg",
+            "-message_file",
+            "messages.log",
+            "-trace_err",
+            "-error_file",
+            "errors.log",
+            "-bg",
+        ]
+        self.command.remove("-bg")  # foreground: we wait on it (Popen for extensions)
+        if service:
+            self.command += ["-s", service]
+        self.command += list(extra)
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> Sipp:
+        self.process = subprocess.Popen(
+            self.command, cwd=self.workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
+        return self
+
+    def messages(self) -> str:
+        path = self.workdir / "messages.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def wait_for_message(self, text: str, timeout: float = 10.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.messages():
+                return True
+            if self.process and self.process.poll() is not None:
+                return text in self.messages()
+            time.sleep(0.1)
+        return False
+
+    def wait(self) -> SippRun:
+        assert self.process is not None
+        try:
+            output, _ = self.process.communicate(timeout=self.timeout + 15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            output, _ = self.process.communicate()
+        errors = self.workdir / "errors.log"
+        text = (output or b"").decode(errors="replace")
+        if errors.exists():
+            text += "\n" + errors.read_text(errors="replace")
+        return SippRun(self.process.returncode, text[-6000:], self.messages())
+
+    def run(self) -> SippRun:
+        return self.start().wait()
