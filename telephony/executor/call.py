@@ -86,6 +86,8 @@ class Call:
         self.fetches = 0
         self.silent_fetches = 0
         self._legs: list[tuple[object, RtpSession]] = []
+        self._key_at: float | None = None
+        self._invited_at = time.monotonic()
 
     # The call's life.
     async def run(self) -> None:
@@ -210,6 +212,7 @@ class Call:
         self.inbound.on_dtmf = self.rtp.push_digit
         self.answered_at = time.time()
         self.answered.set()
+        self.executor.metrics.observe("invite_to_answer", time.monotonic() - self._invited_at)
 
     async def _prompt(self, verb: rcml.Say | rcml.Play) -> Prompt | None:
         """The verb's audio, from the executor's cache; None (skipped, logged) when it is missing or unreadable."""
@@ -234,6 +237,9 @@ class Call:
         if prompt is None:
             return True
         loops = MAX_LOOPS if getattr(verb, "loop", 1) == 0 else getattr(verb, "loop", 1)
+        if self._key_at is not None:  # the first prompt after a key press: how long the caller waited
+            self.executor.metrics.observe("key_to_prompt", time.monotonic() - self._key_at)
+            self._key_at = None
         for _ in range(loops):
             if not await self.rtp.play(prompt, interruptible=interruptible):
                 return False
@@ -294,6 +300,7 @@ class Call:
         if not digits:
             return None  # no input: Gather falls through to the next verb
         self.keys.append(digits)
+        self._key_at = time.monotonic()
         return urljoin(url, verb.action or ""), verb.method, {"Digits": digits}
 
     async def _record(self, verb: rcml.Record, url: str):
@@ -465,7 +472,9 @@ class Call:
                 await self.rtp.close()
         except Exception:
             logger.exception("call %s: releasing failed", self.sid)
-        self.executor.report(self.record())
+        record = self.record()
+        self.executor.metrics.count(f"calls_{record['outcome'].lower()}")
+        self.executor.report(record)
 
     def record(self) -> dict:
         outcome = self._final_outcome()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import signal
 import socket
@@ -18,6 +19,7 @@ from pathlib import Path
 from telephony.executor.call import Call
 from telephony.executor.config import ExecutorConfig
 from telephony.executor.media import MediaEngine, PromptCache, prompt_from_wav, tone
+from telephony.executor.metrics import Metrics
 from telephony.executor.portal import NumberInfo, PortalClient
 from telephony.executor.sip import InboundCall, SipServer
 
@@ -80,6 +82,7 @@ class Executor:
             outbound_proxy=config.outbound_proxy,
             no_ack_timeout=config.no_ack_timeout,
         )
+        self.metrics = Metrics()
         self.prompts = PromptCache()
         self.numbers = NumberCache(self.portal.lookup_number)
         self.apology = prompt_from_wav(APOLOGY_WAV.read_bytes())
@@ -116,6 +119,10 @@ class Executor:
         self._reports.add(task)
         task.add_done_callback(self._reports.discard)
 
+    def log_metrics(self) -> None:
+        summary = {**self.metrics.summary(), "calls_in_progress": len(self.calls), "media": self.media.stats()}
+        logger.warning("executor metrics: %s", json.dumps(summary, sort_keys=True))
+
     def request_stop(self) -> None:
         self._stopping.set()
 
@@ -125,6 +132,8 @@ class Executor:
         for signum in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signum, self.request_stop)
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signal.SIGUSR1, self.log_metrics)
         await self.start()
         try:
             await self._stopping.wait()
@@ -145,4 +154,5 @@ class Executor:
         await self.sip.stop()
         await self.media.stop()
         await self.portal.close()
+        self.log_metrics()
         logger.info("executor: stopped")
