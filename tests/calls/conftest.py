@@ -74,6 +74,7 @@ class CallStack:
     sip_port: int
     logs: dict[str, Path]
     workdir: Path
+    env: dict[str, str]  # the executor's: another executor of the same portal starts with it
     counter: list[int] = field(default_factory=lambda: [0])
 
     def tail(self, name: str, chars: int = 4000) -> str:
@@ -150,4 +151,4 @@ def call_stack(tmp_path_factory) -> Iterator[CallStack]:
             command = [*MANAGE, "run_executor", "-v", "2"]
             with process(command, executor_env, logs["executor"]) as executor:
                 wait_until(lambda: listening(sip_port), executor, logs["executor"], "the executor")
-                yield CallStack(url, Api(url, credentials), sip_port, logs, workdir)
+                yield CallStack(url, Api(url, credentials), sip_port, logs, workdir, executor_env)

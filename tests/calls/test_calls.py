@@ -7,6 +7,7 @@ Each test dials the reception's AA number from its own caller number, so its cal
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import threading
 import time
@@ -26,6 +27,7 @@ INACTIVE_NUMBER = "+15550001002"
 ALICE = ("alice201", "alice-secret-1")  # answers
 BOB = ("bob202", "bob-secret-2")  # busy
 CAROL = ("carol203", "carol-secret-3")  # never registers
+CALLER_ID = "+15550009000"  # the enterprise's extFromPhoneNumber: what extensions see calling
 
 
 @dataclass
@@ -66,7 +68,11 @@ def reception(call_stack) -> Reception:
     api = call_stack.api
     enterprise = api.post(
         "/autoattendant/enterprise",
-        {"name": "Calls Inc", "enterpriseAdmin": {"emailId": "bg@calls.test", "password": "bg-pass-1234"}},
+        {
+            "name": "Calls Inc",
+            "extFromPhoneNumber": CALLER_ID,
+            "enterpriseAdmin": {"emailId": "bg@calls.test", "password": "bg-pass-1234"},
+        },
     )["sid"]
     aa = _number(api, enterprise, AA_NUMBER)
     _number(api, enterprise, NO_SYSTEM_NUMBER)
@@ -160,7 +166,9 @@ def test_key_transfers_to_a_registered_client_extension(call_stack, reception):
     dial(call_stack, "press-1", caller([("wait", 1500), ("dtmf", "1")], caller_number="15551110001"))
     run = phone.wait()
     assert run.ok, run.output
-    assert "INVITE sip:alice201@" in run.messages
+    invite = run.messages[run.messages.index("INVITE sip:alice201@") :]
+    from_line = next(line for line in invite.splitlines() if line.startswith("From:"))
+    assert f"<sip:{CALLER_ID}@" in from_line, invite[:600]
     record = call_stack.call_record("15551110001")
     assert record["outcome"] == "TRANSFERRED"
     assert (record["keys"], record["menuPath"]) == (["1"], [reception.main_menu])
@@ -297,3 +305,26 @@ def test_portal_unreachable_gets_the_apology_then_a_hangup(call_stack, tmp_path)
         assert run.ok, run.output + log.read_text()
         assert 5 < time.monotonic() - started < 25  # the apology (6.6 s) was played before the BYE
     assert "apologising" in log.read_text()
+
+
+def test_shutdown_refuses_new_calls_and_lets_calls_in_progress_finish(call_stack, reception, tmp_path):
+    """SIGTERM: a new INVITE gets 503, the call in progress ends as its menu says, the process exits 0."""
+    sip_port = free_sip_port()
+    env = {**call_stack.env, "SIP_PORT": str(sip_port), "RTP_PORT_MIN": "47100", "RTP_PORT_MAX": "47199"}
+    env["EXECUTOR_DRAIN_SECONDS"] = "15"
+    log = tmp_path / "executor.log"
+    with process([*MANAGE, "run_executor"], env, log) as executor:
+        wait_until(lambda: listening(sip_port), executor, log, "the executor")
+        first = Sipp(tmp_path / "first", caller([], caller_number="15551110013"), sip_port, service="15550001000")
+        first.start()
+        assert first.wait_for_message("SIP/2.0 200 OK", 10), first.messages()
+        executor.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        refused = caller([], answered=False, expect_status=503, caller_number="15551110014")
+        second = Sipp(tmp_path / "second", refused, sip_port, service="15550001000").run()
+        assert second.ok, second.output + log.read_text()
+        result = first.wait()
+        assert result.ok, result.output + log.read_text()
+        assert executor.wait(timeout=20) == 0, log.read_text()
+    record = call_stack.call_record("15551110013")
+    assert (record["outcome"], record["menuPath"]) == ("COMPLETED", [reception.main_menu])
