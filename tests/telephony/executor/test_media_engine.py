@@ -11,6 +11,7 @@ import time
 from array import array
 
 from telephony.executor.media import PCMA, PCMU, MediaEngine, NoPortAvailable, g711, prompt_from_pcm, silence
+from telephony.executor.media import engine as engine_module
 from tests.telephony.executor.test_media_support import HOST, Peer, async_test, new_engine, parse, rtp
 
 SILENT_U, SILENT_A = b"\xff" * 160, b"\xd5" * 160
@@ -387,11 +388,37 @@ async def test_symmetric_rtp_latches_to_the_source():
         nat.send_audio(session, SILENT_U)
         packets = await nat.collect(3)
         assert all(parse(p)[1] == PCMU for p in packets)
+        assert session.remote == nat.sock.getsockname() and session._connected  # filtered by the kernel now
         stranger.send_digit(session, 9)  # another source while the latched one is alive: ignored
         nat.send_digit(session, 8)
         assert await digit(session) == "8"
         await asyncio.sleep(0.05)
         assert session.digits.empty() and await stranger.quiet(0.05) == []
+
+
+@async_test
+async def test_a_quiet_source_lets_another_one_latch(monkeypatch):
+    monkeypatch.setattr(engine_module, "RELATCH_AFTER", 0.1)
+    async with Call() as call:
+        session, _ = await call.session()
+        first, second, third = Peer(), Peer(), Peer()
+        call.peers += [first, second, third]
+        first.send_audio(session, SILENT_U)
+        await first.collect(2)
+        assert session.remote == first.sock.getsockname()
+        loop = asyncio.get_running_loop()
+        end = loop.time() + 3
+        while session.remote != second.sock.getsockname() and loop.time() < end:
+            second.send_audio(session, SILENT_U)  # ignored until the first has been quiet for a while
+            await asyncio.sleep(0.05)
+        assert session.remote == second.sock.getsockname()
+        second.take()
+        await second.collect(2)
+        session.set_remote(HOST, third.port, PCMU, 101)  # a re-INVITE: the SDP's address, and latching anew
+        third.take()
+        assert parse((await third.collect(1))[0])[1] == PCMU
+        first.send_digit(session, 3)
+        assert await digit(session) == "3" and session.remote == first.sock.getsockname()
 
 
 @async_test
