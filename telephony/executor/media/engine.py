@@ -42,6 +42,7 @@ STATS_WINDOW = 500  # frames (10 s) kept for stats()
 SPEECH_RMS = 300  # linear RMS of a 20 ms packet above which a recording hears "audio", not silence
 RELATCH_AFTER = 2.0  # seconds the latched source must be silent before another source may take over
 DTMF_EVENTS = "0123456789*#ABCD"
+COMFORT_NOISE = 13  # RFC 3389 payload type
 
 _SEQ_TS = struct.Struct(">HI")  # bytes 2-7 of the header: sequence number, timestamp
 _HEADER = struct.Struct(">BBHII")
@@ -422,7 +423,7 @@ class RtpSession:
                 return
             second = data[1]
             pt = second & 0x7F
-            if pt != self._pt and pt != self._dtmf_pt and pt != PCMU and pt != PCMA:
+            if pt != self._pt and pt != self._dtmf_pt and pt != PCMU and pt != PCMA and pt != COMFORT_NOISE:
                 return
             if not self._remote_set:
                 return  # before set_remote (early media of a Dial leg...): nothing to do with it yet
@@ -437,6 +438,8 @@ class RtpSession:
             if self._inactive_flag:
                 self._inactive_flag = False
                 self.inactive.clear()
+            if pt == COMFORT_NOISE:
+                return  # alive (a phone with silence suppression), but nothing to play, record or relay
             seq, ts, ssrc = _SEQ_TS_SSRC.unpack_from(data, 2)
             if pt == self._dtmf_pt:
                 if end - offset >= 4 and ts != self._event_ts:

@@ -369,12 +369,14 @@ async def test_inactivity_fires_without_rtp():
     async with Call(inactivity_timeout=0.3) as call:
         idle, _ = await call.session()
         talking, peer = await call.session()
+        suppressed, cn_peer = await call.session()  # silence suppression: comfort noise packets only
         loop = asyncio.get_running_loop()
         end = loop.time() + 2.5
         while not idle.inactive.is_set() and loop.time() < end:
             peer.send_audio(talking, SILENT_U)
+            cn_peer.send_audio(suppressed, b"\x40", pt=13)
             await asyncio.sleep(0.02)
-        assert idle.inactive.is_set() and not talking.inactive.is_set()
+        assert idle.inactive.is_set() and not talking.inactive.is_set() and not suppressed.inactive.is_set()
         assert talking.last_received > loop.time() - 0.1
 
 
