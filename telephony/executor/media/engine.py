@@ -236,8 +236,8 @@ class RtpSession:
         try:
             info = socket.getaddrinfo(host, port, family, socket.SOCK_DGRAM, 0, socket.AI_NUMERICHOST)
         except socket.gaierror:
-            if family == socket.AF_INET6:
-                return self._resolve(f"::ffff:{host}", port) if "." in host and ":" not in host else None
+            if family == socket.AF_INET6 and _is_ipv4(host):
+                return self._resolve(f"::ffff:{host}", port)  # an IPv4 peer from an IPv6 socket
             # A name, not an address: resolved once here (blocking), never per packet.
             info = socket.getaddrinfo(host, port, family, socket.SOCK_DGRAM)
         return info[0][4]
@@ -689,6 +689,14 @@ class MediaEngine:
             "tick_work_p99_ms": _percentile(work, 0.99),
             "slot_work_p99_ms": _percentile(slot_work, 0.99),
         }
+
+
+def _is_ipv4(host: str) -> bool:
+    try:
+        socket.inet_pton(socket.AF_INET, host)
+        return True
+    except OSError:
+        return False
 
 
 def _make_disconnect():
