@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from autoattendant.api.responses import ok
 
 MAX_PAGE_SIZE = 1000
+MAX_PAGE = 10**9  # page x pageSize stays a PostgreSQL bigint OFFSET
 
 
 def _paging_number(params, name: str, default: int, minimum: int, maximum: int | None = None) -> int:
@@ -36,7 +37,7 @@ class ReferencePagination(BasePagination):
         if not queryset.ordered:
             # An unordered page is a different page on every request.
             raise RuntimeError(f"{view.__class__.__name__} paginates an unordered queryset")
-        self.page = _paging_number(request.query_params, "page", 0, minimum=0)
+        self.page = _paging_number(request.query_params, "page", 0, minimum=0, maximum=MAX_PAGE)
         self.page_size = _paging_number(request.query_params, "pageSize", 10, minimum=1, maximum=MAX_PAGE_SIZE)
         self.request = request
         self.start = self.page * self.page_size

@@ -152,8 +152,9 @@ def test_page_size_bounds(tenant, twelve):
     assert (len(data["result"]), data["numPages"], data["end"]) == (12, 1, 11)
     for bad in ("0", "1001", "-1", "ten", "2.5", ""):
         assert_paging_error(tenant.csp, "pageSize", pageSize=bad)
-    for bad in ("-1", "first", "0.5"):
+    for bad in ("-1", "first", "0.5", "21937175466514464768"):  # the last: an OFFSET past bigint
         assert_paging_error(tenant.csp, "page", page=bad)
+    assert page(tenant.csp, page=10**9, pageSize=1000)["result"] == []
 
 
 def test_uris_keep_the_filters(tenant, twelve):
