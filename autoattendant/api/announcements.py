@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models import F
 from django.http import HttpResponse
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -26,7 +26,7 @@ from autoattendant.api.base import ALL_ROLES, ResourceViewSet
 from autoattendant.api.errors import _field_errors
 from autoattendant.api.filters import ResourceFilterSet
 from autoattendant.api.serializers import ResourceSerializer
-from autoattendant.api.wav import AudioSchema, serve_wav
+from autoattendant.api.wav import RANGE_HEADER, AudioSchema, serve_wav
 from autoattendant.choices import AnnouncementStatus, AnnouncementType, Role, Voice
 from autoattendant.errors import AAError, Code
 from autoattendant.models import Announcement
@@ -202,11 +202,7 @@ class AnnouncementViewSet(ResourceViewSet):
             "change is being rendered, the previous audio. Single byte ranges (`Range: bytes=0-1023`) are "
             "answered with 206. The call executor authenticates with `Authorization: Bearer <EXECUTOR_TOKEN>`."
         ),
-        parameters=[
-            OpenApiParameter(
-                "Range", str, OpenApiParameter.HEADER, required=False, description="`bytes=start-end`, one range."
-            )
-        ],
+        parameters=[RANGE_HEADER],
     )
     def audio(self, request, sid: str, *args, **kwargs):
         announcement = self.fetch(sid)

@@ -11,13 +11,13 @@ import django_filters
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from autoattendant.api.base import ResourceViewSet
 from autoattendant.api.fields import Timestamp
 from autoattendant.api.filters import ResourceFilterSet
-from autoattendant.api.wav import AudioSchema, serve_wav
+from autoattendant.api.wav import RANGE_HEADER, AudioSchema, serve_wav
 from autoattendant.choices import AuditAction, Role
 from autoattendant.errors import AAError, Code
 from autoattendant.services import audit
@@ -98,11 +98,7 @@ class VoicemailMessageViewSet(ResourceViewSet):
             "recording is kept elsewhere (another `recordingUrl`), or whose file is gone, is 536. Single byte "
             "ranges (`Range: bytes=0-1023`) are answered with 206, `If-None-Match` with 304."
         ),
-        parameters=[
-            OpenApiParameter(
-                "Range", str, OpenApiParameter.HEADER, required=False, description="`bytes=start-end`, one range."
-            )
-        ],
+        parameters=[RANGE_HEADER],
     )
     def audio(self, request, sid: str, *args, **kwargs):
         message = self.fetch(sid)

@@ -11,8 +11,14 @@ import re
 
 from django.core.files.storage import Storage
 from django.http import FileResponse, HttpResponse, HttpResponseNotModified
+from drf_spectacular.utils import OpenApiParameter
 
 from autoattendant.api.schema import EnvelopeAutoSchema
+
+# The request header every audio.wav download documents.
+RANGE_HEADER = OpenApiParameter(
+    "Range", str, OpenApiParameter.HEADER, required=False, description="`bytes=start-end`, one range."
+)
 
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
