@@ -285,7 +285,7 @@ class Portal:
             return json.loads(demo_file.read_text())
         password = secrets.token_urlsafe(12)
         try:
-            args = ["--name", "Demo CSP", "--email", "demo@example.com", "--password", password, "--json"]
+            args = ["--name", "Demo CSP", "--email", "demo@example.com", f"--password={password}", "--json"]
             out = self.manage("createcsp", *args, capture=True)
             demo = json.loads(next(line for line in reversed(out.splitlines()) if line.startswith("{")))
         except (Failure, StopIteration, json.JSONDecodeError) as exc:
