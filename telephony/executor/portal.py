@@ -287,10 +287,17 @@ class PortalClient:
     async def post_call(self, record: dict[str, Any]) -> None:
         """Report a call record; retried with backoff while the portal is unavailable, then given up
         (logged): a call record never holds up, or fails, a call. Datetimes are sent as ISO 8601."""
+        await self._post_records(record, f"call record {record.get('callSid')}")
+
+    async def post_calls(self, records: list[dict[str, Any]]) -> None:
+        """Several call records in one request (a JSON list), as post_call does one."""
+        await self._post_records(records, f"{len(records)} call records")
+
+    async def _post_records(self, payload: dict[str, Any] | list[dict[str, Any]], what: str) -> None:
         try:
-            body = json.dumps(record, default=_json_default).encode()
+            body = json.dumps(payload, default=_json_default).encode()
         except (TypeError, ValueError) as exc:
-            logger.error("call record %s cannot be sent: %s", record.get("callSid"), exc)
+            logger.error("%s cannot be sent: %s", what, exc)
             return
         delay = self._post_call_backoff
         for attempt in range(1, self._post_call_attempts + 1):
@@ -304,14 +311,10 @@ class PortalClient:
                 if reply.status in (200, 201):
                     return
                 if 400 <= reply.status < 500 and reply.status not in (408, 429):
-                    logger.error(
-                        "call record %s refused (%d): %s", record.get("callSid"), reply.status, reply.text()[:500]
-                    )
+                    logger.error("%s refused (%d): %s", what, reply.status, reply.text()[:500])
                     return
                 problem = f"{reply.status}: {reply.text()[:200]}"
             if attempt < self._post_call_attempts:
                 await asyncio.sleep(delay * (1 + random.random() / 4))
                 delay *= 2
-        logger.warning(
-            "call record %s not stored after %d attempts: %s", record.get("callSid"), self._post_call_attempts, problem
-        )
+        logger.warning("%s not stored after %d attempts: %s", what, self._post_call_attempts, problem)

@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 # Spoken by espeak-ng once and kept in the repository: the apology must not need the portal.
 APOLOGY_WAV = Path(__file__).with_name("apology.wav")
+REPORT_DELAY = 0.25  # seconds a call record may wait to share a request with others
+MAX_BATCH = 500  # the portal's limit of records a request
 
 
 class NumberCache:
@@ -90,6 +92,7 @@ class Executor:
         self.ringback = tone(425.0, 1.0)
         self.calls: dict[str, asyncio.Task] = {}
         self._reports: set[asyncio.Task] = set()
+        self._unreported: list[dict] = []
         self._stopping = asyncio.Event()
 
     async def start(self) -> None:
@@ -114,8 +117,20 @@ class Executor:
         task.add_done_callback(lambda _: self.calls.pop(call.sid, None))
 
     def report(self, record: dict) -> None:
-        """Post a call record in the background; the call does not wait for the portal."""
-        task = asyncio.create_task(self.portal.post_call(record))
+        """Post a call record in the background; the call does not wait for the portal. Records of
+        the next REPORT_DELAY go together in one request (hundreds of calls a second, few requests)."""
+        self._unreported.append(record)
+        if len(self._unreported) >= MAX_BATCH:
+            self._send_reports()
+        elif len(self._unreported) == 1:
+            asyncio.get_running_loop().call_later(REPORT_DELAY, self._send_reports)
+
+    def _send_reports(self) -> None:
+        records, self._unreported = self._unreported, []
+        if not records:
+            return
+        post = self.portal.post_call(records[0]) if len(records) == 1 else self.portal.post_calls(records)
+        task = asyncio.create_task(post)
         self._reports.add(task)
         task.add_done_callback(self._reports.discard)
 
@@ -149,6 +164,7 @@ class Executor:
             task.cancel()  # Call.run releases the call (BYE) and reports it
         if self.calls:
             await asyncio.wait(list(self.calls.values()), timeout=5)
+        self._send_reports()
         if self._reports:
             await asyncio.wait(list(self._reports), timeout=10)
         await self.sip.stop()

@@ -49,6 +49,7 @@ SPEECH_VOICES = ("woman", "man")
 SPEECH_CACHE_CONTROL = "private, max-age=86400"
 RECORDING_MAX_BYTES = 20 * 1024 * 1024
 CALL_MAX_BYTES = 64 * 1024
+MAX_BATCH = 500  # call records in one request
 # <Say> languages (RCML's codes, telephony.rcml.compiler.SAY_LANGUAGES) as espeak-ng speaks them.
 ESPEAK_LANGUAGES = {
     "en": "en-us",
@@ -396,16 +397,36 @@ def save_call_record(data: dict[str, Any]) -> str:
 
 @executor_endpoint("POST")
 def call_record(request: HttpRequest) -> HttpResponse:
-    """A call's record (CDR) -> 201 `{"sid": "CA…"}`; posting it again updates the same record."""
-    data = _read_body(request, CALL_MAX_BYTES)
+    """A call's record (CDR) -> 201 `{"sid": "CA…"}`; posting it again updates the same record.
+
+    A JSON list of records (at most MAX_BATCH; an executor reporting many calls a second batches
+    them) -> 201 `{"sids": [...]}`, all stored or, if one is invalid, none (400, errors by index).
+    """
+    data = _read_body(request, CALL_MAX_BYTES * MAX_BATCH)
     if data is None:
-        return _error(413, f"A call record is at most {CALL_MAX_BYTES} bytes.")
+        return _error(413, f"A call record is at most {CALL_MAX_BYTES} bytes, {MAX_BATCH} records a request.")
     try:
         body = json.loads(data)
     except (UnicodeDecodeError, ValueError):
         return _error(400, "invalid request", errors={"body": ["Not JSON."]})
-    if not isinstance(body, dict):
-        return _error(400, "invalid request", errors={"body": ["A JSON object is expected."]})
+    if isinstance(body, list):
+        if not 0 < len(body) <= MAX_BATCH:
+            return _error(400, "invalid request", errors={"body": [f"Between 1 and {MAX_BATCH} records."]})
+        serializers_ = [CallRecordInput(data=item) if isinstance(item, dict) else None for item in body]
+        errors = {
+            str(index): (serializer.errors if serializer is not None else ["A JSON object is expected."])
+            for index, serializer in enumerate(serializers_)
+            if serializer is None or not serializer.is_valid()
+        }
+        if errors:
+            return _error(400, "invalid request", errors=errors)
+        with transaction.atomic():
+            sids = [save_call_record(serializer.validated_data) for serializer in serializers_]
+        return JsonResponse({"sids": sids}, status=201)
+    if not isinstance(body, dict) or len(data) > CALL_MAX_BYTES:
+        if isinstance(body, dict):
+            return _error(413, f"A call record is at most {CALL_MAX_BYTES} bytes.")
+        return _error(400, "invalid request", errors={"body": ["A JSON object or a list of them is expected."]})
     serializer = CallRecordInput(data=body)
     if not serializer.is_valid():
         return _error(400, "invalid request", errors=serializer.errors)

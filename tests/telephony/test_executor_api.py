@@ -388,9 +388,25 @@ def test_invalid_call_records_are_400(db, executor, body, field):
 
 
 def test_call_record_bodies_that_are_not_json_objects(db, executor, monkeypatch):
-    for raw in ("not json", "[1, 2]", "\xff"):
+    for raw in ("not json", "3", "[]", "\xff"):
         response = executor.post("/rcml/call", raw, content_type="application/json")
         assert response.status_code == 400 and response.json()["errors"] == {"body": response.json()["errors"]["body"]}
+    response = executor.post("/rcml/call", "[1, 2]", content_type="application/json")
+    assert response.status_code == 400 and set(response.json()["errors"]) == {"0", "1"}
     monkeypatch.setattr(executor_views, "CALL_MAX_BYTES", 100)
     assert post_cdr(executor, cdr()).status_code == 413
     assert not CallRecord.objects.exists()
+
+
+def test_call_records_in_a_batch_are_stored_together_or_not_at_all(tenant, reception, executor):
+    batch = [cdr(callSid=f"batch-{n}", aaSystemSid=reception.system.sid) for n in range(3)]
+    response = post_cdr(executor, [*batch[:2], cdr(callSid="bad", outcome="NONSENSE")])
+    assert response.status_code == 400 and set(response.json()["errors"]) == {"2"}, response.content
+    assert not CallRecord.objects.exists()
+    response = post_cdr(executor, batch)
+    assert response.status_code == 201, response.content
+    sids = response.json()["sids"]
+    stored = dict(CallRecord.objects.values_list("call_sid", "sid"))
+    assert [stored[f"batch-{n}"] for n in range(3)] == sids
+    assert post_cdr(executor, batch[:1]).json()["sids"] == sids[:1]  # posted again: the same record
+    assert post_cdr(executor, [cdr()] * (executor_views.MAX_BATCH + 1)).status_code == 400

@@ -168,6 +168,12 @@ def test_call_records_are_posted_once(live_server, reception):
     assert stored.outcome == "COMPLETED" and stored.duration_seconds == 19 and stored.keys == ["1"]
     assert stored.enterprise_sid == reception.tenant.enterprise.sid
 
+    async def batch(portal: PortalClient):
+        await portal.post_calls([{**record, "callSid": f"batch-{n}"} for n in range(3)])
+
+    talk(live_server.url, batch)
+    assert CallRecord.objects.filter(call_sid__startswith="batch-").count() == 3
+
 
 def test_a_refused_call_record_is_not_retried(live_server, transactional_db, caplog):
     async def scenario(portal: PortalClient):
