@@ -33,7 +33,9 @@ def _own_redis_db(url: str) -> str:
 
 def _free_rtp_range() -> tuple[int, int]:
     """A run of RTP_SPAN ports that is free now (other tests on this machine use ephemeral ports)."""
-    for base in range(31000 + (os.getpid() % 20) * RTP_SPAN, 60000, RTP_SPAN):
+    windows = list(range(15000, 19600 - RTP_SPAN + 1, RTP_SPAN))  # below the ephemeral ports and make run's range
+    offset = os.getpid() % len(windows)
+    for base in windows[offset:] + windows[:offset]:
         try:
             for port in (base, base + RTP_SPAN // 2, base + RTP_SPAN - 1):
                 with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:

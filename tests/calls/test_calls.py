@@ -293,8 +293,8 @@ def test_portal_unreachable_gets_the_apology_then_a_hangup(call_stack, tmp_path)
         **os.environ,
         "EXECUTOR_PORTAL_URL": f"http://127.0.0.1:{free_port()}",
         "SIP_PORT": str(sip_port),
-        "RTP_PORT_MIN": "47000",
-        "RTP_PORT_MAX": "47099",
+        "RTP_PORT_MIN": "19600",
+        "RTP_PORT_MAX": "19699",
         "EXECUTOR_PORTAL_TIMEOUT": "1",
     }
     log = tmp_path / "executor.log"
@@ -310,7 +310,7 @@ def test_portal_unreachable_gets_the_apology_then_a_hangup(call_stack, tmp_path)
 def test_shutdown_refuses_new_calls_and_lets_calls_in_progress_finish(call_stack, reception, tmp_path):
     """SIGTERM: a new INVITE gets 503, the call in progress ends as its menu says, the process exits 0."""
     sip_port = free_sip_port()
-    env = {**call_stack.env, "SIP_PORT": str(sip_port), "RTP_PORT_MIN": "47100", "RTP_PORT_MAX": "47199"}
+    env = {**call_stack.env, "SIP_PORT": str(sip_port), "RTP_PORT_MIN": "19700", "RTP_PORT_MAX": "19799"}
     env["EXECUTOR_DRAIN_SECONDS"] = "15"
     log = tmp_path / "executor.log"
     with process([*MANAGE, "run_executor"], env, log) as executor:

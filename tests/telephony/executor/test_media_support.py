@@ -26,7 +26,7 @@ def async_test(function):
 
 async def new_engine(ports: int = 40, **kwargs) -> MediaEngine:
     """A started engine on a random even range of high ports (the engine skips the ones in use elsewhere)."""
-    base = random.randrange(20000, 60000 - ports) & ~1
+    base = random.randrange(10000, 15000 - ports) & ~1  # below the ephemeral ports and make run's range
     engine = MediaEngine(HOST, base, base + ports - 1, **kwargs)
     await engine.start()
     return engine
