@@ -3,7 +3,7 @@
 Issue 4, "Benchmark" (the media part). Target: 2,000 concurrent calls playing prompts, p99 of the gap
 between two packets of a stream < 25 ms, on this 2-core machine (the receiver takes a core too).
 
-    .venv/bin/python bench/media_clock.py [--sessions 2000] [--seconds 10] [--warmup 2] [--receivers 4]
+    .venv/bin/python bench/media_clock.py [--sessions 2000] [--seconds 10] [--warmup 2] [--receivers 4] [--rounds 1]
 
 1. A receiver process (multiprocessing) binds `--receivers` UDP ports on 127.0.0.1 and takes the kernel's
    receive timestamp of every packet (SO_TIMESTAMPNS: on loopback the packet is stamped while the sender is
@@ -20,8 +20,11 @@ between two packets of a stream < 25 ms, on this 2-core machine (the receiver ta
    receive path (about as costly per packet as sending) is not part of this measure.
 4. Prints, for both: packets, lost, gap p50/p99/p99.9/max pooled over all streams, the worst stream's p99,
    the sender's and the receiver's CPU use, the machine's CPU pressure (Linux PSI "some": the share of time
-   a runnable task waited for a CPU; other work on the machine shows there); the engine's own stats() (tick
-   lateness and work); and the engine/baseline ratios.
+   a runnable task waited for a CPU; other work on the machine shows there) and the hypervisor's steal time;
+   the engine's own stats() (tick lateness and work); and the engine/baseline ratios.
+
+The machine is shared: a run with a high CPU pressure says more about the neighbours than about the engine;
+`--rounds 3` alternates baseline and engine three times and judges the round with the lowest pressure.
 
 A missed target is printed, not failed; exits 1 only if the receiver got (almost) nothing.
 """
@@ -93,13 +96,16 @@ def _measure(selector, warmup: float, seconds: float) -> dict:
     packets = lost = 0
     start = time.monotonic()
     measure_from = time.clock_gettime_ns(time.CLOCK_REALTIME) + int(warmup * 1e9)
-    cpu = pressure = None
-    end = start + warmup + seconds
+    cpu = pressure = cpu_end = pressure_end = steal = steal_end = None
+    measure_to = measure_from + int(seconds * 1e9)
+    end = start + warmup + seconds + 0.5  # and half a second more to read what was sent in the window
     unpack_seq, unpack_ts = SEQ_SSRC.unpack_from, TIMESPEC.unpack
     socks = [key.fileobj for key in selector.get_map().values()]
     while end - time.monotonic() > 0:
         if cpu is None and time.monotonic() >= start + warmup:
-            cpu, pressure = time.process_time(), cpu_pressure()
+            cpu, pressure, steal = time.process_time(), cpu_pressure(), steal_ticks()
+        if cpu_end is None and time.monotonic() >= start + warmup + seconds:
+            cpu_end, pressure_end, steal_end = time.process_time(), cpu_pressure(), steal_ticks()
         # Polling every 2 ms rather than sleeping in epoll: the senders do not pay a wake-up of this process per
         # packet (a real peer is across a network card). The kernel's timestamps make the delay harmless.
         time.sleep(0.002)
@@ -117,7 +123,7 @@ def _measure(selector, warmup: float, seconds: float) -> dict:
                 seq, ssrc = unpack_seq(data, 2)
                 previous = last.get(ssrc)
                 last[ssrc] = (stamp, seq)
-                if previous is None or stamp < measure_from:
+                if previous is None or stamp < measure_from or stamp >= measure_to:
                     continue
                 packets += 1
                 missing = (seq - previous[1] - 1) & 0xFFFF
@@ -127,8 +133,15 @@ def _measure(selector, warmup: float, seconds: float) -> dict:
                 if series is None:
                     series = gaps[ssrc] = array("f")
                 series.append((stamp - previous[0]) / 1e6)
-    cpu = time.process_time() - (cpu or 0.0)
-    pressure = (cpu_pressure() - pressure) / 1e6 / seconds if pressure is not None and pressure >= 0 else -1.0
+    cpu = (cpu_end or time.process_time()) - (cpu or 0.0)
+    if pressure is not None and pressure >= 0 and pressure_end is not None:
+        pressure = (pressure_end - pressure) / 1e6 / seconds
+    else:
+        pressure = -1.0
+    if steal is not None and steal >= 0 and steal_end is not None:
+        steal = (steal_end - steal) / os.sysconf("SC_CLK_TCK") / seconds / (os.cpu_count() or 1)
+    else:
+        steal = -1.0
     pooled = array("f")
     worst = []
     for series in gaps.values():
@@ -146,7 +159,17 @@ def _measure(selector, warmup: float, seconds: float) -> dict:
         "worst_stream_p99": max(worst, default=0.0),
         "receiver_cpu": cpu / seconds,
         "pressure": pressure,
+        "steal": steal,
     }
+
+
+def steal_ticks() -> int:
+    """CPU time the hypervisor gave to others while we were runnable (/proc/stat "steal"), in clock ticks."""
+    try:
+        with open("/proc/stat") as stat:
+            return int(stat.readline().split()[8])
+    except (OSError, IndexError, ValueError):
+        return -1
 
 
 def cpu_pressure() -> int:
@@ -189,7 +212,7 @@ def baseline(conn, ports: list[int], sessions: int, warmup: float, seconds: floa
     conn.send((warmup, seconds))
     cpu = time.process_time()
     start = time.monotonic()
-    end = start + warmup + seconds + 0.3
+    end = start + warmup + seconds + 0.6
     pack_into, sendto = seq_ts.pack_into, sock.sendto
     n = 0
     while True:
@@ -244,8 +267,11 @@ async def engine_phase(
         conn.send((warmup, seconds))
         cpu = time.process_time()
         started = time.monotonic()
-        await asyncio.sleep(warmup + seconds)
+        await asyncio.sleep(warmup)
+        skipped = engine.stats()["ticks_skipped"]
+        await asyncio.sleep(seconds)
         stats = engine.stats()  # its window: the last 10 s
+        stats["ticks_skipped_measured"] = stats["ticks_skipped"] - skipped
         cpu = time.process_time() - cpu
         wall = time.monotonic() - started
         result = await loop.run_in_executor(None, conn.recv)
@@ -263,7 +289,7 @@ def show(name: str, result: dict) -> None:
         f"gap p50 {result['p50']:6.2f}  p99 {result['p99']:6.2f}  p99.9 {result['p999']:6.2f}  "
         f"max {result['max']:7.2f} ms  worst stream p99 {result['worst_stream_p99']:6.2f} ms  "
         f"cpu {100 * result['cpu']:5.1f}%  (receiver cpu {100 * result['receiver_cpu']:5.1f}%, "
-        f"cpu pressure {100 * result['pressure']:5.1f}%)"
+        f"cpu pressure {100 * result['pressure']:5.1f}%, steal {100 * result['steal']:4.1f}%)"
     )
 
 
@@ -273,6 +299,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--receivers", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=1, help="baseline + engine pairs; the quietest one is judged")
     parser.add_argument(
         "--no-latch",
         action="store_true",
@@ -294,13 +321,23 @@ def main() -> int:
             f"of warm-up), {os.cpu_count()} CPUs, receiver on ports {ports}",
             flush=True,
         )
-        base = baseline(parent, ports, args.sessions, args.warmup, args.seconds)
-        show("baseline", base)
-        engine, stats = asyncio.run(
-            engine_phase(parent, ports, args.sessions, args.warmup, args.seconds, not args.no_latch)
-        )
-        show("engine", engine)
-        print("  engine stats():", ", ".join(f"{k} {v}" for k, v in stats.items()))
+        rounds = []
+        for number in range(1, args.rounds + 1):
+            if args.rounds > 1:
+                print(f" round {number}/{args.rounds}", flush=True)
+            base = baseline(parent, ports, args.sessions, args.warmup, args.seconds)
+            show("baseline", base)
+            engine, stats = asyncio.run(
+                engine_phase(parent, ports, args.sessions, args.warmup, args.seconds, not args.no_latch)
+            )
+            show("engine", engine)
+            print("  engine stats():", ", ".join(f"{k} {v}" for k, v in stats.items()), flush=True)
+            rounds.append((base, engine))
+        # The quietest round (the lowest CPU pressure over both phases) is the one that speaks for the engine.
+        base, engine = min(rounds, key=lambda r: max(r[0]["pressure"], r[1]["pressure"]))
+        if args.rounds > 1:
+            quiet = max(base["pressure"], engine["pressure"])
+            print(f" the quietest round (cpu pressure {100 * quiet:.1f}%):")
         ratio_p99 = engine["p99"] / base["p99"] if base["p99"] else float("inf")
         ratio_cpu = engine["cpu"] / base["cpu"] if base["cpu"] else float("inf")
         print(f"  ratio engine/baseline: gap p99 {ratio_p99:.2f}x, sender CPU {ratio_cpu:.2f}x")
