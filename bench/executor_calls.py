@@ -1184,7 +1184,8 @@ def summary(results: dict) -> None:
                 verdict = "PASS" if r["ok"] and ours["p99"] < TARGET_GAP_P99_MS else "MISS"
             print(
                 f"  concurrency    N={n:<5d} target p99 gap < {TARGET_GAP_P99_MS:g} ms at N={TARGET_CONCURRENT}: "
-                f"executor p99 {ours['p99']:.2f} ms (max {ours['max']:.1f}), baseline p99 {base['p99']:.2f} ms "
+                f"executor p99 {ours['p99']:.2f} ms (max {ours['max']:.1f}, {ours['rate']:.2f} packets/s a stream), "
+                f"baseline p99 {base['p99']:.2f} ms "
                 f"(max {base['max']:.1f}), ratio {r['ratio']:.2f}, {'all held' if r['ok'] else 'BROKE'}  {verdict}"
             )
         if TARGET_CONCURRENT not in concurrency:
