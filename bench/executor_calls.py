@@ -77,6 +77,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.media_clock import timestamping_socket  # noqa: E402
 from bench.rcml_fetch import Portal, free_port, log, server_cpu  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -121,20 +122,17 @@ def fail(message: str) -> SystemExit:
 SOCK, ADDR, LAST, SEQ, HEARD, GAPS, LOST, OUR_SSRC, OUR_SEQ, OUR_TS, FIRST = range(11)
 
 
+def end_callers(sipp: subprocess.Popen, hold_ms: int) -> None:
+    """Wait for held callers' sipp to finish its calls (killed if it hangs)."""
+    try:
+        sipp.wait(hold_ms / 1000 + 60)
+    except subprocess.TimeoutExpired:
+        sipp.kill()
+        sipp.wait()
+
+
 def receiver_main(conn, count: int) -> None:
-    socks = []
-    for _ in range(count):
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        for option in (getattr(socket, "SO_RCVBUFFORCE", 33), socket.SO_RCVBUF):
-            try:
-                sock.setsockopt(socket.SOL_SOCKET, option, 32 * 1024 * 1024)
-                break
-            except OSError:
-                continue
-        sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
-        sock.bind((HOST, 0))
-        sock.setblocking(False)
-        socks.append(sock)
+    socks = [timestamping_socket() for _ in range(count)]
     conn.send([s.getsockname()[1] for s in socks])
     Receiver(conn, socks).run()
 
@@ -1053,11 +1051,7 @@ def part_concurrency(bench: Bench, args) -> dict:
         )
         print(f"    greeting heard on {heard} of {n} streams")
         profile.report()
-        try:
-            sipp.wait(hold_ms / 1000 + 60)
-        except subprocess.TimeoutExpired:
-            sipp.kill()
-            sipp.wait()
+        end_callers(sipp, hold_ms)
         bench.receiver.ask("keepalive", False)
         step = Step.parse(args.ramp, n, stats, sipp.returncode, time.monotonic() - started, hold_ms)
         problems = bench.executor_errors(since)
@@ -1121,11 +1115,7 @@ def part_keys(bench: Bench, args) -> dict:
     metrics = bench.metrics()
     pressed = bench.receiver.ask("pressed")
     profile.report()
-    try:
-        sipp.wait(hold_ms / 1000 + 60)
-    except subprocess.TimeoutExpired:
-        sipp.kill()
-        sipp.wait()
+    end_callers(sipp, hold_ms)
     bench.receiver.ask("keepalive", False)
     step = Step.parse(args.ramp, n, stats, sipp.returncode, time.monotonic() - started, hold_ms)
     internal = metrics["latencies"].get("key_to_prompt", {})

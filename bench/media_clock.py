@@ -57,21 +57,27 @@ TIMESPEC = struct.Struct("@qq")
 SEQ_SSRC = struct.Struct(">H4xI")
 
 
+def timestamping_socket() -> socket.socket:
+    """A non-blocking UDP socket on HOST with a large buffer and kernel receive timestamps."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for option in (getattr(socket, "SO_RCVBUFFORCE", 33), socket.SO_RCVBUF):
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, option, 32 * 1024 * 1024)
+            break
+        except OSError:
+            continue
+    sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+    sock.bind((HOST, 0))
+    sock.setblocking(False)
+    return sock
+
+
 # The receiver (its own process).
 def receiver(conn, count: int) -> None:
     socks = []
     selector = selectors.DefaultSelector()
     for _ in range(count):
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        for option in (getattr(socket, "SO_RCVBUFFORCE", 33), socket.SO_RCVBUF):
-            try:
-                sock.setsockopt(socket.SOL_SOCKET, option, 32 * 1024 * 1024)
-                break
-            except OSError:
-                continue
-        sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
-        sock.bind((HOST, 0))
-        sock.setblocking(False)
+        sock = timestamping_socket()
         selector.register(sock, selectors.EVENT_READ)
         socks.append(sock)
     conn.send([s.getsockname()[1] for s in socks])
