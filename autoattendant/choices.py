@@ -84,6 +84,8 @@ class AuditAction(models.TextChoices):
     CREATE = "create", "Created"
     UPDATE = "update", "Updated"
     DELETE = "delete", "Deleted"
+    SIGN_IN = "sign_in", "Signed in"
+    SIGN_IN_REFUSED = "refused", "Sign-in refused"
 
 
 class AnnouncementType(models.TextChoices):

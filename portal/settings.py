@@ -67,8 +67,11 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_htmx",
+    "axes",
     "autoattendant",
     "telephony",
+    "portal.console",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +83,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the console's lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # /autoattendant/enterprise and /autoattendant/enterprise/ are both served; no redirects.
@@ -130,6 +136,22 @@ CACHES = {
 }
 
 AUTH_USER_MODEL = "autoattendant.User"
+# django-axes first: it counts failed console sign-ins and refuses a locked-out one before checking
+# the password. The API's Basic and HMAC authenticators do not go through these backends.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "console/auth/locked_out.html"
+AXES_VERBOSE = False
+LOGIN_URL = "console:login"
+LOGIN_REDIRECT_URL = "console:dashboard"
+LOGOUT_REDIRECT_URL = "console:login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
 ]
@@ -153,8 +175,12 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or DATA_DIR / "media")
 ANNOUNCEMENT_MAX_BYTES = int(os.environ.get("ANNOUNCEMENT_MAX_BYTES", str(20 * 1024 * 1024)))
 ANNOUNCEMENT_MAX_SECONDS = float(os.environ.get("ANNOUNCEMENT_MAX_SECONDS", "300"))
 
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
-CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES")
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_HOURS", "12")) * 3600
+# Over HTTPS (SECURE_COOKIES, or behind a TLS proxy) the session and CSRF cookies are sent only over HTTPS.
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", env_bool("BEHIND_TLS_PROXY"))
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
 
 REST_FRAMEWORK = {
@@ -226,6 +252,8 @@ SPECTACULAR_SETTINGS = {
 
 # Signed requests: allowed clock skew and how long a used signature is remembered.
 HMAC_MAX_SKEW_SECONDS = int(os.environ.get("HMAC_MAX_SKEW_SECONDS", "300"))
+# Single sign-on links (/autoattendant/sso): how old a link may be.
+SSO_MAX_AGE_SECONDS = int(os.environ.get("SSO_MAX_AGE_SECONDS", "300"))
 
 # Celery: tasks are acknowledged late and idempotent, so a killed worker loses nothing.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL.replace("unix://", "redis+socket://")

@@ -1,11 +1,16 @@
 from django.conf import settings
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from autoattendant.api import errors
 from portal import health
+from portal.console import sso
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    path("", RedirectView.as_view(pattern_name="console:dashboard"), name="home"),
+    path("console/", include("portal.console.urls")),
+    path("autoattendant/sso", sso.single_sign_on, name="sso"),
     path("", include("autoattendant.api.urls")),
     path("", include("telephony.rcml.urls")),
     # Anything else under /autoattendant is an unknown route, answered in the envelope.

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Installs the programs the portal runs besides Python: espeak-ng (text-to-speech announcements) and
-# sox/soxi with MP3 support (uploaded audio probed and normalised to 8 kHz mono WAV).
+# Installs the programs the portal runs besides Python: espeak-ng (text-to-speech announcements),
+# sox/soxi with MP3 support (uploaded audio probed and normalised to 8 kHz mono WAV) and Graphviz's
+# dot (the console's picture of a system's menus).
 #
 #   bash scripts/system-deps.sh            # what `make run` needs
-#   bash scripts/system-deps.sh --tests    # and what the tests need: sipp (sip-tester), a real SIP peer
+#   bash scripts/system-deps.sh --tests    # and what the tests need: sipp (sip-tester), a real SIP peer,
+#                                          # and chromium, the browser the console tests drive
 #
 # Idempotent: does nothing when they are all there. Otherwise installs Debian's packages (apt-get
 # update first, non-interactive), as root or through `sudo -n`, so `make run` and `make test` work on
@@ -18,7 +20,9 @@ missing=()
 command -v espeak-ng >/dev/null || missing+=(espeak-ng)
 if ! command -v sox >/dev/null || ! command -v soxi >/dev/null; then missing+=(sox); fi
 if ! command -v sox >/dev/null || ! sox_reads_mp3; then missing+=(libsox-fmt-mp3); fi
+command -v dot >/dev/null || missing+=(graphviz)
 if [[ ${1:-} == --tests ]] && ! command -v sipp >/dev/null; then missing+=(sip-tester); fi
+if [[ ${1:-} == --tests ]] && ! command -v chromium >/dev/null; then missing+=(chromium); fi
 if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0
 fi
@@ -38,11 +42,15 @@ if [[ $status -ne 0 ]]; then
   log "apt-get failed ($status)"
   exit "$status"
 fi
-if ! command -v espeak-ng >/dev/null || ! command -v soxi >/dev/null || ! sox_reads_mp3; then
-  log "espeak-ng, sox and sox's MP3 support are still missing after the install"
+if ! command -v espeak-ng >/dev/null || ! command -v soxi >/dev/null || ! sox_reads_mp3 || ! command -v dot >/dev/null; then
+  log "espeak-ng, sox, sox's MP3 support and graphviz are still missing after the install"
   exit 1
 fi
 if [[ ${1:-} == --tests ]] && ! command -v sipp >/dev/null; then
   log "sipp is still missing after installing sip-tester"
+  exit 1
+fi
+if [[ ${1:-} == --tests ]] && ! command -v chromium >/dev/null; then
+  log "chromium is still missing after the install"
   exit 1
 fi

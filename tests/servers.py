@@ -93,9 +93,12 @@ def listening(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def createcsp(env: dict[str, str], name: str, email: str) -> dict[str, str]:
+def createcsp(env: dict[str, str], name: str, email: str, password: str | None = None) -> dict[str, str]:
+    command = [*MANAGE, "createcsp", "--name", name, "--email", email, "--json"]
+    if password:
+        command.append(f"--password={password}")
     created = subprocess.run(
-        [*MANAGE, "createcsp", "--name", name, "--email", email, "--json"],
+        command,
         env=env,
         cwd=BASE_DIR,
         capture_output=True,

@@ -81,3 +81,32 @@ def record(
         before=before,
         after=after,
     )
+
+
+def signed_in(user, via: str) -> AuditEntry:
+    """A console sign-in (`via`: "password" or "sso")."""
+    return AuditEntry.objects.create(
+        actor=user,
+        actor_email=user.email_id,
+        organisation_id=user.organisation_id,
+        enterprise_id=user.enterprise_id,
+        action=AuditAction.SIGN_IN,
+        object_type="user",
+        object_sid=user.sid,
+        object_repr=f"{user.email_id} via {via}"[:200],
+        after={"via": via},
+    )
+
+
+def sign_in_refused(*, organisation_id: int | None, email: str, key_sid: str, reason: str) -> AuditEntry:
+    """A refused single sign-on link, kept for the organisation whose key it named (if any)."""
+    return AuditEntry.objects.create(
+        actor=None,
+        actor_email=email[:254],
+        organisation_id=organisation_id,
+        action=AuditAction.SIGN_IN_REFUSED,
+        object_type="sso",
+        object_sid=key_sid[:40],
+        object_repr=f"{email}: {reason}"[:200],
+        after={"via": "sso", "emailId": email[:254], "reason": reason},
+    )

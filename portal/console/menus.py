@@ -1,0 +1,3 @@
+"""Console pages: menus (to be written)."""
+
+urlpatterns: list = []

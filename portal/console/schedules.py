@@ -1,0 +1,3 @@
+"""Console pages: schedules (to be written)."""
+
+urlpatterns: list = []

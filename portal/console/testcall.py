@@ -1,0 +1,3 @@
+"""Console pages: testcall (to be written)."""
+
+urlpatterns: list = []

@@ -1,0 +1,142 @@
+"""Signing in: password, lockout after failures, password change, logout, and HMAC single sign-on."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+from django.test import Client
+
+from autoattendant.choices import AuditAction, UserStatus
+from autoattendant.models import AuditEntry
+from portal.console.sso import sso_signature
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def sso_url(key, email: str, *, timestamp: int | None = None, nonce: str | None = None, signature=None) -> str:
+    timestamp = str(int(time.time()) if timestamp is None else timestamp)
+    nonce = nonce or uuid.uuid4().hex
+    signature = signature or sso_signature(key.key, email, timestamp, nonce, key.sid)
+    return (
+        f"/autoattendant/sso?emailId={email}&timestamp={timestamp}&nonce={nonce}&keySid={key.sid}&signature={signature}"
+    )
+
+
+def test_console_pages_need_sign_in(client):
+    response = client.get("/console/")
+    assert response.status_code == 302 and response["Location"].startswith("/console/login/")
+    assert client.get("/").status_code == 302
+
+
+def test_sign_in_with_email_and_password_is_audited(client, tenant):
+    response = client.post("/console/login/", {"username": "BG@acme.test", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/console/"
+    page = client.get("/console/")
+    assert page.status_code == 200 and b"bg@acme.test" in page.content
+    entry = AuditEntry.objects.get(action=AuditAction.SIGN_IN)
+    assert entry.actor == tenant.bg_admin and entry.after == {"via": "password"}
+
+
+def test_wrong_password_is_refused_next_to_the_form_and_locks_out(client, tenant, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    for _ in range(2):
+        response = client.post("/console/login/", {"username": "bg@acme.test", "password": "wrong-one"})
+        assert response.status_code == 200
+        assert b"do not match an active user" in response.content
+    locked = client.post("/console/login/", {"username": "bg@acme.test", "password": "wrong-one"})
+    assert locked.status_code == 429 and b"Too many failed sign-ins" in locked.content
+    # Locked out: even the right password is refused until the cool-off ends.
+    still = client.post("/console/login/", {"username": "bg@acme.test", "password": PASSWORD})
+    assert still.status_code == 429
+    # Another user from the same address is not locked out.
+    other = client.post("/console/login/", {"username": "csp@acme.test", "password": PASSWORD})
+    assert other.status_code == 302
+
+
+def test_inactive_user_cannot_sign_in(client, tenant):
+    tenant.bg_admin.status = UserStatus.SUSPENDED
+    tenant.bg_admin.save()
+    response = client.post("/console/login/", {"username": "bg@acme.test", "password": PASSWORD})
+    assert response.status_code == 200 and b"do not match an active user" in response.content
+
+
+def test_password_change_and_logout(client, tenant):
+    client.force_login(tenant.bg_admin)
+    wrong = client.post(
+        "/console/password/",
+        {"old_password": "nope", "new_password1": "a-new-pass-42", "new_password2": "a-new-pass-42"},
+    )
+    assert wrong.status_code == 200 and b"old password was entered incorrectly" in wrong.content
+    changed = client.post(
+        "/console/password/",
+        {"old_password": PASSWORD, "new_password1": "a-new-pass-42", "new_password2": "a-new-pass-42"},
+    )
+    assert changed.status_code == 302
+    tenant.bg_admin.refresh_from_db()
+    assert tenant.bg_admin.check_password("a-new-pass-42")
+    assert client.get("/console/logout/").status_code == 405  # sign-out is a POST (CSRF-protected)
+    assert client.post("/console/logout/").status_code == 302
+    assert client.get("/console/").status_code == 302
+
+
+def test_forms_are_csrf_protected(tenant):
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post("/console/login/", {"username": "bg@acme.test", "password": PASSWORD})
+    assert response.status_code == 403 and b"This form has expired" in response.content
+
+
+def test_sso_link_signs_the_user_in(client, tenant):
+    response = client.get(sso_url(tenant.hmac_key, "BG@acme.test"))
+    assert response.status_code == 302 and response["Location"] == "/console/"
+    assert client.get("/console/").status_code == 200
+    entry = AuditEntry.objects.get(action=AuditAction.SIGN_IN)
+    assert entry.actor == tenant.bg_admin and entry.after == {"via": "sso"}
+
+
+@pytest.mark.parametrize(
+    ("case", "title"),
+    [
+        ("expired", b"has expired"),
+        ("future", b"has expired"),
+        ("wrong_signature", b"not signed correctly"),
+        ("unknown_key", b"not signed correctly"),
+        ("other_organisation", b"not for a user here"),
+        ("missing", b"incomplete"),
+        ("unknown_user", b"not for a user here"),
+    ],
+)
+def test_sso_refusals_are_a_clear_page_and_an_audit_entry(client, tenant, other_tenant, case, title):
+    key = tenant.hmac_key
+    if case == "expired":
+        url = sso_url(key, "bg@acme.test", timestamp=int(time.time()) - 301)
+    elif case == "future":
+        url = sso_url(key, "bg@acme.test", timestamp=int(time.time()) + 120)
+    elif case == "wrong_signature":
+        url = sso_url(key, "bg@acme.test", signature="0" * 64)
+    elif case == "unknown_key":
+        url = sso_url(key, "bg@acme.test").replace(key.sid, "OHK" + "0" * 31)
+    elif case == "other_organisation":
+        url = sso_url(key, "bg@globex.test")  # signed right, but with acme's key for a globex user
+    elif case == "missing":
+        url = sso_url(key, "bg@acme.test").split("&signature=")[0]
+    else:
+        url = sso_url(key, "nobody@acme.test")
+    response = client.get(url)
+    assert response.status_code == 403 and title in response.content
+    assert client.get("/console/").status_code == 302  # not signed in
+    entry = AuditEntry.objects.get(action=AuditAction.SIGN_IN_REFUSED)
+    assert entry.object_type == "sso" and entry.after["reason"]
+    if case not in ("unknown_key", "missing"):
+        assert entry.organisation_id == tenant.csp_admin.organisation_id
+
+
+def test_sso_link_works_once(client, tenant):
+    url = sso_url(tenant.hmac_key, "bg@acme.test")
+    assert client.get(url).status_code == 302
+    replay = Client().get(url)
+    assert replay.status_code == 403 and b"already been used" in replay.content
+    refused = AuditEntry.objects.get(action=AuditAction.SIGN_IN_REFUSED)
+    assert "replayed" in refused.after["reason"]
