@@ -1,3 +1,7 @@
-"""Console pages: schedules (to be written)."""
+"""Console pages: schedules (placeholder route until the page is written)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from portal.console.dashboard import DashboardView
+
+urlpatterns: list = [path("systems/<str:sid>/schedules/", DashboardView.as_view(), name="schedules")]
