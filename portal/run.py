@@ -358,7 +358,7 @@ class Portal:
             "",
             "=" * 78,
             f" Auto Attendant Portal is running on {base}/",
-            f"   console:   {base}/console/" + ("  (sign in with the demo CSP's emailId and password below)" if self.demo else ""),
+            f"   console:   {base}/console/" + ("  (sign in as the demo CSP below)" if self.demo else ""),
             f"   API docs:  {base}/autoattendant/docs/",
             f"   health:    {base}/healthz" + ("" if health == 200 else f"  (answers {health}: not healthy yet)"),
             f"   calls:     sip:<AA number>@{SIP_ADDRESS} (UDP and TCP); client extensions REGISTER there",
