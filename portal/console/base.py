@@ -8,7 +8,8 @@ from typing import Any
 from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import Expression
 from django.http import Http404
 from django.views.generic import ListView
 
@@ -77,7 +78,7 @@ def add_service_error(
         field = names.get(api_name, api_name)
         target = field if field in form.fields else None
         for message in messages if isinstance(messages, list | tuple) else [messages]:
-            form.add_error(target, f"{message} ({exc.error_code.code})" if target is None else str(message))
+            form.add_error(target, f"{message} ({exc.error_code.code})")
         placed = True
     if not placed:
         field = fields.get(exc.error_code)
@@ -103,7 +104,7 @@ class ConsoleListView(ConsoleMixin, ListView):
 
     paginate_by = 25
     search_fields: Iterable[str] = ()
-    sort_fields: dict[str, str] = {}
+    sort_fields: dict[str, str | Expression] = {}  # e.g. {"name": Lower("name"), "created": "date_created"}
     default_sort: str = ""
 
     def scoped_queryset(self) -> QuerySet:
@@ -127,17 +128,12 @@ class ConsoleListView(ConsoleMixin, ListView):
         if not sort:
             return []
         expression = self.sort_fields[sort.lstrip("-")]
-        return ["-" + expression if sort.startswith("-") else expression]
+        if isinstance(expression, str):
+            expression = F(expression)
+        return [expression.desc() if sort.startswith("-") else expression.asc()]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["q"] = self.request.GET.get("q", "")
         context["sort"] = self.current_sort()
         return context
-
-    def get_template_names(self):
-        """An htmx request (the search box as one types) gets only the results."""
-        names = super().get_template_names()
-        if getattr(self.request, "htmx", False) and self.request.htmx.target == "results":
-            return [name.replace(".html", "_results.html") for name in names] + names
-        return names
