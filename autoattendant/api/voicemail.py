@@ -73,6 +73,21 @@ def delete_voicemail_message(actor, sid: str) -> VoicemailMessage:
     return message
 
 
+def message_audio(request, message: VoicemailMessage):
+    """The message's recording as WAV (ranges, ETag), or None when the portal does not hold it.
+    The console's player uses it too."""
+    recording = recordings.sid_from_url(message.recording_url)
+    if not recording:
+        return None
+    return serve_wav(
+        request,
+        default_storage,
+        recordings.storage_name(recording),
+        etag=f'"{recording}"',  # a recording never changes
+        filename=f"{message.sid}.wav",
+    )
+
+
 class VoicemailMessageViewSet(ResourceViewSet):
     model = VoicemailMessage
     serializer_class = VoicemailMessageSerializer
@@ -101,17 +116,7 @@ class VoicemailMessageViewSet(ResourceViewSet):
         parameters=[RANGE_HEADER],
     )
     def audio(self, request, sid: str, *args, **kwargs):
-        message = self.fetch(sid)
-        recording = recordings.sid_from_url(message.recording_url)
-        response = None
-        if recording:
-            response = serve_wav(
-                request,
-                default_storage,
-                recordings.storage_name(recording),
-                etag=f'"{recording}"',  # a recording never changes
-                filename=f"{message.sid}.wav",
-            )
+        response = message_audio(request, self.fetch(sid))
         if response is None:
             raise AAError(Code.VOICEMAIL_AUDIO_UNAVAILABLE, {"sid": sid})
         return response

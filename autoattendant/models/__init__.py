@@ -3,6 +3,7 @@ from autoattendant.models.audit import AuditEntry
 from autoattendant.models.enterprise import Enterprise
 from autoattendant.models.hmac_key import HmacKey
 from autoattendant.models.menu import Menu
+from autoattendant.models.number_import import NumberImport
 from autoattendant.models.organisation import Organisation
 from autoattendant.models.phone_number import PhoneNumber
 from autoattendant.models.schedule import Schedule
@@ -12,6 +13,7 @@ from autoattendant.models.user import User
 __all__ = [
     "Announcement",
     "Menu",
+    "NumberImport",
     "Schedule",
     "AuditEntry",
     "AutoAttendantSystem",
