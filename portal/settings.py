@@ -176,6 +176,8 @@ ANNOUNCEMENT_MAX_BYTES = int(os.environ.get("ANNOUNCEMENT_MAX_BYTES", str(20 * 1
 ANNOUNCEMENT_MAX_SECONDS = float(os.environ.get("ANNOUNCEMENT_MAX_SECONDS", "300"))
 
 SESSION_COOKIE_HTTPONLY = True
+# Flash messages live in the session: they end with it, never outliving a sign-out in a cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_HOURS", "12")) * 3600
 # Over HTTPS (SECURE_COOKIES, or behind a TLS proxy) the session and CSRF cookies are sent only over HTTPS.
