@@ -19,3 +19,15 @@ document.addEventListener("change", (event) => {
   const form = event.target.closest && event.target.closest("form[data-kind-switch]");
   if (form && event.target.name === "type") showChosenKind(form);
 });
+
+// "Play in order": the prompts of a test call, one after the other, as the caller hears them.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest && event.target.closest("[data-play-all]");
+  if (!button) return;
+  const players = Array.from(button.closest("[data-play-in-order]").querySelectorAll("audio"));
+  players.forEach((player) => { player.pause(); player.currentTime = 0; player.onended = null; });
+  players.forEach((player, index) => {
+    if (index + 1 < players.length) player.onended = () => players[index + 1].play();
+  });
+  if (players.length) players[0].play();
+});

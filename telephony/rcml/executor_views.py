@@ -212,12 +212,17 @@ def _render_speech(text: str, voice: str, language: str, name: str) -> None:
 @executor_endpoint("GET")
 def speech(request: HttpRequest) -> HttpResponse:
     """`text` spoken by espeak-ng as 8 kHz mono 16-bit WAV; rendered once per (text, voice, language)."""
+    return speech_response(
+        request, request.GET.get("text", ""), request.GET.get("voice") or "woman", request.GET.get("language") or "en"
+    )
+
+
+def speech_response(request: HttpRequest, text: str, voice: str, language_code: str) -> HttpResponse:
+    """The WAV of `text` as a caller hears it: for the executor, and for the console's test call."""
     from autoattendant.api.wav import serve_wav
     from telephony.speech.audio import SpeechError
 
-    text = request.GET.get("text", "")
-    voice = (request.GET.get("voice") or "woman").strip().lower()
-    language_code = request.GET.get("language") or "en"
+    voice = voice.strip().lower()
     errors = {}
     if not text.strip():
         errors["text"] = "There is no text to speak."
