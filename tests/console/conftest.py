@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -65,7 +66,9 @@ class Screens:
 
 @pytest.fixture
 def screens(request) -> Screens:
-    return Screens(ARTIFACTS / "screenshots" / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name))
+    folder = ARTIFACTS / "screenshots" / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    shutil.rmtree(folder, ignore_errors=True)  # only this run's pages
+    return Screens(folder)
 
 
 @pytest.fixture
