@@ -35,6 +35,16 @@ KEYS_SCHEMA = {
 }
 
 
+def check_key_entries(entries: list[str]) -> list[str]:
+    """The caller's key entries, or ValueError saying what is wrong (the API and the console's test call)."""
+    if len(entries) > MAX_KEY_ENTRIES:
+        raise ValueError(f"At most {MAX_KEY_ENTRIES} entries.")
+    for entry in entries:
+        if not KEY_ENTRY.match(entry):
+            raise ValueError(f"{entry!r}: use the keys 0-9, * and #, at most 32 at a time.")
+    return entries
+
+
 @extend_schema_field(KEYS_SCHEMA)
 class KeysField(serializers.Field):
     def to_internal_value(self, data):
@@ -44,12 +54,10 @@ class KeysField(serializers.Field):
             entries = simulator.parse_keys(data)
         else:
             raise serializers.ValidationError('A comma-separated string such as "1,#,203", or a list of strings.')
-        if len(entries) > MAX_KEY_ENTRIES:
-            raise serializers.ValidationError(f"At most {MAX_KEY_ENTRIES} entries.")
-        for entry in entries:
-            if not KEY_ENTRY.match(entry):
-                raise serializers.ValidationError(f"{entry!r}: use the keys 0-9, * and #, at most 32 at a time.")
-        return entries
+        try:
+            return check_key_entries(entries)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from None
 
     def to_representation(self, value):
         return value

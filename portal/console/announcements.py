@@ -20,7 +20,7 @@ from autoattendant.errors import AAError, Code
 from autoattendant.models import Announcement, Enterprise
 from autoattendant.services import announcements
 from autoattendant.services.announcements import access_announcement
-from portal.console.base import ConsoleListView, ConsoleMixin, call_service, coded, fetch
+from portal.console.base import ConsoleListView, ConsoleMixin, call_service, fetch, refused
 
 EDITORS = (Role.CSP_ADMIN, Role.BG_ADMIN)
 FIELDS = {
@@ -192,9 +192,7 @@ class AnnouncementDelete(ConsoleMixin, View):
         try:
             announcements.delete_announcement(request.user, sid)
         except AAError as exc:
-            used_by = "; ".join((exc.errors or {}).get("usedBy", []))
-            where = f": used by {used_by}" if used_by else ""
-            messages.error(request, f"Announcement {announcement.name} not deleted: {coded(exc)}{where}.")
+            refused(request, f"Announcement {announcement.name} not deleted", exc)
             return redirect("console:announcement", sid)
         messages.success(request, f"Announcement {announcement.name} deleted.")
         return redirect("console:announcements")

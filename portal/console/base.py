@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, Q, QuerySet
@@ -74,15 +75,25 @@ def add_service_error(
     if exc.error_code == Code.FORBIDDEN:
         raise PermissionDenied
     placed = False
-    for api_name, messages in (exc.errors or {}).items():
+    for api_name, texts in (exc.errors or {}).items():
         field = names.get(api_name, api_name)
         target = field if field in form.fields else None
-        for message in messages if isinstance(messages, list | tuple) else [messages]:
+        for message in texts if isinstance(texts, list | tuple) else [texts]:
             form.add_error(target, f"{message} ({exc.error_code.code})")
         placed = True
     if not placed:
         field = fields.get(exc.error_code)
         form.add_error(field if field in form.fields else None, coded(exc))
+
+
+def refused(request, what: str, exc: AAError, hint: str = "") -> None:
+    """A refused change as a flash message: the API's message and code, where the thing is still used
+    (the services' `usedBy`), and what to do about it."""
+    if exc.error_code == Code.FORBIDDEN:
+        raise PermissionDenied
+    used_by = "; ".join((exc.errors or {}).get("usedBy", []))
+    where = f": used by {used_by}" if used_by else ""
+    messages.error(request, f"{what}: {coded(exc)}{where}.{' ' + hint if hint else ''}")
 
 
 def call_service(form: forms.Form, service: Callable, *args, fields=None, names=None, **kwargs) -> Any:

@@ -15,7 +15,7 @@ from autoattendant.errors import AAError, Code
 from autoattendant.models import Enterprise
 from autoattendant.services import enterprises
 from autoattendant.services.access import access_enterprise
-from portal.console.base import ConsoleListView, ConsoleMixin, call_service, coded, fetch
+from portal.console.base import ConsoleListView, ConsoleMixin, call_service, fetch, refused
 
 PASSWORD = {"min_length": 8, "max_length": 128, "strip": False}
 FIELDS = {Code.ENTERPRISE_NAME_NOT_UNIQUE: "name", Code.USER_NOT_UNIQUE: "admin_email"}
@@ -153,7 +153,7 @@ class EnterpriseDelete(ConsoleMixin, View):
         try:
             enterprise = enterprises.delete_enterprise(request.user, sid)
         except AAError as exc:
-            messages.error(request, f"Not deleted: {coded(exc)}. Delete its AA systems first.")
+            refused(request, "Not deleted", exc, "Delete its AA systems first.")
             return redirect("console:enterprise", sid)
         messages.success(request, f"Enterprise {enterprise.name} deleted, with its users and numbers.")
         return redirect("console:enterprises")

@@ -15,7 +15,7 @@ from autoattendant.services import menus, systems
 from autoattendant.services.access import access_system
 from portal.console import menu_map
 from portal.console.actions import TARGET_KINDS, action_from, action_initial, add_action_fields, target_choices
-from portal.console.base import ConsoleMixin, call_service, coded, fetch
+from portal.console.base import ConsoleMixin, call_service, fetch, refused
 
 KEYPAD = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"]
 KEY_NAMES = {"*": "star", "#": "hash"}
@@ -136,10 +136,7 @@ class MenuDelete(ConsoleMixin, View):
         try:
             menus.delete_menu(request.user, menu.sid)
         except AAError as exc:
-            used_by = "; ".join((exc.errors or {}).get("usedBy", []))
-            messages.error(
-                request, f"Menu {menu.name} not deleted: {coded(exc)}{': used by ' + used_by if used_by else ''}."
-            )
+            refused(request, f"Menu {menu.name} not deleted", exc)
             return redirect("console:menus", system.sid)
         messages.success(request, f"Menu {menu.name} deleted.")
         return redirect("console:menus", system.sid)
@@ -152,7 +149,7 @@ class MenuSetDefault(ConsoleMixin, View):
         try:
             systems.update_system(request.user, system.sid, default_menu_sid=menu.sid)
         except AAError as exc:
-            messages.error(request, f"Not changed: {coded(exc)}.")
+            refused(request, "Not changed", exc)
         else:
             messages.success(request, f"{menu.name} is now the default menu.")
         return redirect("console:menus", system.sid)

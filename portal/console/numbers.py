@@ -16,7 +16,7 @@ from autoattendant.errors import AAError, Code
 from autoattendant.models import Enterprise, NumberImport, PhoneNumber
 from autoattendant.services import number_imports, phone_numbers
 from autoattendant.services.access import access_phone_number
-from portal.console.base import ConsoleListView, ConsoleMixin, call_service, coded, fetch
+from portal.console.base import ConsoleListView, ConsoleMixin, call_service, fetch, refused
 
 FIELDS = {
     Code.NUMBER_NOT_UNIQUE: "number",
@@ -154,7 +154,7 @@ class NumberDelete(ConsoleMixin, View):
         try:
             number = phone_numbers.delete_phone_number(request.user, sid)
         except AAError as exc:
-            messages.error(request, f"Not deleted: {coded(exc)}")
+            refused(request, "Not deleted", exc)
             return redirect("console:number", sid)
         messages.success(request, f"{number.number} deleted.")
         return redirect("console:numbers")

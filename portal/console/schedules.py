@@ -24,7 +24,7 @@ from autoattendant.errors import AAError, Code
 from autoattendant.models import Menu, Schedule
 from autoattendant.services import schedules
 from autoattendant.services.access import access_system
-from portal.console.base import ConsoleMixin, add_service_error, coded, fetch
+from portal.console.base import ConsoleMixin, add_service_error, fetch, refused
 
 WEEKDAYS = scheduling.WEEKDAYS  # MON … SUN, index = date.weekday()
 DAY_NAMES = dict(Weekday.choices)
@@ -555,9 +555,7 @@ class ScheduleDelete(ConsoleMixin, View):
         try:
             schedules.delete_schedule(request.user, schedule.sid)
         except AAError as exc:
-            if exc.error_code == Code.FORBIDDEN:
-                raise PermissionDenied from None
-            messages.error(request, f"Schedule {schedule.name} not deleted: {coded(exc)}.")
+            refused(request, f"Schedule {schedule.name} not deleted", exc)
         else:
             messages.success(request, f"Schedule {schedule.name} deleted.")
         return redirect("console:schedules", system.sid)

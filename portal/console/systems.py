@@ -21,7 +21,7 @@ from autoattendant.services import systems
 from autoattendant.services.access import access_enterprise, access_system
 from portal.console import menu_map
 from portal.console.actions import TARGET_KINDS, action_from, action_initial, add_action_fields, target_choices
-from portal.console.base import ConsoleListView, ConsoleMixin, call_service, coded, fetch
+from portal.console.base import ConsoleListView, ConsoleMixin, call_service, fetch, refused
 
 POLICIES = (
     ("timeout", "When the caller presses nothing"),
@@ -222,7 +222,7 @@ class SystemDelete(ConsoleMixin, View):
         try:
             system = systems.delete_system(request.user, sid)
         except AAError as exc:
-            messages.error(request, f"Not deleted: {coded(exc)}. Take its numbers out of it first.")
+            refused(request, "Not deleted", exc, "Take its numbers out of it first.")
             return redirect("console:system", sid)
         messages.success(request, f"AA system {system.name} deleted.")
         return redirect("console:systems")

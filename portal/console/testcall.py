@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views import View
 
 from autoattendant import scheduling
-from autoattendant.api.simulate import KEY_ENTRY, MAX_KEY_ENTRIES, SimulateViewSet
+from autoattendant.api.simulate import SimulateViewSet, check_key_entries
 from autoattendant.errors import AAError, Code
 from autoattendant.models import Menu
 from autoattendant.services.access import access_system
@@ -79,12 +79,10 @@ class TestCallForm(forms.Form):
         press = self.data.get("press", "")
         if press in KEYPAD:
             entries.append(press)
-        if len(entries) > MAX_KEY_ENTRIES:
-            raise forms.ValidationError(f"At most {MAX_KEY_ENTRIES} entries.")
-        for entry in entries:
-            if not KEY_ENTRY.match(entry):
-                raise forms.ValidationError(f"{entry!r}: use the keys 0-9, * and #, at most 32 at a time.")
-        return entries
+        try:
+            return check_key_entries(entries)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
 
 
 def system_zone(system) -> zoneinfo.ZoneInfo:

@@ -14,7 +14,7 @@ from autoattendant.errors import AAError, Code
 from autoattendant.models import AutoAttendantSystem, Enterprise, User
 from autoattendant.services import users
 from autoattendant.services.access import access_user
-from portal.console.base import ConsoleListView, ConsoleMixin, call_service, coded, fetch
+from portal.console.base import ConsoleListView, ConsoleMixin, call_service, fetch, refused
 
 MANAGERS = (Role.CSP_ADMIN, Role.BG_ADMIN)
 FIELDS = {
@@ -153,7 +153,7 @@ class UserDelete(ConsoleMixin, View):
         try:
             user = users.delete_user(request.user, sid)
         except AAError as exc:
-            messages.error(request, f"Not deleted: {coded(exc)}.")
+            refused(request, "Not deleted", exc)
             return redirect("console:user", sid)
         messages.success(request, f"User {user.email_id} deleted.")
         return redirect("console:users")

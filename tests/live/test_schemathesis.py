@@ -7,6 +7,7 @@ fuzzing phases, at most MAX_EXAMPLES fuzzed cases each) as the CSP admin `create
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -22,6 +23,7 @@ from schemathesis.checks import (
 pytestmark = pytest.mark.live
 
 MAX_EXAMPLES = 25
+GUNICORN_REQUEST_LINE_LIMIT = 4094  # gunicorn's --limit-request-line default
 SUCCESS_KEYS = {"data", "code", "message"}
 ERROR_KEYS = {"errorCode", "message", "data"}
 
@@ -97,7 +99,15 @@ schema = schemathesis.pytest.from_fixture("live_schema")
     suppress_health_check=list(HealthCheck),
 )
 def test_fuzzed_requests_get_envelopes_and_no_server_errors(case, live_gunicorn):
-    case.call_and_validate(checks=CHECKS)
+    response = case.call()
+    if response.status_code == 414:
+        # gunicorn refuses a request line over its limit before the portal sees it (as a proxy in
+        # front would): only a fuzzed URL that long may get this answer.
+        split = urlsplit(response.request.url)
+        line = f"{response.request.method} {split.path}{'?' + split.query if split.query else ''} HTTP/1.1"
+        assert len(line) > GUNICORN_REQUEST_LINE_LIMIT, line
+        return
+    case.validate_response(response, checks=CHECKS)
 
 
 def test_the_live_server_is_the_real_thing(live_gunicorn):
