@@ -39,8 +39,10 @@ ARTIFACTS = Path(os.environ.get("ARTIFACTS_DIR") or BASE_DIR / "var" / "test-art
 STACK_PASSWORD = "console-demo-pass-1"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    """Chromium for this package's tests only: Playwright's sync API keeps an event loop running on the
+    main thread while it is open, which later tests that call asyncio.run() must not meet."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
