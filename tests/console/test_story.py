@@ -212,6 +212,10 @@ def test_a_csp_provisions_and_an_enterprise_admin_shapes_what_callers_hear(
     assert prompts.count() >= 2 and page.get_by_role("button", name="Play in order").is_visible()
     assert wait_until_playable(page, prompts.first) > 1.0
     screens.shot(page, "test a call")
+    field(page, "Keys pressed").fill("2")
+    field(page, "Keys pressed").press("Enter")  # Enter calls with the keys typed; it presses no keypad key
+    page.get_by_text("to extension 201").first.wait_for()
+    assert page.locator(".menu-path").inner_text() == "Main" and field(page, "Keys pressed").input_value() == "2"
     page.goto(f"{base}/console/calls/")
     screens.shot(page, "calls")
 
