@@ -24,6 +24,9 @@ def test_dashboard_counts_and_recent_changes(csp, tenant, other_tenant):
     assert page.context["counts"]["enterprises"] == 1  # not globex's
     assert b"acme Enterprise" in page.content  # its creation is a recent change
     assert b"globex" not in page.content
+    text = page.content.decode()
+    assert "Getting started" in text  # no AA system yet: the steps to the first one
+    assert "Created enterprise <strong>acme Enterprise" in text and "Created HMAC key" in text
 
 
 def test_enterprise_list_search_sort_and_page(csp, tenant):

@@ -163,3 +163,9 @@ def test_aa_admin_sees_only_assigned_systems_and_others_are_404(client, tenant, 
     client.force_login(other_tenant.bg_admin)
     assert client.get(f"/console/systems/{system.sid}/").status_code == 404
     assert client.get("/console/systems/").context["object_list"].count() == 0
+
+
+def test_the_dashboard_stops_showing_the_first_steps_once_a_system_exists(client, tenant, system):
+    client.force_login(tenant.csp_admin)
+    page = client.get("/console/")
+    assert page.context["counts"]["systems"] == 1 and b"Getting started" not in page.content

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
 from django import template
+from django.apps import apps
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -47,3 +50,15 @@ def nav_link(context, url_name: str, label: str, *args) -> str:
     if current:
         return format_html('<a href="{}" aria-current="page">{}</a>', href, label)
     return format_html('<a href="{}">{}</a>', href, label)
+
+
+@functools.cache
+def _model_words() -> dict[str, str]:
+    return {model._meta.model_name: str(model._meta.verbose_name) for model in apps.get_models()}
+
+
+@register.filter
+def object_words(object_type: str) -> str:
+    """An audit entry's object type as people say it: hmackey -> "HMAC key"."""
+    words = _model_words().get(object_type, object_type)
+    return {"hmac key": "HMAC key", "sso": "single sign-on"}.get(words, words)
