@@ -5,7 +5,8 @@
   if (!data) return;
   const targets = JSON.parse(data.textContent);
   const needsTarget = ["announcement", "menu", "extension", "optional_extension"];
-  function fieldOf(input) { return input.closest(".field, td") || input; }
+  // In a table the cell stays (the rows keep their lines); in a form the whole field goes.
+  function fieldOf(input) { return input.closest(".field") || input; }
   function update(typeSelect) {
     const prefix = typeSelect.dataset.action;
     const kind = targets[typeSelect.value] || "none";

@@ -116,6 +116,8 @@ def test_a_csp_provisions_and_an_enterprise_admin_shapes_what_callers_hear(
     page.goto(base + "/console/enterprises/")
     assert page.get_by_role("link", name="Story Corp").is_visible()
     screens.shot(page, "enterprises")
+    page.goto(base + "/console/keys/")
+    screens.shot(page, "hmac keys")
 
     page.goto(base + "/console/numbers/")
     page.get_by_role("link", name="Import from CSV").click()
@@ -123,6 +125,7 @@ def test_a_csp_provisions_and_an_enterprise_admin_shapes_what_callers_hear(
     field(page, "CSV file").set_input_files(
         files=[{"name": "story.csv", "mimeType": "text/csv", "buffer": CSV.encode()}]
     )
+    screens.shot(page, "csv import")
     page.get_by_role("button", name="Start import").click()
     page.get_by_text("4 of 4 rows").wait_for(timeout=60_000)  # the worker's progress, polled by htmx
     screens.shot(page, "import report")
@@ -157,6 +160,7 @@ def test_a_csp_provisions_and_an_enterprise_admin_shapes_what_callers_hear(
     page.get_by_role("radio", name="An audio file").check()
     assert field(page, "Text").is_hidden()  # only the chosen kind's fields
     field(page, "Audio file").set_input_files(str(recording))
+    screens.shot(page, "new announcement")
     page.get_by_role("button", name="Save announcement").click()
     page.get_by_role("link", name="New announcement").click()
     field(page, "Name").fill("Sales hello")
@@ -186,6 +190,7 @@ def test_a_csp_provisions_and_an_enterprise_admin_shapes_what_callers_hear(
     field(page, "Key 2: target").select_option(label="201 Alice")
     field(page, "Key 9").select_option(label="Go to a menu")
     field(page, "Key 9: target").select_option(label="Sales")
+    screens.shot(page, "menu editor")
     page.get_by_role("button", name="Save menu").click()
     page.get_by_role("link", name="New menu").click()
     field(page, "Name").fill("Closed")
@@ -226,6 +231,12 @@ def test_a_csp_provisions_and_an_enterprise_admin_shapes_what_callers_hear(
         page.goto(url)
         assert fits_a_phone(page), url
     screens.shot(page, "announcements at 390 px")
+    page.goto(system_url + "test-call/")
+    page.get_by_role("button", name="Press 1").click()
+    page.locator(".menu-path").wait_for()
+    assert fits_a_phone(page)
+    screens.shot(page, "test a call at 390 px")
+    page.goto(base + "/console/announcements/")
     announcement_url = page.get_by_role("link", name="Welcome").get_attribute("href")
 
     # Another enterprise's admin sees none of it.
@@ -254,6 +265,7 @@ def schedules_story(page, screens) -> None:
     for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday"):
         field(page, f"{day} 1 start").fill("09:00")
         field(page, f"{day} 1 end").fill("17:00")
+    screens.shot(page, "work hours form")
     page.get_by_role("button", name="Save schedule").click()
     page.get_by_text("Schedule Office hours saved.").wait_for()
     page.get_by_role("link", name="New special day").click()
