@@ -73,6 +73,30 @@ def simulate(
     return _Walk(number, at, keys, dial_status, caller, account_sid, on_document).run()
 
 
+def simulate_system(system, number_ref: str, at: datetime | None, keys: list[str], *, dial_status: str = "completed"):
+    """A call to one of `system`'s AA numbers, as the API's simulate endpoint and the console's test
+    call both make it: a number of another system is 491, a system never published 531."""
+    from autoattendant.errors import AAError, Code
+
+    number = aa_number(system, number_ref)
+    if system.published_version is None:
+        raise AAError(Code.NOT_PUBLISHED, {"sid": system.sid})
+    return simulate(number, at, keys, dial_status=dial_status, account_sid=system.enterprise.sid)
+
+
+def aa_number(system, ref: str) -> str:
+    """The stored form of one of the system's AA numbers, given by value (with or without `+`) or SID."""
+    from autoattendant.errors import AAError, Code
+
+    ref = ref.strip()
+    bare = ref.lstrip("+")
+    candidates = {ref, bare, f"+{bare}"}
+    for number, sid in system.phone_numbers.filter(is_extension=False).values_list("number", "sid"):
+        if number in candidates or sid == ref:
+            return number
+    raise AAError(Code.NUMBER_NOT_ROUTED, {"number": ref})
+
+
 class _Walk:
     def __init__(self, number, at, keys, dial_status, caller, account_sid, on_document):
         if dial_status not in DIAL_STATUSES:

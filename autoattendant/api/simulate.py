@@ -165,29 +165,10 @@ class SimulateViewSet(viewsets.GenericViewSet):
         data = SimulateInput(data=request.data)
         data.is_valid(raise_exception=True)
         given = data.validated_data
-        number = self.aa_number(system, given["number"])
-        if system.published_version is None:
-            raise AAError(Code.NOT_PUBLISHED, {"sid": system.sid})
-        trace = simulator.simulate(
-            number,
-            given.get("at"),
-            given["keys"],
-            dial_status=given["dialStatus"],
-            account_sid=system.enterprise.sid,
+        trace = simulator.simulate_system(
+            system, given["number"], given.get("at"), given["keys"], dial_status=given["dialStatus"]
         )
         return ok(SimulationSerializer(trace).data)
-
-    @staticmethod
-    def aa_number(system, ref: str) -> str:
-        """The stored form of one of the system's AA numbers, given by value (with or without `+`) or SID."""
-        ref = ref.strip()
-        bare = ref.lstrip("+")
-        candidates = {ref, bare, f"+{bare}"}
-        numbers = system.phone_numbers.filter(is_extension=False)
-        for number, sid in numbers.values_list("number", "sid"):
-            if number in candidates or sid == ref:
-                return number
-        raise AAError(Code.NUMBER_NOT_ROUTED, {"number": ref})
 
     @classmethod
     def routes(cls) -> list:

@@ -13,6 +13,7 @@ import io
 import logging
 import time
 
+from django.core.files import File
 from django.db import transaction
 
 from autoattendant.choices import ExtensionType
@@ -41,10 +42,17 @@ def _file_error(message: str) -> AAError:
     return AAError(Code.BAD_REQUEST, message="The CSV file cannot be imported", errors={"file": [message]})
 
 
-def parse(data: bytes) -> list[dict]:
-    """The rows of the file, each with its line number; AAError (400, errors.file) when it cannot be read."""
-    if len(data) > MAX_BYTES:
+def _read(data: bytes | File) -> bytes:
+    """The file's bytes; an upload larger than MAX_BYTES is refused before it is read."""
+    size = len(data) if isinstance(data, bytes) else data.size
+    if size > MAX_BYTES:
         raise _file_error(f"The file is larger than {MAX_BYTES // 1024} KB.")
+    return data if isinstance(data, bytes) else data.read()
+
+
+def parse(data: bytes | File) -> list[dict]:
+    """The rows of the file, each with its line number; AAError (400, errors.file) when it cannot be read."""
+    data = _read(data)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -74,7 +82,7 @@ def parse(data: bytes) -> list[dict]:
 
 
 @transaction.atomic
-def start_import(actor, *, enterprise_sid: str, data: bytes, file_name: str = "") -> NumberImport:
+def start_import(actor, *, enterprise_sid: str, data: bytes | File, file_name: str = "") -> NumberImport:
     require_csp_admin(actor)
     enterprise = access_enterprise(actor, enterprise_sid)
     rows = parse(data)

@@ -122,7 +122,7 @@ class AnnouncementRow(ConsoleMixin, View):
 
     def get(self, request, sid):
         announcement = fetch(access_announcement, request.user, sid)
-        context = {"a": announcement, "can_edit": request.user.role in EDITORS, "user": request.user}
+        context = {"a": announcement, "can_edit": request.user.role in EDITORS}
         return render(request, "console/announcements/row.html", context)
 
 

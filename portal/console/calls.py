@@ -50,7 +50,7 @@ class CallList(ConsoleListView):
         calls = list(context["object_list"])
         menu_sids = {sid for call in calls for sid in call.menu_path}
         system_sids = {call.aa_system_sid for call in calls}
-        menus = dict(Menu.objects.filter(sid__in=menu_sids).values_list("sid", "name"))
+        menus = dict(Menu.objects.visible_to(self.request.user).filter(sid__in=menu_sids).values_list("sid", "name"))
         systems = dict(AutoAttendantSystem.objects.visible_to(self.request.user).filter(sid__in=system_sids)
                        .values_list("sid", "name"))  # fmt: skip
         voicemails = {

@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.db.models.functions import Lower
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views import View
 
@@ -190,15 +190,12 @@ class ImportStart(ConsoleMixin, View):
         form = ImportForm(request.POST, request.FILES, actor=request.user)
         if form.is_valid():
             upload = form.cleaned_data["file"]
-            if upload.size > number_imports.MAX_BYTES:
-                form.add_error("file", f"The file is larger than {number_imports.MAX_BYTES // 1024} KB.")
-            else:
-                job = call_service(
-                    form, number_imports.start_import, request.user, enterprise_sid=form.cleaned_data["enterprise"],
-                    data=upload.read(), file_name=upload.name, fields=FIELDS, names=NAMES,
-                )  # fmt: skip
-                if job is not None:
-                    return redirect("console:number_import_status", job.pk)
+            job = call_service(
+                form, number_imports.start_import, request.user, enterprise_sid=form.cleaned_data["enterprise"],
+                data=upload, file_name=upload.name, fields=FIELDS, names=NAMES,
+            )  # fmt: skip
+            if job is not None:
+                return redirect("console:number_import_status", job.pk)
         context = {"form": form, "sample": number_imports.SAMPLE}
         return render(request, self.template_name, context, status=400)
 
@@ -209,9 +206,7 @@ class ImportStatus(ConsoleMixin, View):
     roles = (Role.CSP_ADMIN,)
 
     def get(self, request, pk):
-        job = NumberImport.objects.visible_to(request.user).select_related("enterprise").filter(pk=pk).first()
-        if job is None:
-            return render(request, "404.html", status=404)
+        job = get_object_or_404(NumberImport.objects.visible_to(request.user).select_related("enterprise"), pk=pk)
         return render(request, "console/numbers/import_status.html", {"job": job})
 
 

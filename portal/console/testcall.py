@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views import View
 
 from autoattendant import scheduling
-from autoattendant.api.simulate import SimulateViewSet, check_key_entries
+from autoattendant.api.simulate import check_key_entries
 from autoattendant.errors import AAError, Code
 from autoattendant.models import Menu
 from autoattendant.services.access import access_system
@@ -166,8 +166,7 @@ class TestCall(ConsoleMixin, View):
     def get(self, request, sid):
         system = fetch(access_system, request.user, sid)
         now = timezone.now().astimezone(system_zone(system)).replace(second=0, microsecond=0, tzinfo=None)
-        numbers = self.numbers(system)
-        form = TestCallForm(system=system, initial={"at": now, "number": numbers[0] if numbers else ""})
+        form = TestCallForm(system=system, initial={"at": now})
         return render(request, self.template_name, self.context(system, form))
 
     def post(self, request, sid):
@@ -179,11 +178,8 @@ class TestCall(ConsoleMixin, View):
             return render(request, self.template_name, self.context(system, form), status=400)
         data = form.cleaned_data
         try:
-            number = SimulateViewSet.aa_number(system, data["number"])
-            if system.published_version is None:
-                raise AAError(Code.NOT_PUBLISHED, {"sid": system.sid})
-            trace = simulator.simulate(
-                number, data["at"], data["keys"], dial_status=data["dial_status"], account_sid=system.enterprise.sid
+            trace = simulator.simulate_system(
+                system, data["number"], data["at"], data["keys"], dial_status=data["dial_status"]
             )
         except AAError as exc:
             add_service_error(form, exc, fields={Code.NUMBER_NOT_ROUTED: "number"})
@@ -204,10 +200,6 @@ class TestCall(ConsoleMixin, View):
             "technical": simulator.describe(trace),
         }
         return render(request, self.template_name, self.context(system, form, result=result))
-
-    @staticmethod
-    def numbers(system) -> list[str]:
-        return list(system.phone_numbers.filter(is_extension=False).order_by("number").values_list("number", flat=True))
 
 
 class TestCallSpeech(ConsoleMixin, View):

@@ -77,6 +77,7 @@ def test_a_second_run_of_the_same_import_creates_nothing_twice(tenant):
         ("phone,extension\n+1555,\n", b"number is required"),
         ("number,colour\n+1555,red\n", b"Unknown columns: colour"),
         ("number\n", b"no rows under its header"),
+        ("number\n" + "+14155550100\n" * 90_000, b"The file is larger than 1024 KB."),
     ],
 )
 def test_a_file_that_cannot_be_imported_is_refused_next_to_the_file(csp, tenant, text, message):
