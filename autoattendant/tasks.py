@@ -6,11 +6,13 @@ import logging
 
 from celery import shared_task
 
+from autoattendant.services import jobs
+
 logger = logging.getLogger(__name__)
 
 
 @shared_task(
-    name="autoattendant.import_numbers",
+    name=jobs.IMPORT_NUMBERS,
     acks_late=True,
     reject_on_worker_lost=True,
     soft_time_limit=50,
@@ -32,3 +34,20 @@ def import_numbers(import_id: int) -> None:
         raise
     if more:
         number_imports.continue_later(import_id)
+
+
+@shared_task(
+    name=jobs.RENDER_ANNOUNCEMENT,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=150,
+    time_limit=180,
+    autoretry_for=(ConnectionError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def render_announcement(announcement_sid: str, revision: int) -> str:
+    """Render or transcode the announcement at `revision` (autoattendant.services.announcement_rendering)."""
+    from autoattendant.services import announcement_rendering
+
+    return announcement_rendering.render(announcement_sid, revision)

@@ -395,7 +395,7 @@ from autoattendant.services.phone_numbers import create_phone_number
 from autoattendant.services.publishing import request_publish
 from autoattendant.services.systems import create_system
 from telephony.rcml.publish import publish
-from telephony.speech.tasks import render_announcement
+from autoattendant.services.announcement_rendering import render as render_announcement
 
 csp = create_csp(name="Calls Bench CSP", email_id="csp@calls-bench.test", password=None).user
 enterprise = create_enterprise(

@@ -279,7 +279,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1,
 }
 
+# Where telephony resources are provisioned: one of PROVISIONING_BACKENDS (autoattendant/provisioning.py).
 PROVISIONING_BACKEND = os.environ.get("PROVISIONING_BACKEND", "bundled")
+PROVISIONING_BACKENDS = {
+    "bundled": "telephony.provisioning.bundled.BundledBackend",
+}
 
 PORTAL_HTTP_PORT = int(os.environ.get("PORTAL_HTTP_PORT", "8000"))
 

@@ -6,11 +6,13 @@ import logging
 
 from celery import shared_task
 
+from autoattendant.services import jobs
+
 logger = logging.getLogger(__name__)
 
 
 @shared_task(
-    name="telephony.publish_aa_system",
+    name=jobs.PUBLISH_AA_SYSTEM,
     acks_late=True,
     reject_on_worker_lost=True,
     soft_time_limit=50,

@@ -8,13 +8,10 @@ announcement).
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
-
 import django_filters
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import F
-from django.http import HttpResponse
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -23,21 +20,21 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.settings import api_settings
 
 from autoattendant.api.base import ALL_ROLES, ResourceViewSet
-from autoattendant.api.errors import _field_errors
+from autoattendant.api.errors import field_errors
 from autoattendant.api.filters import ResourceFilterSet
 from autoattendant.api.serializers import ResourceSerializer
-from autoattendant.api.wav import RANGE_HEADER, AudioSchema, serve_wav
+from autoattendant.api.wav import RANGE_HEADER, AudioSchema
 from autoattendant.choices import AnnouncementStatus, AnnouncementType, Role, Voice
 from autoattendant.errors import AAError, Code
 from autoattendant.models import Announcement
 from autoattendant.models.announcement import audio_uri
 from autoattendant.services import announcements
+from speech.wav_http import serve_wav
 from telephony.auth import Executor, ExecutorTokenAuthentication
 
 ADMINS = frozenset({Role.CSP_ADMIN, Role.BG_ADMIN})
 # The executor fetches prompts to play them; it reads nothing else of the API.
 AUDIO_READERS = frozenset({*ALL_ROLES, Executor.role})
-PLAYABLE = {AnnouncementStatus.READY, AnnouncementStatus.PROCESSING}
 # Room for a multipart body's boundaries and other fields around the largest file accepted.
 MULTIPART_OVERHEAD = 64 * 1024
 
@@ -176,7 +173,7 @@ class AnnouncementViewSet(ResourceViewSet):
         except ValidationError as exc:
             # Multipart data holds the file: echo its name, not the object.
             raise AAError(
-                Code.BAD_REQUEST, echo(self.request.data), message="Validation failed", errors=_field_errors(exc.detail)
+                Code.BAD_REQUEST, echo(self.request.data), message="Validation failed", errors=field_errors(exc.detail)
             ) from None
 
     def _refuse_oversized_body(self) -> None:
@@ -206,9 +203,11 @@ class AnnouncementViewSet(ResourceViewSet):
     )
     def audio(self, request, sid: str, *args, **kwargs):
         announcement = self.fetch(sid)
-        if not announcement.audio_file or announcement.status not in PLAYABLE:
+        name = announcements.audio_to_play(announcement)
+        response = serve_wav(request, announcement.audio_file.storage, name, filename=f"{sid}.wav")
+        if response is None:  # the row says READY but the file is gone: nothing to play
             raise AAError(Code.ANNOUNCEMENT_NOT_READY, {"sid": sid})
-        return wav_response(request, announcement)
+        return response
 
     @classmethod
     def routes(cls, resource: str, *, aliases: tuple[str, ...] = ()) -> list:
@@ -218,17 +217,3 @@ class AnnouncementViewSet(ResourceViewSet):
         for name in (resource, *aliases):
             patterns.append(path(f"autoattendant/{name}/<str:sid>/audio.wav", audio, name=f"{name}-audio"))
         return patterns + super().routes(resource, aliases=aliases)
-
-
-def wav_response(request, announcement: Announcement) -> HttpResponse:
-    name = announcement.audio_file.name
-    response = serve_wav(
-        request,
-        announcement.audio_file.storage,
-        name,
-        etag=f'"{PurePosixPath(name).stem}"',  # SID and revision: a new rendition is a new tag
-        filename=f"{announcement.sid}.wav",
-    )
-    if response is None:  # the row says READY but the file is gone: nothing to play
-        raise AAError(Code.ANNOUNCEMENT_NOT_READY, {"sid": announcement.sid})
-    return response

@@ -43,7 +43,7 @@ def _request_data(context: dict) -> Any:
     return data if data not in (None, "") else {}
 
 
-def _field_errors(detail: Any) -> dict[str, list[str]]:
+def field_errors(detail: Any) -> dict[str, list[str]]:
     if isinstance(detail, dict):
         return {str(key): _messages(value) for key, value in detail.items()}
     return {"non_field_errors": _messages(detail)}
@@ -88,7 +88,7 @@ def envelope_exception_handler(exc: Exception, context: dict) -> Response:
 
     if isinstance(exc, exceptions.ValidationError):
         body = envelope(
-            Code.BAD_REQUEST, message="Validation failed", data=_request_data(context), errors=_field_errors(exc.detail)
+            Code.BAD_REQUEST, message="Validation failed", data=_request_data(context), errors=field_errors(exc.detail)
         )
         return Response(body, status=400)
     if isinstance(exc, exceptions.ParseError):

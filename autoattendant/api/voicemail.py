@@ -17,10 +17,11 @@ from rest_framework import serializers
 from autoattendant.api.base import ResourceViewSet
 from autoattendant.api.fields import Timestamp
 from autoattendant.api.filters import ResourceFilterSet
-from autoattendant.api.wav import RANGE_HEADER, AudioSchema, serve_wav
+from autoattendant.api.wav import RANGE_HEADER, AudioSchema
 from autoattendant.choices import AuditAction, Role
 from autoattendant.errors import AAError, Code
 from autoattendant.services import audit
+from speech.wav_http import serve_wav
 from telephony import recordings
 from telephony.models import VoicemailMessage
 

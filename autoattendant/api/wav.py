@@ -1,16 +1,7 @@
-"""Stored WAV files served over HTTP: announcements' audio, voicemail recordings, rendered speech.
-
-One helper for every download: an `ETag` answered with 304 on `If-None-Match`, a single `Range`
-answered with 206, `HEAD` with the headers alone. The caller decides who may read what, and what a
-missing file means (a coded API error, or the executor endpoints' plain 404).
-"""
+"""How the API documents its `audio.wav` downloads (served by `speech.wav_http.serve_wav`)."""
 
 from __future__ import annotations
 
-import re
-
-from django.core.files.storage import Storage
-from django.http import FileResponse, HttpResponse, HttpResponseNotModified
 from drf_spectacular.utils import OpenApiParameter
 
 from autoattendant.api.schema import EnvelopeAutoSchema
@@ -19,70 +10,6 @@ from autoattendant.api.schema import EnvelopeAutoSchema
 RANGE_HEADER = OpenApiParameter(
     "Range", str, OpenApiParameter.HEADER, required=False, description="`bytes=start-end`, one range."
 )
-
-RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-
-
-def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
-    """(first, last) of a single satisfiable `bytes=` range; None means the whole file (RFC 9110
-    lets a server ignore a Range it does not serve: several ranges, or an unsatisfiable one)."""
-    match = RANGE.match((header or "").strip())
-    if not match or size == 0:
-        return None
-    first, last = match.groups()
-    if first == "" and last == "":
-        return None
-    if first == "":  # the last N bytes
-        length = int(last)
-        return (max(size - length, 0), size - 1) if length else None
-    start = int(first)
-    end = min(int(last), size - 1) if last else size - 1
-    if start > end or start >= size:
-        return None
-    return start, end
-
-
-def serve_wav(
-    request,
-    storage: Storage,
-    name: str,
-    *,
-    etag: str,
-    filename: str,
-    cache_control: str = "private, no-cache",
-) -> HttpResponse | None:
-    """The stored file `name` as `audio/wav`; None when it is not there (the caller says what that is).
-
-    `etag` is quoted (`"AN…-3"`): it must change whenever the content may.
-    """
-    headers = {"ETag": etag, "Accept-Ranges": "bytes", "Cache-Control": cache_control}
-    wanted = request.headers.get("If-None-Match")
-    if wanted and (wanted.strip() == "*" or etag in [tag.strip() for tag in wanted.split(",")]):
-        return HttpResponseNotModified(headers=headers)
-    try:
-        handle = storage.open(name, "rb")
-    except OSError:
-        return None
-    size = handle.size
-    span = byte_range(request.headers.get("Range"), size)
-    if request.method == "HEAD":
-        handle.close()
-        return HttpResponse(content_type="audio/wav", headers={**headers, "Content-Length": str(size)})
-    if span is not None:
-        start, end = span
-        with handle:
-            handle.seek(start)
-            body = handle.read(end - start + 1)
-        return HttpResponse(
-            body,
-            status=206,
-            content_type="audio/wav",
-            headers={**headers, "Content-Range": f"bytes {start}-{end}/{size}"},
-        )
-    response = FileResponse(handle, content_type="audio/wav", filename=filename)
-    for header, value in headers.items():
-        response[header] = value
-    return response
 
 
 class AudioSchema(EnvelopeAutoSchema):

@@ -27,16 +27,20 @@ from autoattendant import sids
 from autoattendant.choices import AnnouncementStatus, AnnouncementType, AuditAction, Role, Voice
 from autoattendant.errors import AAError, Code
 from autoattendant.models import Announcement, AutoAttendantSystem, Enterprise, Menu
-from autoattendant.services import audit
+from autoattendant.services import audit, jobs
 from autoattendant.services.access import _access, access_enterprise
 from autoattendant.services.enterprises import UNSET
 from autoattendant.services.publishing import request_publish_for_enterprise
 from autoattendant.services.roles import require_role
 from autoattendant.services.systems import ACTION_FIELDS as SYSTEM_ACTION_FIELDS
+from speech.audio import SpeechError, probe, sniff_type
+from speech.tts import known_languages
 
 ADMIN_ROLES = (Role.CSP_ADMIN, Role.BG_ADMIN)
 TEXT_MAX_LENGTH = 5000
 FILE_FIELDS = ("source_file", "audio_file")
+# An announcement has audio to play once rendered, and keeps playing it while a change renders.
+PLAYABLE = {AnnouncementStatus.READY, AnnouncementStatus.PROCESSING}
 
 
 def access_announcement(user, sid, *, for_update: bool = False) -> Announcement:
@@ -88,6 +92,13 @@ def usages(announcement: Announcement) -> list[str]:
     return used_by
 
 
+def audio_to_play(announcement: Announcement) -> str:
+    """The stored WAV callers hear now (while a change renders, the previous one); 533 when none."""
+    if not announcement.audio_file or announcement.status not in PLAYABLE:
+        raise AAError(Code.ANNOUNCEMENT_NOT_READY, {"sid": announcement.sid})
+    return announcement.audio_file.name
+
+
 def _check_not_in_use(announcement: Announcement, sid: str) -> None:
     used_by = usages(announcement)
     if used_by:
@@ -102,8 +113,6 @@ def _invalid(field: str, message: str) -> AAError:
 
 
 def _check_language(language: str) -> str:
-    from telephony.speech.tts import known_languages
-
     language = (language or "").strip().lower()
     if not language:
         raise _invalid("language", "A language code is required, for example en.")
@@ -143,8 +152,6 @@ def _spooled(upload: UploadedFile, suffix: str) -> Iterator[str]:
 
 def check_upload(upload: UploadedFile) -> str:
     """Refuse what cannot become an announcement (529, 527, 528); return sox's type for the file."""
-    from telephony.speech.audio import SpeechError, probe, sniff_type
-
     max_bytes = settings.ANNOUNCEMENT_MAX_BYTES
     if upload.size is not None and upload.size > max_bytes:
         raise AAError(
@@ -207,14 +214,7 @@ def _delete_files_on_commit(*names: str) -> None:
 
 
 def _queue_render(announcement: Announcement) -> None:
-    sid, revision = announcement.sid, announcement.revision
-
-    def enqueue() -> None:
-        from telephony.speech.tasks import render_announcement
-
-        render_announcement.delay(sid, revision)
-
-    transaction.on_commit(enqueue)
+    jobs.queue_on_commit(jobs.RENDER_ANNOUNCEMENT, announcement.sid, announcement.revision)
 
 
 def _snapshot(announcement: Announcement) -> dict:

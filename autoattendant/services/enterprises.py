@@ -7,10 +7,10 @@ from django.db import IntegrityError, transaction
 from autoattendant.choices import AuditAction, Role, UserStatus
 from autoattendant.errors import AAError, Code
 from autoattendant.models import Enterprise, PhoneNumber, User
+from autoattendant.provisioning import get_backend
 from autoattendant.services import audit
 from autoattendant.services.access import access_enterprise
 from autoattendant.services.roles import require_csp_admin
-from telephony.provisioning import get_backend
 
 UNSET = object()
 

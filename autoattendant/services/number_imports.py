@@ -19,6 +19,7 @@ from django.db import transaction
 from autoattendant.choices import ExtensionType
 from autoattendant.errors import AAError, Code
 from autoattendant.models import NumberImport
+from autoattendant.services import jobs
 from autoattendant.services.access import access_enterprise
 from autoattendant.services.phone_numbers import create_phone_number
 from autoattendant.services.roles import require_csp_admin
@@ -94,14 +95,8 @@ def start_import(actor, *, enterprise_sid: str, data: bytes | File, file_name: s
         rows=rows,
         total=len(rows),
     )
-    _enqueue(job.pk)
+    jobs.queue_on_commit(jobs.IMPORT_NUMBERS, job.pk)
     return job
-
-
-def _enqueue(import_id: int) -> None:
-    from autoattendant.tasks import import_numbers
-
-    transaction.on_commit(lambda: import_numbers.delay(import_id))
 
 
 def _create(actor, enterprise_sid: str, row: dict) -> None:
@@ -165,8 +160,7 @@ def _reason(exc: AAError) -> str:
 
 
 def continue_later(import_id: int) -> None:
-    with transaction.atomic():
-        _enqueue(import_id)
+    jobs.queue(jobs.IMPORT_NUMBERS, import_id)
 
 
 def mark_failed(import_id: int, error: str) -> None:

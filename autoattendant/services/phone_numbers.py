@@ -7,13 +7,13 @@ from django.db import IntegrityError, transaction
 from autoattendant.choices import AuditAction, ExtensionType, Role
 from autoattendant.errors import AAError, Code
 from autoattendant.models import AutoAttendantSystem, PhoneNumber
+from autoattendant.provisioning import get_backend
 from autoattendant.services import audit
 from autoattendant.services.access import access_enterprise, access_phone_number, access_system
 from autoattendant.services.enterprises import UNSET
 from autoattendant.services.publishing import request_publish
 from autoattendant.services.roles import require_csp_admin, require_role
 from autoattendant.services.systems import revalidate_system
-from telephony.provisioning import get_backend
 
 # Fields an enterprise admin may change on its own numbers; the rest is the CSP's.
 ENTERPRISE_ADMIN_FIELDS = {"extension", "extension_spoken_name", "friendly_name"}

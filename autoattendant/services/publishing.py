@@ -2,15 +2,16 @@
 
 Services call `request_publish(system)` inside their transaction: it bumps the system's
 `config_version` and, once the transaction commits, queues the Celery task that compiles and
-publishes that version (telephony.tasks.publish_aa_system). Nothing is compiled in a request.
+publishes that version (`telephony.publish_aa_system`, queued by name: compiling RCML is the call
+side's work, above the domain). Nothing is compiled in a request.
 """
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import F
 
 from autoattendant.choices import PublishStatus
+from autoattendant.services import jobs
 
 
 def request_publish(system) -> None:
@@ -21,8 +22,7 @@ def request_publish(system) -> None:
     AutoAttendantSystem.objects.filter(pk=system.pk).update(
         config_version=F("config_version") + 1, publish_status=PublishStatus.PENDING
     )
-    sid = system.sid
-    transaction.on_commit(lambda: _enqueue(sid))
+    jobs.queue_on_commit(jobs.PUBLISH_AA_SYSTEM, system.sid)
 
 
 def request_publish_for_enterprise(enterprise_id: int) -> None:
@@ -31,9 +31,3 @@ def request_publish_for_enterprise(enterprise_id: int) -> None:
 
     for system in AutoAttendantSystem.objects.filter(enterprise_id=enterprise_id).only("pk", "sid"):
         request_publish(system)
-
-
-def _enqueue(aa_system_sid: str) -> None:
-    from telephony.tasks import publish_aa_system
-
-    publish_aa_system.delay(aa_system_sid)

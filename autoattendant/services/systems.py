@@ -10,6 +10,7 @@ from django.db.models import Q, prefetch_related_objects
 from autoattendant.choices import AuditAction, Role
 from autoattendant.errors import AAError, Code
 from autoattendant.models import AutoAttendantSystem, PhoneNumber
+from autoattendant.provisioning import get_backend
 from autoattendant.services import audit
 from autoattendant.services.access import access_enterprise, access_system
 from autoattendant.services.actions import validate_action, validate_extension_target
@@ -19,7 +20,6 @@ from autoattendant.services.publishing import request_publish
 from autoattendant.services.roles import require_csp_admin, require_role
 from autoattendant.sids import MENU as MENU_SID_PREFIX
 from autoattendant.sids import looks_like
-from telephony.provisioning import get_backend
 
 ACTION_FIELDS = {
     "timeout_action": "timeoutAction",

@@ -14,13 +14,13 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views import View
 
-from autoattendant.api.announcements import PLAYABLE, wav_response
 from autoattendant.choices import AnnouncementStatus, AnnouncementType, Role, Voice
 from autoattendant.errors import AAError, Code
 from autoattendant.models import Announcement, Enterprise
 from autoattendant.services import announcements
-from autoattendant.services.announcements import access_announcement
+from autoattendant.services.announcements import access_announcement, audio_to_play
 from portal.console.base import ConsoleListView, ConsoleMixin, call_service, fetch, refused
+from speech.wav_http import serve_wav
 
 EDITORS = (Role.CSP_ADMIN, Role.BG_ADMIN)
 FIELDS = {
@@ -203,12 +203,14 @@ class AnnouncementAudio(ConsoleMixin, View):
 
     def get(self, request, sid):
         announcement = fetch(access_announcement, request.user, sid)
-        if not announcement.audio_file or announcement.status not in PLAYABLE:
-            raise Http404("Not rendered yet")
         try:
-            return wav_response(request, announcement)
+            name = audio_to_play(announcement)
         except AAError:
             raise Http404("Not rendered yet") from None
+        response = serve_wav(request, announcement.audio_file.storage, name, filename=f"{sid}.wav")
+        if response is None:
+            raise Http404("Not rendered yet")
+        return response
 
 
 urlpatterns = [

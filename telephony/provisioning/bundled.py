@@ -7,8 +7,8 @@ import re
 from django.db import IntegrityError, transaction
 
 from autoattendant.errors import AAError, Code
+from autoattendant.provisioning import ProvisioningBackend
 from telephony.models import NumberRoute, SipClient, TelephonyAccount
-from telephony.provisioning.base import ProvisioningBackend
 
 # What a SIP client's password must be, like Restcomm's client password policy.
 CLIENT_PASSWORD_POLICY = re.compile(r"^(?=.*[A-Za-z])(?=.*\d).{8,128}$")

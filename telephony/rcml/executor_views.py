@@ -173,7 +173,7 @@ def espeak_language(code: str) -> str | None:
     rcml = say_language(code)
     if rcml is not None:
         return ESPEAK_LANGUAGES.get(rcml, rcml)
-    from telephony.speech.tts import known_languages
+    from speech.tts import known_languages
 
     code = (code or "").strip().lower().replace("_", "-")
     return code if code in (known_languages() or ()) else None
@@ -185,14 +185,14 @@ _render_locks = [threading.Lock() for _ in range(64)]
 
 
 def speech_name(text: str, voice: str, language: str) -> str:
-    from telephony.speech.tts import voice_name
+    from speech.tts import voice_name
 
     digest = hashlib.sha256(f"v1\0{voice_name(language, voice)}\0{text}".encode()).hexdigest()
     return f"speech/{digest[:2]}/{digest}.wav"
 
 
 def _render_speech(text: str, voice: str, language: str, name: str) -> None:
-    from telephony.speech.tts import render
+    from speech.tts import render
 
     target = Path(default_storage.path(name))
     with _render_locks[int(Path(name).stem[:8], 16) % len(_render_locks)]:
@@ -219,8 +219,8 @@ def speech(request: HttpRequest) -> HttpResponse:
 
 def speech_response(request: HttpRequest, text: str, voice: str, language_code: str) -> HttpResponse:
     """The WAV of `text` as a caller hears it: for the executor, and for the console's test call."""
-    from autoattendant.api.wav import serve_wav
-    from telephony.speech.audio import SpeechError
+    from speech.audio import SpeechError
+    from speech.wav_http import serve_wav
 
     voice = voice.strip().lower()
     errors = {}
@@ -292,7 +292,7 @@ def recording_upload(request: HttpRequest) -> HttpResponse:
 
 @executor_endpoint("GET")
 def recording(request: HttpRequest, sid: str) -> HttpResponse:
-    from autoattendant.api.wav import serve_wav
+    from speech.wav_http import serve_wav
 
     if not recordings.SID_PATTERN.match(sid):
         return _error(404, "not found")

@@ -27,9 +27,10 @@ from rest_framework.test import APIClient
 
 from autoattendant.api.authentication import sign
 from autoattendant.models import Announcement, AuditEntry, AutoAttendantSystem, Menu
+from autoattendant.services import announcement_rendering as rendering
 from autoattendant.services.enterprises import create_enterprise
 from autoattendant.services.systems import create_system
-from telephony.speech import tasks, tts
+from speech import tts
 from tests.celery_worker import running_worker
 from tests.conftest import PASSWORD, Api, assert_error, assert_ok
 from tests.test_openapi import response_validator
@@ -103,7 +104,7 @@ def _json(response):
 
 def render(sid: str) -> str:
     """Run the render task for the announcement's current revision, in this process."""
-    return tasks.render_announcement(sid, Announcement.objects.get(sid=sid).revision)
+    return rendering.render(sid, Announcement.objects.get(sid=sid).revision)
 
 
 def tts_body(**overrides) -> dict:
@@ -158,7 +159,7 @@ def test_tts_is_created_processing_then_rendered_to_audible_8khz_speech(tenant):
     assert data["audioUri"] is None and data["durationSeconds"] is None and data["failureReason"] is None
     assert_error(get_audio(tenant.bg.client, data["sid"]), 533)
 
-    assert render(data["sid"]) == tasks.READY
+    assert render(data["sid"]) == rendering.READY
     ready = assert_ok(tenant.bg.get(f"{URL}/search/{data['sid']}"))
     assert ready["status"] == "READY"
     assert ready["audioUri"] == f"/autoattendant/announcement/{data['sid']}/audio.wav"
@@ -179,7 +180,7 @@ def test_tts_voices_differ_and_languages_are_checked(tenant):
     german = create_tts(tenant.bg, text="Guten Tag, willkommen.", language="DE")["sid"]
     assert Announcement.objects.get(sid=german).language == "de"
     for sid in (woman, man, german):
-        assert render(sid) == tasks.READY
+        assert render(sid) == rendering.READY
     woman_audio = content_of(get_audio(tenant.bg.client, woman))
     man_audio = content_of(get_audio(tenant.bg.client, man))
     assert woman_audio != man_audio
@@ -210,7 +211,7 @@ def test_invalid_bodies_are_400_naming_the_field(tenant, body, field):
 
 def test_text_is_spoken_as_text_never_as_options(tenant):
     sid = create_tts(tenant.bg, text="--version -w /tmp/owned.wav")["sid"]
-    assert render(sid) == tasks.READY
+    assert render(sid) == rendering.READY
     assert not Path("/tmp/owned.wav").exists()
 
 
@@ -231,7 +232,7 @@ def test_each_format_is_normalised_to_8khz_mono_16bit(tenant, audio_dir, filenam
     response = upload(tenant.bg, audio_dir / filename, name=f"Hold music {filename}")
     data = assert_ok(response, status=201)
     assert (data["type"], data["status"], data["text"], data["voice"]) == ("AUDIO", "PROCESSING", None, None)
-    assert render(data["sid"]) == tasks.READY
+    assert render(data["sid"]) == rendering.READY
     ready = assert_ok(tenant.bg.get(f"{URL}/search/{data['sid']}"))
     assert ready["status"] == "READY"
     assert ready["durationSeconds"] == pytest.approx(3.0, abs=0.1)
@@ -250,7 +251,7 @@ def test_an_upload_without_a_telling_name_is_read_by_its_content(tenant, audio_d
     unnamed = tmp_path / "upload"
     unnamed.write_bytes((audio_dir / "tone.mp3").read_bytes())
     data = assert_ok(upload(tenant.bg, unnamed, name="No extension"), status=201)
-    assert render(data["sid"]) == tasks.READY
+    assert render(data["sid"]) == rendering.READY
 
 
 @pytest.mark.parametrize(
@@ -310,12 +311,12 @@ def test_a_source_that_cannot_be_transcoded_fails_visibly(tenant, audio_dir):
     with open(announcement.source_file.path, "r+b") as handle:
         handle.seek(4)
         handle.write(os.urandom(2048))
-    assert render(sid) == tasks.FAILED
+    assert render(sid) == rendering.FAILED
     data = assert_ok(tenant.bg.get(f"{URL}/search/{sid}"))
     assert data["status"] == "FAILED" and data["failureReason"] and data["audioUri"] is None
     assert "/tmp/" not in data["failureReason"]
     assert_error(get_audio(tenant.bg.client, sid), 533)
-    assert render(sid) == tasks.DONE  # a redelivered task does not try again
+    assert render(sid) == rendering.DONE  # a redelivered task does not try again
 
 
 # Updates, revisions and the render task.
@@ -328,18 +329,18 @@ def test_a_failed_render_is_tried_again_when_the_text_is_sent_again(tenant, monk
         raise tts.SpeechError("Text-to-speech failed: the synthesiser crashed")
 
     monkeypatch.setattr(tts, "render", broken)
-    assert render(sid) == tasks.FAILED
+    assert render(sid) == rendering.FAILED
     data = assert_ok(tenant.bg.get(f"{URL}/search/{sid}"))
     assert (data["status"], data["failureReason"]) == ("FAILED", "Text-to-speech failed: the synthesiser crashed")
     monkeypatch.undo()
     data = assert_ok(tenant.bg.put(f"{URL}/{sid}", {"text": "Thank you for calling Acme."}))
     assert (data["status"], data["failureReason"]) == ("PROCESSING", None)
-    assert render(sid) == tasks.READY
+    assert render(sid) == rendering.READY
 
 
 def test_updating_the_text_re_renders_and_a_stale_render_is_dropped(tenant):
     sid = create_tts(tenant.bg)["sid"]
-    assert render(sid) == tasks.READY
+    assert render(sid) == rendering.READY
     first_audio = content_of(get_audio(tenant.bg.client, sid))
 
     data = assert_ok(tenant.bg.put(f"{URL}/{sid}", {"text": "We are closed for the holidays. Goodbye."}))
@@ -348,10 +349,10 @@ def test_updating_the_text_re_renders_and_a_stale_render_is_dropped(tenant):
     # While it renders, callers still hear the previous audio.
     assert content_of(get_audio(tenant.bg.client, sid)) == first_audio
 
-    assert tasks.render_announcement(sid, 1) == tasks.STALE  # the task queued for revision 1, late
+    assert rendering.render(sid, 1) == rendering.STALE  # the task queued for revision 1, late
     assert Announcement.objects.get(sid=sid).status == "PROCESSING"
-    assert tasks.render_announcement(sid, 2) == tasks.READY
-    assert tasks.render_announcement(sid, 2) == tasks.DONE  # redelivered: nothing to do
+    assert rendering.render(sid, 2) == rendering.READY
+    assert rendering.render(sid, 2) == rendering.DONE  # redelivered: nothing to do
     announcement = Announcement.objects.get(sid=sid)
     assert announcement.status == "READY" and announcement.audio_file.name.endswith(f"{sid}-2.wav")
     assert content_of(get_audio(tenant.bg.client, sid)) != first_audio
@@ -368,7 +369,7 @@ def test_a_change_committed_while_rendering_drops_the_render(tenant, monkeypatch
         return duration
 
     monkeypatch.setattr(tts, "render", render_then_change)
-    assert tasks.render_announcement(sid, 1) == tasks.STALE
+    assert rendering.render(sid, 1) == rendering.STALE
     announcement = Announcement.objects.get(sid=sid)
     assert announcement.status == "PROCESSING" and not announcement.audio_file
     assert not list(media.rglob("*.wav"))  # nothing written for the dropped render
@@ -388,7 +389,7 @@ def test_a_new_file_is_transcoded_again(tenant, audio_dir):
     old_source = Announcement.objects.get(sid=sid).source_file.name
     data = assert_ok(upload(tenant.bg, audio_dir / "short.wav", method="put", url=f"{URL}/{sid}"))
     assert data["status"] == "PROCESSING" and data["name"] == "Hold"
-    assert render(sid) == tasks.READY
+    assert render(sid) == rendering.READY
     data = assert_ok(tenant.bg.get(f"{URL}/search/{sid}"))
     assert data["durationSeconds"] == pytest.approx(1.5, abs=0.05)
     assert Announcement.objects.get(sid=sid).source_file.name != old_source
@@ -402,7 +403,7 @@ def test_the_type_changes_when_unused(tenant, audio_dir, media, django_capture_o
     assert_error(tenant.bg.put(f"{URL}/{sid}", {"type": "AUDIO"}), 400)  # and its file?
     data = assert_ok(upload(tenant.bg, audio_dir / "tone.ogg", method="put", url=f"{URL}/{sid}", type="AUDIO"))
     assert data["type"] == "AUDIO" and data["text"] is None
-    assert render(sid) == tasks.READY
+    assert render(sid) == rendering.READY
     source = Announcement.objects.get(sid=sid).source_file.name
     assert (media / source).exists()
 
@@ -414,7 +415,7 @@ def test_the_type_changes_when_unused(tenant, audio_dir, media, django_capture_o
         if "render" not in getattr(callback, "__qualname__", ""):
             callback()
     assert not (media / source).exists()
-    assert render(sid) == tasks.READY
+    assert render(sid) == rendering.READY
 
 
 def test_ready_and_updates_republish_the_enterprise_systems(tenant):
@@ -700,7 +701,7 @@ def test_a_real_worker_renders_what_the_api_queues(tenant, speech_worker, audio_
     announcement = wait_for_status(sid, speech_worker)
     assert (announcement.status, announcement.revision) == ("READY", 3)
     assert announcement.audio_file.name.endswith(f"{sid}-3.wav")
-    assert "telephony.render_announcement" in speech_worker.read_text()
+    assert "autoattendant.render_announcement" in speech_worker.read_text()
 
 
 def test_basic_auth_header_helper_is_what_the_console_sends(tenant):
@@ -729,7 +730,7 @@ def test_a_signed_upload_larger_than_django_keeps_in_memory(tenant, tmp_path):
         HTTP_X_AA_SIGNATURE=sign(tenant.hmac_key.key, stamp, "POST", URL, body),
     )
     data = assert_ok(_json(response), status=201)
-    assert render(data["sid"]) == tasks.READY
+    assert render(data["sid"]) == rendering.READY
     assert Announcement.objects.get(sid=data["sid"]).duration_seconds == pytest.approx(20, abs=0.05)
 
 

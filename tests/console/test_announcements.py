@@ -11,10 +11,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from autoattendant.models import Announcement
+from autoattendant.services import announcement_rendering
 from autoattendant.services.menus import create_menu
 from autoattendant.services.phone_numbers import create_phone_number
 from autoattendant.services.systems import create_system
-from telephony.speech import tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def bg(client, tenant):
 
 def render(announcement: Announcement) -> str:
     """The Celery task, run in-process (as the worker would once the upload commits)."""
-    return tasks.render_announcement(announcement.sid, Announcement.objects.get(pk=announcement.pk).revision)
+    return announcement_rendering.render(announcement.sid, Announcement.objects.get(pk=announcement.pk).revision)
 
 
 def tone(tmp_path: Path, seconds: float = 1.0) -> bytes:
@@ -53,7 +53,7 @@ def test_typed_text_is_rendered_and_played_in_the_page(bg, tenant):
     rendering = bg.get("/console/announcements/").content.decode()
     assert f'hx-get="/console/announcements/{welcome.sid}/row/"' in rendering and "Rendering…" in rendering
     assert bg.get(f"/console/announcements/{welcome.sid}/audio.wav").status_code == 404  # nothing to play yet
-    assert render(welcome) == tasks.READY
+    assert render(welcome) == announcement_rendering.READY
     row = bg.get(f"/console/announcements/{welcome.sid}/row/").content.decode()
     assert "hx-trigger" not in row and f"/console/announcements/{welcome.sid}/audio.wav?r=1" in row
     audio = bg.get(f"/console/announcements/{welcome.sid}/audio.wav")
@@ -68,7 +68,7 @@ def test_an_uploaded_file_is_transcoded(bg, tenant, tmp_path):
                                                        "voice": "woman", "audio": upload})  # fmt: skip
     assert response.status_code == 302
     jingle = Announcement.objects.get(name="Jingle")
-    assert jingle.type == "AUDIO" and render(jingle) == tasks.READY
+    assert jingle.type == "AUDIO" and render(jingle) == announcement_rendering.READY
     jingle.refresh_from_db()
     assert 1.9 < jingle.duration_seconds < 2.1
     page = bg.get(f"/console/announcements/{jingle.sid}/").content.decode()

@@ -199,7 +199,7 @@ def test_speech_is_an_8khz_mono_wav_rendered_once(db, executor, media, monkeypat
     def no_render(*args, **kwargs):
         raise AssertionError("rendered twice")
 
-    monkeypatch.setattr("telephony.speech.tts.render", no_render)
+    monkeypatch.setattr("speech.tts.render", no_render)
     again = executor.get("/rcml/speech", {"text": "Thank you for calling.", "voice": "man", "language": "en-gb"})
     assert again.status_code == 200 and b"".join(again.streaming_content) == body
     assert cached[0].stat().st_mtime_ns == mtime

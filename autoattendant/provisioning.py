@@ -1,4 +1,8 @@
-"""The interface every provisioning backend implements.
+"""Where an enterprise's telephony account, AA number routes and SIP clients are created.
+
+The domain's services call the backend named by `PROVISIONING_BACKEND`; the backends themselves
+(`bundled`, the portal's own telephony tables; `restcomm` to come) live on the call side and are
+found by the dotted paths in `PROVISIONING_BACKENDS`, so the domain imports none of them.
 
 Each method raises `AAError` with the reference's code for its kind of failure (499 account,
 486 number, 494 client, 495 missing client password). Services call the backend inside their
@@ -9,6 +13,9 @@ backend that talks to a remote system must undo its own remote work when it fail
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+
+from django.conf import settings
+from django.utils.module_loading import import_string
 
 
 class ProvisioningBackend(ABC):
@@ -34,3 +41,13 @@ class ProvisioningBackend(ABC):
 
     @abstractmethod
     def release_client(self, phone_number) -> None: ...
+
+
+def get_backend() -> ProvisioningBackend:
+    name = settings.PROVISIONING_BACKEND
+    try:
+        path = settings.PROVISIONING_BACKENDS[name]
+    except KeyError as exc:
+        choices = sorted(settings.PROVISIONING_BACKENDS)
+        raise RuntimeError(f"Unknown PROVISIONING_BACKEND {name!r}; choose one of {choices}") from exc
+    return import_string(path)()

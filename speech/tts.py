@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from telephony.speech.audio import SpeechError, _run, normalise
+from speech.audio import SpeechError, normalise, run_program
 
 RENDER_TIMEOUT = 60  # seconds for espeak-ng to speak the longest text the API accepts
 # espeak-ng's voice variants: the language's voice made female or male.
@@ -21,7 +21,7 @@ def known_languages() -> frozenset[str] | None:
     Read once per process: the installed voices do not change while it runs.
     """
     try:
-        result = _run(["espeak-ng", "--voices"], 10, what="Listing the voices")
+        result = run_program(["espeak-ng", "--voices"], 10, what="Listing the voices")
     except SpeechError:
         return None
     languages = set()
@@ -48,7 +48,7 @@ def render(text: str, language: str, voice: str, target: str | os.PathLike) -> f
         raise SpeechError("There is no text to speak")
     with tempfile.TemporaryDirectory(prefix="tts-") as workdir:
         spoken = Path(workdir) / "spoken.wav"
-        _run(
+        run_program(
             ["espeak-ng", "-v", voice_name(language, voice), "-w", str(spoken), "--stdin"],
             RENDER_TIMEOUT,
             what="Text-to-speech",

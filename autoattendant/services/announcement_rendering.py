@@ -1,9 +1,9 @@
-"""The Celery task that turns an announcement into the 8 kHz WAV callers hear.
+"""An announcement turned into the 8 kHz WAV callers hear (the `autoattendant.render_announcement` task).
 
-`render_announcement(sid, revision)` is queued on commit by `autoattendant.services.announcements`.
-It is idempotent and safe to run twice or late: it re-reads the row, renders only the revision it
-was queued for, and writes its result only if that is still the announcement's revision, under the
-same locks the services take (the enterprise's AA systems, then the announcement).
+Queued on commit by `autoattendant.services.announcements`. `render` is idempotent and safe to run
+twice or late: it re-reads the row, renders only the revision it was queued for, and writes its
+result only if that is still the announcement's revision, under the same locks the services take
+(the enterprise's AA systems, then the announcement).
 """
 
 from __future__ import annotations
@@ -13,14 +13,17 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 
-from telephony.speech import audio, tts
-from telephony.speech.audio import SpeechError
+from autoattendant.choices import AnnouncementStatus, AnnouncementType
+from autoattendant.models import Announcement
+from autoattendant.services.announcements import lock_for_change
+from autoattendant.services.publishing import request_publish_for_enterprise
+from speech import audio, tts
+from speech.audio import SpeechError
 
 logger = logging.getLogger(__name__)
 
@@ -31,22 +34,9 @@ GONE = "gone"  # the announcement was deleted
 DONE = "done"  # this revision was already rendered (a redelivered task)
 
 
-@shared_task(
-    name="telephony.render_announcement",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=150,
-    time_limit=180,
-    autoretry_for=(ConnectionError,),
-    retry_backoff=True,
-    max_retries=5,
-)
-def render_announcement(announcement_sid: str, revision: int) -> str:
+def render(announcement_sid: str, revision: int) -> str:
     """Render (TTS) or transcode (AUDIO) the announcement at `revision`; READY with its duration,
     or FAILED with the reason. Returns what happened: ready, failed, stale, gone or done."""
-    from autoattendant.choices import AnnouncementStatus
-    from autoattendant.models import Announcement
-
     announcement = Announcement.objects.filter(sid=announcement_sid).first()
     if announcement is None:
         return GONE
@@ -70,8 +60,6 @@ def render_announcement(announcement_sid: str, revision: int) -> str:
 
 
 def _produce(announcement, workdir: Path, target: Path) -> float:
-    from autoattendant.choices import AnnouncementType
-
     if announcement.type == AnnouncementType.TTS:
         return tts.render(announcement.text, announcement.language, announcement.voice, target)
     if not announcement.source_file:
@@ -101,11 +89,6 @@ def _finish(
     failure: str | None = None,
 ) -> str:
     """Write the result if the announcement is still at `revision`, and republish its systems."""
-    from autoattendant.choices import AnnouncementStatus
-    from autoattendant.models import Announcement
-    from autoattendant.services.announcements import lock_for_change
-    from autoattendant.services.publishing import request_publish_for_enterprise
-
     row = Announcement.objects.filter(sid=announcement_sid).values("pk", "enterprise_id").first()
     if row is None:
         return GONE

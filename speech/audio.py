@@ -67,7 +67,9 @@ def sniff_type(head: bytes, filename: str = "") -> str | None:
     return EXTENSION_TYPES.get(Path(filename or "").suffix.lower())
 
 
-def _run(argv: list[str], timeout: float, *, what: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+def run_program(
+    argv: list[str], timeout: float, *, what: str, stdin: bytes | None = None
+) -> subprocess.CompletedProcess:
     try:
         result = subprocess.run(
             argv,
@@ -93,6 +95,7 @@ def _last_line(stderr: bytes) -> str:
     message = re.sub(r"^(soxi|sox) FAIL ", "", message)
     # Our temporary file's name means nothing to the uploader either.
     message = re.sub(r"^formats: can't open (input|output) file `[^']*':?\s*", "", message)
+    message = re.sub(r"file `[^']*'", "the file", message)  # however sox words it
     return message[:300] or "not a readable audio file"
 
 
@@ -104,7 +107,7 @@ def probe(path: str | os.PathLike, audio_type: str) -> Probe:
     with tempfile.TemporaryDirectory(prefix="probe-") as workdir:
         named = Path(workdir) / f"audio.{audio_type}"
         named.symlink_to(Path(path).resolve())
-        result = _run(["soxi", "-D", str(named)], PROBE_TIMEOUT, what="Reading the audio")
+        result = run_program(["soxi", "-D", str(named)], PROBE_TIMEOUT, what="Reading the audio")
     try:
         duration = float(result.stdout.decode().strip().splitlines()[-1])
     except (ValueError, IndexError):
@@ -132,7 +135,7 @@ def normalise(source: str | os.PathLike, target: str | os.PathLike, audio_type: 
         "signed-integer",
         str(target),
     ]
-    _run(argv, CONVERT_TIMEOUT, what="Converting the audio")
+    run_program(argv, CONVERT_TIMEOUT, what="Converting the audio")
     return wav_duration(target)
 
 
