@@ -8,7 +8,8 @@ from autoattendant.errors import AAError, Code, ErrorCode
 from autoattendant.models import AutoAttendantSystem, Enterprise, HmacKey, PhoneNumber, User
 
 
-def _access(queryset: models.QuerySet, user, sid: object, not_found: ErrorCode, *, for_update: bool = False):
+def access_by_sid(queryset: models.QuerySet, user, sid: object, not_found: ErrorCode, *, for_update: bool = False):
+    """The row with `sid` that `user` may see, else `not_found`: every `access_*` helper is this."""
     if not isinstance(sid, str) or not sid or "\x00" in sid:  # PostgreSQL text cannot hold NUL
         raise AAError(not_found, {"sid": sid})
     queryset = queryset.visible_to(user)
@@ -21,7 +22,7 @@ def _access(queryset: models.QuerySet, user, sid: object, not_found: ErrorCode, 
 
 
 def access_enterprise(user, sid, *, for_update: bool = False) -> Enterprise:
-    return _access(
+    return access_by_sid(
         Enterprise.objects.select_related("organisation", "admin"),
         user,
         sid,
@@ -31,11 +32,13 @@ def access_enterprise(user, sid, *, for_update: bool = False) -> Enterprise:
 
 
 def access_user(user, sid, *, for_update: bool = False) -> User:
-    return _access(User.objects.select_related("enterprise"), user, sid, Code.USER_NOT_FOUND, for_update=for_update)
+    return access_by_sid(
+        User.objects.select_related("enterprise"), user, sid, Code.USER_NOT_FOUND, for_update=for_update
+    )
 
 
 def access_phone_number(user, sid, *, for_update: bool = False) -> PhoneNumber:
-    return _access(
+    return access_by_sid(
         PhoneNumber.objects.select_related("enterprise", "aa_system"),
         user,
         sid,
@@ -45,7 +48,7 @@ def access_phone_number(user, sid, *, for_update: bool = False) -> PhoneNumber:
 
 
 def access_system(user, sid, *, for_update: bool = False) -> AutoAttendantSystem:
-    return _access(
+    return access_by_sid(
         AutoAttendantSystem.objects.select_related("enterprise"),
         user,
         sid,
@@ -55,4 +58,4 @@ def access_system(user, sid, *, for_update: bool = False) -> AutoAttendantSystem
 
 
 def access_hmac_key(user, sid, *, for_update: bool = False) -> HmacKey:
-    return _access(HmacKey.objects.all(), user, sid, Code.HMAC_KEY_NOT_FOUND, for_update=for_update)
+    return access_by_sid(HmacKey.objects.all(), user, sid, Code.HMAC_KEY_NOT_FOUND, for_update=for_update)

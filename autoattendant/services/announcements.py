@@ -28,7 +28,7 @@ from autoattendant.choices import AnnouncementStatus, AnnouncementType, AuditAct
 from autoattendant.errors import AAError, Code
 from autoattendant.models import Announcement, AutoAttendantSystem, Enterprise, Menu
 from autoattendant.services import audit, jobs
-from autoattendant.services.access import _access, access_enterprise
+from autoattendant.services.access import access_by_sid, access_enterprise
 from autoattendant.services.enterprises import UNSET
 from autoattendant.services.publishing import request_publish_for_enterprise
 from autoattendant.services.roles import require_role
@@ -44,7 +44,7 @@ PLAYABLE = {AnnouncementStatus.READY, AnnouncementStatus.PROCESSING}
 
 
 def access_announcement(user, sid, *, for_update: bool = False) -> Announcement:
-    return _access(
+    return access_by_sid(
         Announcement.objects.select_related("enterprise"),
         user,
         sid,

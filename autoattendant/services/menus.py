@@ -17,7 +17,7 @@ from autoattendant.choices import MENU_KEYS, ActionType, AuditAction, Role
 from autoattendant.errors import AAError, Code
 from autoattendant.models import Announcement, AutoAttendantSystem, Menu, Schedule
 from autoattendant.services import audit
-from autoattendant.services.access import _access, access_system
+from autoattendant.services.access import access_by_sid, access_system
 from autoattendant.services.actions import validate_action
 from autoattendant.services.enterprises import UNSET
 from autoattendant.services.publishing import request_publish
@@ -27,7 +27,7 @@ MENU_ROLES = (Role.CSP_ADMIN, Role.BG_ADMIN, Role.AA_ADMIN)
 
 
 def access_menu(user, sid, *, for_update: bool = False) -> Menu:
-    return _access(
+    return access_by_sid(
         Menu.objects.select_related("aa_system__enterprise", "greeting_announcement"),
         user,
         sid,

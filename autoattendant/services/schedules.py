@@ -17,7 +17,7 @@ from autoattendant.choices import AuditAction, Role
 from autoattendant.errors import AAError, Code
 from autoattendant.models import AutoAttendantSystem, Menu, Schedule
 from autoattendant.services import audit
-from autoattendant.services.access import _access, access_system
+from autoattendant.services.access import access_by_sid, access_system
 from autoattendant.services.enterprises import UNSET
 from autoattendant.services.publishing import request_publish
 from autoattendant.services.roles import require_role
@@ -26,7 +26,7 @@ SCHEDULE_ROLES = (Role.CSP_ADMIN, Role.BG_ADMIN, Role.AA_ADMIN)
 
 
 def access_schedule(user, sid, *, for_update: bool = False) -> Schedule:
-    return _access(
+    return access_by_sid(
         Schedule.objects.select_related("aa_system__enterprise", "menu"),
         user,
         sid,
@@ -170,7 +170,7 @@ def delete_schedule(actor, sid: str) -> Schedule:
 
 def _inputs(actor, system_sid: str) -> tuple[AutoAttendantSystem, list[dict[str, Any]], str | None]:
     require_role(actor, *SCHEDULE_ROLES)
-    system = _access(
+    system = access_by_sid(
         AutoAttendantSystem.objects.select_related("default_menu"), actor, system_sid, Code.SYSTEM_NOT_FOUND
     )
     schedules = [
