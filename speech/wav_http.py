@@ -12,7 +12,7 @@ import re
 from pathlib import PurePosixPath
 
 from django.core.files.storage import Storage
-from django.http import FileResponse, HttpResponse, HttpResponseNotModified
+from django.http import FileResponse, HttpResponse, HttpResponseBase, HttpResponseNotModified
 
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -44,7 +44,7 @@ def serve_wav(
     filename: str,
     etag: str | None = None,
     cache_control: str = "private, no-cache",
-) -> HttpResponse | None:
+) -> HttpResponseBase | None:
     """The stored file `name` as `audio/wav`; None when it is not there (the caller says what that is).
 
     `etag` is quoted (`"AN…-3"`) and must change whenever the content may; by default it is the

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import SuspiciousOperation
-from django.http import Http404, JsonResponse
+from django.http import Http404, JsonResponse, QueryDict
 from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -38,7 +38,7 @@ def _request_data(context: dict) -> Any:
         data = request.data if request is not None else None
     except Exception:  # the body itself was unreadable; echo nothing rather than fail again
         return {}
-    if hasattr(data, "dict"):
+    if isinstance(data, QueryDict):
         data = data.dict()
     return data if data not in (None, "") else {}
 
@@ -109,8 +109,9 @@ def envelope_exception_handler(exc: Exception, context: dict) -> Response:
     if isinstance(exc, exceptions.UnsupportedMediaType):
         return Response(envelope(Code.UNSUPPORTED_MEDIA_TYPE, message=str(exc.detail)), status=415)
     if isinstance(exc, exceptions.Throttled):
-        if exc.wait is not None:
-            headers["Retry-After"] = str(int(exc.wait) + 1)
+        wait = getattr(exc, "wait", None)  # set by DRF's Throttled, not declared on it
+        if wait is not None:
+            headers["Retry-After"] = str(int(wait) + 1)
         return Response(envelope(Code.THROTTLED), status=429, headers=headers)
     if isinstance(exc, exceptions.APIException):
         status = exc.status_code

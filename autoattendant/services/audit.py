@@ -37,7 +37,7 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
     return data
 
 
-def _tenant_of(obj: models.Model) -> tuple[int | None, int | None]:
+def _tenant_of(obj: Any) -> tuple[int | None, int | None]:
     """(organisation id, enterprise id) an object belongs to, for scoping the audit trail."""
     organisation_id = getattr(obj, "organisation_id", None)
     enterprise_id = getattr(obj, "enterprise_id", None)
@@ -75,7 +75,7 @@ def record(
         organisation_id=organisation_id,
         enterprise_id=enterprise_id,
         action=action,
-        object_type=obj._meta.model_name,
+        object_type=obj._meta.model_name or "",
         object_sid=getattr(obj, "sid", "") or "",
         object_repr=str(obj)[:200],
         before=before,

@@ -88,7 +88,7 @@ def validate_actions(system: AutoAttendantSystem, given: dict | None = None) -> 
     for field, api_name in ACTION_FIELDS.items():
         value = (given or {}).get(field, getattr(system, field))
         setattr(system, field, validate_action(api_name, value, system))
-    if system.operator_extension_id is not None:
+    if system.operator_extension is not None:
         try:
             validate_extension_target(system.operator_extension.sid, system)
         except AAError as exc:

@@ -47,7 +47,7 @@ def add_action_fields(form: forms.Form, prefix: str, label: str, targets: list, 
 def action_initial(prefix: str, action: dict | None) -> dict:
     if not action:
         return {}
-    target = ACTION_TARGETS.get(action.get("actionType"))
+    target = ACTION_TARGETS.get(str(action.get("actionType")))
     data = action.get("actionData") or ""
     return {
         f"{prefix}_type": action.get("actionType", ""),

@@ -46,7 +46,7 @@ class MenuMap:
         self.names.update(
             {e.sid: f"extension {e.extension or e.number} {e.extension_spoken_name}".strip() for e in extensions}
         )
-        self.default_sid = system.default_menu.sid if system.default_menu_id else None
+        self.default_sid = system.default_menu.sid if system.default_menu else None
         self.keys = {menu.sid: [self._key(menu, option) for option in menu.options] for menu in self.menus}
 
     def describe(self, action: dict | None) -> str:

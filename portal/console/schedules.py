@@ -319,7 +319,7 @@ class ScheduleForm(forms.Form):
     def initial_for(cls, schedule: Schedule, today: datetime.date) -> tuple[dict[str, Any], list[str]]:
         """The fields' values for a stored schedule, and notes on what the form cannot show as stored."""
         initial: dict[str, Any] = {"name": schedule.name, "menu": schedule.menu.sid, "kind": schedule.type}
-        notes = []
+        notes: list[str] = []
         if schedule.type == scheduling.WORK_HOURS:
             per_day: dict[str, list[tuple[str, str]]] = {code: [] for code in WEEKDAYS}
             for item in schedule.weekly_ranges:

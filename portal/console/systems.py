@@ -109,8 +109,8 @@ class SystemForm(forms.Form):
             "timezone_id": system.timezone_id,
             "aa_numbers": [sid for sid, is_extension in numbers if not is_extension],
             "extensions": [sid for sid, is_extension in numbers if is_extension],
-            "default_menu": system.default_menu.sid if system.default_menu_id else "",
-            "operator_extension": system.operator_extension.sid if system.operator_extension_id else "",
+            "default_menu": system.default_menu.sid if system.default_menu else "",
+            "operator_extension": system.operator_extension.sid if system.operator_extension else "",
             "timeout_seconds": system.timeout_seconds,
         }
         for prefix, _ in POLICIES:

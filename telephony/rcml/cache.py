@@ -102,7 +102,7 @@ def entry(number: str) -> dict[str, Any] | None:
             if route_row
             else None
         )
-        if system is not None:
+        if route_row is not None and system is not None:
             found = {
                 "sid": route_row.aa_system_sid,
                 "version": system.published_version,

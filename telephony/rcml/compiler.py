@@ -159,7 +159,7 @@ class Compiler:
             caller_id_attr = f" callerId={quoteattr(caller_id)}" if caller_id else ""
             return response(
                 f'<Dial action="$base/dial-done?$reset" method="POST" timeout="{DIAL_TIMEOUT_SECONDS}"'
-                f"{caller_id_attr}><Number>{text(data)}</Number></Dial>"
+                f"{caller_id_attr}><Number>{text(str(data))}</Number></Dial>"
             )
         if kind == ActionType.TRANSFER_TO_OPERATOR:
             operator = self.extensions_by_sid.get(self.snapshot.get("operatorExtensionSid") or "")

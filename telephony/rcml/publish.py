@@ -28,8 +28,12 @@ def publish(aa_system_sid: str) -> int | None:
         # Lock first, then read in a statement of its own: a SELECT … FOR UPDATE that waited for a
         # concurrent change re-reads the locked row but not the rows it joins (PostgreSQL's
         # EvalPlanQual), so a default menu created by that change would join as missing.
-        pk = AutoAttendantSystem.objects.select_for_update().filter(sid=aa_system_sid).values_list("pk", flat=True)
-        pk = pk.first()
+        pk = (
+            AutoAttendantSystem.objects.select_for_update()
+            .filter(sid=aa_system_sid)
+            .values_list("pk", flat=True)
+            .first()
+        )
         if pk is None:
             return None  # deleted since the task was queued
         system = AutoAttendantSystem.objects.select_related("enterprise", "default_menu", "operator_extension").get(

@@ -38,14 +38,18 @@ def _authorized(request: HttpRequest) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(token.strip(), settings.EXECUTOR_TOKEN)
 
 
+# What a handler answers: (status, document) or (status, document, headers).
+Answer = tuple[int, str] | tuple[int, str, dict[str, str]]
+
+
 def _params(request: HttpRequest) -> dict[str, str]:
-    params = {key: request.GET.get(key) for key in request.GET}
+    params = {key: request.GET.get(key, "") for key in request.GET}
     if request.method == "POST":
-        params.update({key: request.POST.get(key) for key in request.POST})
+        params.update({key: request.POST.get(key, "") for key in request.POST})
     return params
 
 
-def executor_view(handler: Callable[..., tuple[int, str] | tuple[int, str, dict[str, str]]]):
+def executor_view(handler: Callable[..., Answer]):
     """A handler answers (status, document) or (status, document, headers)."""
 
     @csrf_exempt
@@ -75,7 +79,7 @@ def _number_variants(number: str) -> list[str]:
 
 
 @executor_view
-def voice(params: dict[str, str]) -> tuple[int, str]:
+def voice(params: dict[str, str]) -> Answer:
     """The entry document for a call to an AA number: the menu its schedules pick right now.
 
     `at` (ISO date-time) evaluates the schedules at another moment, for the call simulator.
@@ -122,7 +126,7 @@ def _step(handler: Callable[..., str]):
 
 
 @executor_view
-def menu(params: dict[str, str], aa_sid: str, version: int, menu_sid: str) -> tuple[int, str, dict[str, str]]:
+def menu(params: dict[str, str], aa_sid: str, version: int, menu_sid: str) -> Answer:
     """A menu's document; `X-AA-Menu` names the menu, for the call record's menu path."""
     plan = cache.plan(aa_sid, version)
     if plan is None:

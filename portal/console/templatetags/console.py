@@ -54,7 +54,7 @@ def nav_link(context, url_name: str, label: str, *args) -> str:
 
 @functools.cache
 def _model_words() -> dict[str, str]:
-    return {model._meta.model_name: str(model._meta.verbose_name) for model in apps.get_models()}
+    return {str(model._meta.model_name): str(model._meta.verbose_name) for model in apps.get_models()}
 
 
 @register.filter
