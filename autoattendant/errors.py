@@ -18,6 +18,10 @@ class ErrorCode:
     message: str
 
 
+# The message of a 400 whose `errors` name the fields at fault, wherever the fields were checked.
+VALIDATION_FAILED = "Validation failed"
+
+
 class Code:
     # Common codes.
     BAD_REQUEST = ErrorCode(400, 400, "Bad request")
@@ -107,6 +111,13 @@ class AAError(Exception):
         self.message = message or error_code.message
         self.errors = errors
         super().__init__(f"{error_code.code} {self.message}")
+
+    def describe(self) -> str:
+        """The message with its field messages, where no envelope carries them (a CSV report, a command)."""
+        details = "; ".join(
+            f"{field}: {message}" for field, messages in (self.errors or {}).items() for message in messages
+        )
+        return f"{self.message}: {details}" if details else self.message
 
     def with_data(self, data: Any) -> AAError:
         """Services know the rule; the view knows the request whose data the envelope echoes."""

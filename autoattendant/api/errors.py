@@ -12,7 +12,7 @@ from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.response import Response
 
-from autoattendant.errors import AAError, Code, ErrorCode
+from autoattendant.errors import VALIDATION_FAILED, AAError, Code, ErrorCode
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def envelope_exception_handler(exc: Exception, context: dict) -> Response:
 
     if isinstance(exc, exceptions.ValidationError):
         body = envelope(
-            Code.BAD_REQUEST, message="Validation failed", data=_request_data(context), errors=field_errors(exc.detail)
+            Code.BAD_REQUEST, message=VALIDATION_FAILED, data=_request_data(context), errors=field_errors(exc.detail)
         )
         return Response(body, status=400)
     if isinstance(exc, exceptions.ParseError):

@@ -1,7 +1,8 @@
 """Request and response shapes of the /autoattendant resources, field for field as the reference has them.
 
-Input serializers only translate (camelCase names, strings to numbers); the rules are in
-`autoattendant.services`. Output serializers read the models, annotated by the viewsets.
+Input serializers only translate (camelCase names, strings to numbers, the wire's types and sizes);
+the rules, a field's format too (`autoattendant.services.field_rules`), are in `autoattendant.services`.
+Output serializers read the models, annotated by the viewsets.
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ from rest_framework import serializers
 
 from autoattendant.api.fields import ActionField, RoleField, SidList, Timestamp
 from autoattendant.choices import ExtensionType, SystemStatus, UserStatus
-
-PHONE_NUMBER_REGEX = r"^\+?[0-9A-Za-z._\-]{1,64}$"
 
 
 class ResourceSerializer(serializers.Serializer):
@@ -60,21 +59,19 @@ class EnterpriseSerializer(ResourceSerializer):
 class EnterpriseAdminInput(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     emailId = serializers.EmailField(source="email_id", max_length=254)
-    password = serializers.CharField(min_length=8, max_length=128, trim_whitespace=False)
+    password = serializers.CharField(trim_whitespace=False)
     status = serializers.ChoiceField(choices=UserStatus.choices, required=False)
 
 
 class EnterpriseAdminUpdate(EnterpriseAdminInput):
     emailId = serializers.EmailField(source="email_id", max_length=254, required=False)
-    password = serializers.CharField(min_length=8, max_length=128, trim_whitespace=False, required=False)
+    password = serializers.CharField(trim_whitespace=False, required=False)
 
 
 class EnterpriseCreateInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     enterpriseAdmin = EnterpriseAdminInput(source="admin")
-    extFromPhoneNumber = serializers.RegexField(
-        PHONE_NUMBER_REGEX, source="ext_from_phone_number", required=False, allow_blank=True
-    )
+    extFromPhoneNumber = serializers.CharField(source="ext_from_phone_number", required=False, allow_blank=True)
 
     @staticmethod
     def echo(data):
@@ -87,9 +84,7 @@ class EnterpriseCreateInput(serializers.Serializer):
 class EnterpriseUpdateInput(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
     enterpriseAdmin = EnterpriseAdminUpdate(source="admin", required=False)
-    extFromPhoneNumber = serializers.RegexField(
-        PHONE_NUMBER_REGEX, source="ext_from_phone_number", required=False, allow_blank=True
-    )
+    extFromPhoneNumber = serializers.CharField(source="ext_from_phone_number", required=False, allow_blank=True)
 
 
 # User
@@ -117,7 +112,7 @@ class UserSerializer(ResourceSerializer):
 class UserInput(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     emailId = serializers.EmailField(source="email_id", max_length=254)
-    password = serializers.CharField(min_length=8, max_length=128, trim_whitespace=False)
+    password = serializers.CharField(trim_whitespace=False)
     role = RoleField()
     status = serializers.ChoiceField(choices=UserStatus.choices, required=False)
     enterpriseSid = serializers.CharField(source="enterprise_sid", required=False, allow_null=True, allow_blank=True)
@@ -126,7 +121,7 @@ class UserInput(serializers.Serializer):
 
 class UserUpdateInput(UserInput):
     emailId = serializers.EmailField(source="email_id", max_length=254, required=False)
-    password = serializers.CharField(min_length=8, max_length=128, trim_whitespace=False, required=False)
+    password = serializers.CharField(trim_whitespace=False, required=False)
     role = RoleField(required=False)
 
 
@@ -156,10 +151,10 @@ class PhoneNumberSerializer(ResourceSerializer):
 
 
 class PhoneNumberInput(serializers.Serializer):
-    number = serializers.RegexField(PHONE_NUMBER_REGEX, max_length=64)
+    number = serializers.CharField(max_length=64)
     isExtension = serializers.BooleanField(source="is_extension", default=False)
     enterpriseSid = serializers.CharField(source="enterprise_sid")
-    extension = serializers.RegexField(r"^[0-9]{1,10}$", required=False, allow_blank=True)
+    extension = serializers.CharField(max_length=16, required=False, allow_blank=True)
     extensionSpokenName = serializers.CharField(
         source="extension_spoken_name", max_length=200, required=False, allow_blank=True
     )
@@ -175,21 +170,11 @@ class PhoneNumberInput(serializers.Serializer):
         write_only=True,
     )
 
-    def validate(self, attrs):
-        if attrs.get("is_extension", getattr(self.instance, "is_extension", False)) and not attrs.get(
-            "extension", getattr(self.instance, "extension", "")
-        ):
-            raise serializers.ValidationError({"extension": ["An extension number needs its extension."]})
-        return attrs
-
 
 class PhoneNumberUpdateInput(PhoneNumberInput):
-    number = serializers.RegexField(PHONE_NUMBER_REGEX, max_length=64, required=False)
+    number = serializers.CharField(max_length=64, required=False)
     isExtension = serializers.BooleanField(source="is_extension", required=False)
     enterpriseSid = serializers.CharField(source="enterprise_sid", required=False)
-
-    def validate(self, attrs):
-        return attrs  # the service checks the result against the stored number
 
 
 # Auto attendant system

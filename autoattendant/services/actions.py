@@ -7,14 +7,12 @@ wrong kind of target, is refused with a coded error.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from autoattendant import sids
 from autoattendant.choices import ACTION_TARGETS, ActionTarget, ActionType
 from autoattendant.errors import AAError, Code
-
-E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+from autoattendant.services.field_rules import E164
 
 
 def _announcement_exists(system, sid: str) -> bool:
@@ -61,7 +59,7 @@ def validate_action(field: str, value: Any, system) -> dict[str, str]:
         raise AAError(Code.INVALID_ACTION, errors={field: [f"{action_type} needs actionData: {target.label}."]})
 
     if target == ActionTarget.E164:
-        if not E164.match(data):
+        if not E164.fullmatch(data):
             raise AAError(
                 Code.INVALID_ACTION, errors={field: ["actionData must be an E.164 number such as +14155550100."]}
             )

@@ -8,7 +8,7 @@ from autoattendant.choices import AuditAction, Role, UserStatus
 from autoattendant.errors import AAError, Code
 from autoattendant.models import Enterprise, PhoneNumber, User
 from autoattendant.provisioning import get_backend
-from autoattendant.services import audit
+from autoattendant.services import audit, field_rules
 from autoattendant.services.access import access_enterprise
 from autoattendant.services.roles import require_csp_admin
 
@@ -31,6 +31,18 @@ def _check_email_free(email_id: str, exclude_pk: int | None = None) -> None:
         raise AAError(Code.USER_NOT_UNIQUE)
 
 
+def _check_fields(ext_from_phone_number, admin, *, creating: bool) -> None:
+    """The field rules on what a write sets: the caller ID and the enterprise admin's password (which
+    an update may leave out to keep it)."""
+    errors = field_rules.FieldErrors()
+    if ext_from_phone_number is not UNSET:
+        field_rules.check_caller_id(errors, ext_from_phone_number or "")
+    password = admin.get("password") if admin is not UNSET and admin else None
+    if creating or password:
+        field_rules.check_password(errors, password or "", within="enterpriseAdmin")
+    errors.raise_if_any()
+
+
 def _save(obj) -> None:
     """Save, turning a lost race on a unique constraint into the rule's coded error."""
     try:
@@ -48,6 +60,7 @@ def _save(obj) -> None:
 @transaction.atomic
 def create_enterprise(actor, *, name: str, admin: dict, ext_from_phone_number: str = "") -> Enterprise:
     require_csp_admin(actor)
+    _check_fields(ext_from_phone_number, admin, creating=True)
     _check_name_free(actor.organisation_id, name)
     _check_email_free(admin["email_id"])
     enterprise = Enterprise(
@@ -79,6 +92,7 @@ def create_enterprise(actor, *, name: str, admin: dict, ext_from_phone_number: s
 @transaction.atomic
 def update_enterprise(actor, sid: str, *, name=UNSET, ext_from_phone_number=UNSET, admin=UNSET) -> Enterprise:
     require_csp_admin(actor)
+    _check_fields(ext_from_phone_number, admin, creating=False)
     enterprise = access_enterprise(actor, sid, for_update=True)
     before = audit.snapshot(enterprise)
     if name is not UNSET and name != enterprise.name:

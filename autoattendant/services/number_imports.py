@@ -140,7 +140,12 @@ def run(import_id: int, budget: float = RUN_BUDGET_SECONDS) -> bool:
                 _create(job.actor, job.enterprise.sid, row)
             except AAError as exc:
                 locked.failures.append(
-                    {"row": row["line"], "number": row["number"], "code": exc.error_code.code, "message": _reason(exc)}
+                    {
+                        "row": row["line"],
+                        "number": row["number"],
+                        "code": exc.error_code.code,
+                        "message": exc.describe(),
+                    }
                 )
             else:
                 locked.created += 1
@@ -152,11 +157,6 @@ def run(import_id: int, budget: float = RUN_BUDGET_SECONDS) -> bool:
                 return False
         if time.monotonic() >= deadline:
             return True
-
-
-def _reason(exc: AAError) -> str:
-    details = "; ".join(message for messages in (exc.errors or {}).values() for message in messages)
-    return f"{exc.message}{': ' + details if details else ''}"
 
 
 def continue_later(import_id: int) -> None:

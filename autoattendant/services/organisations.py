@@ -9,7 +9,7 @@ from django.db import transaction
 from autoattendant.choices import AuditAction, Role, UserStatus
 from autoattendant.errors import AAError, Code
 from autoattendant.models import HmacKey, Organisation, User
-from autoattendant.services import audit
+from autoattendant.services import audit, field_rules
 
 
 @dataclass
@@ -22,6 +22,9 @@ class NewCsp:
 
 @transaction.atomic
 def create_csp(*, name: str, email_id: str, password: str | None) -> NewCsp:
+    """`password=None` makes an admin who signs in only with the API token printed once."""
+    if password is not None:
+        field_rules.require_password(password)
     if User.objects.filter(email_id__iexact=email_id).exists():
         raise AAError(Code.USER_NOT_UNIQUE, {"emailId": email_id})
     organisation = Organisation.objects.create(name=name, account_email=email_id)

@@ -8,7 +8,7 @@ from autoattendant.choices import AuditAction, ExtensionType, Role
 from autoattendant.errors import AAError, Code
 from autoattendant.models import AutoAttendantSystem, PhoneNumber
 from autoattendant.provisioning import get_backend
-from autoattendant.services import audit
+from autoattendant.services import audit, field_rules
 from autoattendant.services.access import access_enterprise, access_phone_number, access_system
 from autoattendant.services.enterprises import UNSET
 from autoattendant.services.publishing import request_publish
@@ -35,6 +35,26 @@ def _check_extension_free(phone_number: PhoneNumber) -> None:
     ).exclude(pk=phone_number.pk)
     if clash.exists():
         raise AAError(Code.EXTENSION_NOT_UNIQUE, errors={"extension": ["Already used by another extension."]})
+
+
+def _check_fields(phone_number: PhoneNumber, was: PhoneNumber | None = None) -> None:
+    """The field rules on what this write sets (all of it on create): a number stored under an older
+    rule keeps its other fields editable until its number, or what kind of number it is, changes."""
+
+    def written(*fields: str) -> bool:
+        return was is None or any(getattr(phone_number, field) != getattr(was, field) for field in fields)
+
+    errors = field_rules.FieldErrors()
+    if written("number", "is_extension", "extension_type"):
+        field_rules.check_number(
+            errors,
+            phone_number.number,
+            is_extension=phone_number.is_extension,
+            extension_type=phone_number.extension_type,
+        )
+    if written("extension", "is_extension"):
+        field_rules.check_extension(errors, phone_number.extension, is_extension=phone_number.is_extension)
+    errors.raise_if_any()
 
 
 def _check_fits_system(phone_number: PhoneNumber) -> None:
@@ -87,11 +107,8 @@ def create_phone_number(
     extension_client_password: str | None = None,
 ) -> PhoneNumber:
     require_csp_admin(actor)
-    enterprise = access_enterprise(actor, enterprise_sid)
-    _check_number_free(actor.organisation_id, number)
     phone_number = PhoneNumber(
         organisation_id=actor.organisation_id,
-        enterprise=enterprise,
         number=number,
         is_extension=is_extension,
         extension=extension or "",
@@ -100,6 +117,9 @@ def create_phone_number(
         friendly_name=friendly_name or "",
         account_email=actor.email_id,
     )
+    _check_fields(phone_number)
+    phone_number.enterprise = access_enterprise(actor, enterprise_sid)
+    _check_number_free(actor.organisation_id, number)
     if aa_system_sid:
         phone_number.aa_system = access_system(actor, aa_system_sid)
     _check_fits_system(phone_number)
@@ -130,12 +150,11 @@ def update_phone_number(actor, sid: str, *, extension_client_password: str | Non
     if "aa_system_sid" in changes:
         system_sid = changes.pop("aa_system_sid")
         phone_number.aa_system = access_system(actor, system_sid) if system_sid else None
-    if "number" in changes and changes["number"] != phone_number.number:
-        _check_number_free(phone_number.organisation_id, changes["number"], exclude_pk=phone_number.pk)
     for field, value in changes.items():
         setattr(phone_number, field, value if value is not None else "")
-    if phone_number.is_extension and not phone_number.extension:
-        raise AAError(Code.BAD_REQUEST, errors={"extension": ["An extension number needs its extension."]})
+    _check_fields(phone_number, was)
+    if phone_number.number != was.number:
+        _check_number_free(phone_number.organisation_id, phone_number.number, exclude_pk=phone_number.pk)
     if (
         phone_number.aa_system_id
         and phone_number.aa_system_id == was.aa_system_id

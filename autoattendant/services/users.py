@@ -7,7 +7,7 @@ from django.db import transaction
 from autoattendant.choices import AuditAction, Role, UserStatus
 from autoattendant.errors import AAError, Code
 from autoattendant.models import Enterprise, User
-from autoattendant.services import audit
+from autoattendant.services import audit, field_rules
 from autoattendant.services.access import access_enterprise, access_system, access_user
 from autoattendant.services.enterprises import UNSET, _check_email_free, _save
 
@@ -65,6 +65,7 @@ def create_user(
     enterprise_sid: str | None = None,
     aa_system_sids: list[str] | None = None,
 ) -> User:
+    field_rules.require_password(password)
     _require_manageable(actor, role)
     enterprise = _enterprise_for(actor, role, enterprise_sid)
     _check_email_free(email_id)
@@ -101,6 +102,8 @@ def update_user(
     enterprise_sid=UNSET,
     aa_system_sids=UNSET,
 ) -> User:
+    if password is not UNSET and password:  # empty: the password is kept
+        field_rules.require_password(password)
     user = access_user(actor, sid, for_update=True)
     if actor.pk != user.pk:
         _require_manageable(actor, user.role)

@@ -17,9 +17,9 @@ from autoattendant.services import enterprises
 from autoattendant.services.access import access_enterprise
 from portal.console.base import ConsoleListView, ConsoleMixin, call_service, fetch, refused
 
-PASSWORD = {"min_length": 8, "max_length": 128, "strip": False}
 FIELDS = {Code.ENTERPRISE_NAME_NOT_UNIQUE: "name", Code.USER_NOT_UNIQUE: "admin_email"}
-NAMES = {"name": "name", "extFromPhoneNumber": "ext_from_phone_number", "enterpriseAdmin": "admin_email"}
+# The service names the fields as the API does; its `enterpriseAdmin` errors are about the password.
+NAMES = {"name": "name", "extFromPhoneNumber": "ext_from_phone_number", "enterpriseAdmin": "admin_password"}
 
 
 class EnterpriseForm(forms.Form):
@@ -32,7 +32,9 @@ class EnterpriseForm(forms.Form):
     )
     admin_email = forms.EmailField(label="Admin email")
     admin_name = forms.CharField(label="Admin name", max_length=200, required=False)
-    admin_password = forms.CharField(label="Admin password", widget=forms.PasswordInput(render_value=False), **PASSWORD)
+    admin_password = forms.CharField(
+        label="Admin password", widget=forms.PasswordInput(render_value=False), strip=False
+    )
 
     def admin(self) -> dict:
         data = self.cleaned_data
@@ -48,7 +50,7 @@ class EnterpriseEditForm(EnterpriseForm):
         required=False,
         widget=forms.PasswordInput(render_value=False),
         help_text="Leave empty to keep the current password.",
-        **PASSWORD,
+        strip=False,
     )
 
 

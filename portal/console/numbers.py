@@ -24,7 +24,12 @@ FIELDS = {
     Code.CLIENT_PASSWORD_NEEDED: "extension_client_password",
     Code.ENTERPRISE_NOT_FOUND: "enterprise",
 }
-NAMES = {"extension": "extension", "number": "number", "file": "file"}
+NAMES = {
+    "extension": "extension",
+    "number": "number",
+    "extensionClientPassword": "extension_client_password",
+    "file": "file",
+}
 
 
 def enterprise_choices(actor) -> list[tuple[str, str]]:
@@ -33,7 +38,10 @@ def enterprise_choices(actor) -> list[tuple[str, str]]:
 
 class NumberForm(forms.Form):
     enterprise = forms.ChoiceField()
-    number = forms.CharField(max_length=64, help_text="E.164, e.g. +14155550100; for a SIP client, its login.")
+    number = forms.CharField(
+        max_length=64,
+        help_text="Digits with an optional +, e.g. +14155550100; for a SIP client, its login (e.g. alice.smith).",
+    )
     is_extension = forms.BooleanField(label="This is an extension", required=False)
     extension = forms.CharField(max_length=16, required=False, help_text="The digits callers dial, e.g. 201.")
     extension_type = forms.ChoiceField(label="Extension rings", choices=ExtensionType.choices, required=False)

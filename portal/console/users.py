@@ -31,9 +31,7 @@ NAMES = {"enterpriseSid": "enterprise", "autoAttendantSids": "aa_systems", "emai
 class UserForm(forms.Form):
     email_id = forms.EmailField(label="Email")
     name = forms.CharField(max_length=200, required=False)
-    password = forms.CharField(
-        widget=forms.PasswordInput(render_value=False), min_length=8, max_length=128, strip=False
-    )
+    password = forms.CharField(widget=forms.PasswordInput(render_value=False), strip=False)
     role = forms.ChoiceField(choices=Role.choices)
     enterprise = forms.ChoiceField(required=False, help_text="Enterprise and AA admins belong to one enterprise.")
     aa_systems = forms.MultipleChoiceField(
@@ -66,8 +64,6 @@ class UserEditForm(UserForm):
         label="New password",
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        min_length=8,
-        max_length=128,
         strip=False,
         help_text="Leave empty to keep the current password.",
     )

@@ -8,10 +8,12 @@ from django.db import IntegrityError, transaction
 
 from autoattendant.errors import AAError, Code
 from autoattendant.provisioning import ProvisioningBackend
+from autoattendant.services.field_rules import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from telephony.models import NumberRoute, SipClient, TelephonyAccount
 
-# What a SIP client's password must be, like Restcomm's client password policy.
-CLIENT_PASSWORD_POLICY = re.compile(r"^(?=.*[A-Za-z])(?=.*\d).{8,128}$")
+# What a SIP client's password must be, like Restcomm's client password policy: the portal's password
+# length, with at least one letter and one digit.
+CLIENT_PASSWORD_POLICY = re.compile(rf"(?=.*[A-Za-z])(?=.*\d).{{{PASSWORD_MIN_LENGTH},{PASSWORD_MAX_LENGTH}}}")
 
 
 def _forget_entry_after_commit(number: str) -> None:
@@ -74,11 +76,13 @@ class BundledBackend(ProvisioningBackend):
         if client is None:
             if not password:
                 raise AAError(Code.CLIENT_PASSWORD_NEEDED)
-            if not CLIENT_PASSWORD_POLICY.match(password):
+            if not CLIENT_PASSWORD_POLICY.fullmatch(password):
                 raise AAError(
                     Code.CLIENT_PROVISIONING_FAILED,
                     errors={
-                        "extensionClientPassword": ["At least 8 characters with at least one letter and one digit."]
+                        "extensionClientPassword": [
+                            f"{PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters, with a letter and a digit."
+                        ]
                     },
                 )
             client = SipClient(password=password)

@@ -26,12 +26,10 @@ class Command(BaseCommand):
             validate_email(email)
         except ValidationError:
             raise CommandError(f"Not an email address: {email}") from None
-        if password is not None and len(password) < 8:
-            raise CommandError("The password needs at least 8 characters.")
         try:
             csp = create_csp(name=name, email_id=email, password=password)
         except AAError as exc:
-            raise CommandError(f"{exc.error_code.code} {exc.message}: {email}") from None
+            raise CommandError(f"{exc.error_code.code} {exc.describe()} ({email})") from None
         result = {
             "organisationSid": csp.organisation.sid,
             "userSid": csp.user.sid,
