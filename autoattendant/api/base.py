@@ -21,7 +21,7 @@ from autoattendant.api.pagination import ReferencePagination
 from autoattendant.api.responses import ok
 from autoattendant.choices import Role
 from autoattendant.errors import AAError, Code, ErrorCode
-from autoattendant.services.enterprises import UNSET
+from autoattendant.services.base import UNSET
 
 ALL_ROLES = frozenset(Role)
 

@@ -29,7 +29,7 @@ from autoattendant.errors import AAError, Code
 from autoattendant.models import Announcement, AutoAttendantSystem, Enterprise, Menu
 from autoattendant.services import audit, jobs
 from autoattendant.services.access import access_by_sid, access_enterprise
-from autoattendant.services.enterprises import UNSET
+from autoattendant.services.base import UNSET
 from autoattendant.services.publishing import request_publish_for_enterprise
 from autoattendant.services.roles import require_role
 from autoattendant.services.systems import ACTION_FIELDS as SYSTEM_ACTION_FIELDS

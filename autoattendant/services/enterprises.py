@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from autoattendant.choices import AuditAction, Role, UserStatus
 from autoattendant.errors import AAError, Code
@@ -10,9 +10,9 @@ from autoattendant.models import Enterprise, PhoneNumber, User
 from autoattendant.provisioning import get_backend
 from autoattendant.services import audit, field_rules
 from autoattendant.services.access import access_enterprise
+from autoattendant.services.base import UNSET, save_unique
 from autoattendant.services.roles import require_csp_admin
-
-UNSET = object()
+from autoattendant.services.users import check_email_free
 
 
 def _check_name_free(organisation_id: int, name: str, exclude_pk: int | None = None) -> None:
@@ -21,14 +21,6 @@ def _check_name_free(organisation_id: int, name: str, exclude_pk: int | None = N
         clash = clash.exclude(pk=exclude_pk)
     if clash.exists():
         raise AAError(Code.ENTERPRISE_NAME_NOT_UNIQUE)
-
-
-def _check_email_free(email_id: str, exclude_pk: int | None = None) -> None:
-    clash = User.objects.filter(email_id__iexact=email_id)
-    if exclude_pk is not None:
-        clash = clash.exclude(pk=exclude_pk)
-    if clash.exists():
-        raise AAError(Code.USER_NOT_UNIQUE)
 
 
 def _check_fields(ext_from_phone_number, admin, *, creating: bool) -> None:
@@ -43,18 +35,8 @@ def _check_fields(ext_from_phone_number, admin, *, creating: bool) -> None:
     errors.raise_if_any()
 
 
-def _save(obj) -> None:
-    """Save, turning a lost race on a unique constraint into the rule's coded error."""
-    try:
-        with transaction.atomic():
-            obj.save()
-    except IntegrityError as exc:
-        text = str(exc)
-        if "enterprise_name_unique" in text:
-            raise AAError(Code.ENTERPRISE_NAME_NOT_UNIQUE) from exc
-        if "email_id" in text:
-            raise AAError(Code.USER_NOT_UNIQUE) from exc
-        raise
+def _save(obj: Enterprise | User) -> None:
+    save_unique(obj, {"enterprise_name_unique": Code.ENTERPRISE_NAME_NOT_UNIQUE, "email_id": Code.USER_NOT_UNIQUE})
 
 
 @transaction.atomic
@@ -62,7 +44,7 @@ def create_enterprise(actor, *, name: str, admin: dict, ext_from_phone_number: s
     require_csp_admin(actor)
     _check_fields(ext_from_phone_number, admin, creating=True)
     _check_name_free(actor.organisation_id, name)
-    _check_email_free(admin["email_id"])
+    check_email_free(admin["email_id"])
     enterprise = Enterprise(
         organisation=actor.organisation,
         name=name,
@@ -118,13 +100,13 @@ def _update_admin(actor, enterprise: Enterprise, admin: dict) -> None:
                 Code.BAD_REQUEST,
                 errors={"enterpriseAdmin": ["emailId and password are needed to create a new enterprise admin."]},
             )
-        _check_email_free(admin["email_id"])
+        check_email_free(admin["email_id"])
         user = User(role=Role.BG_ADMIN, organisation=enterprise.organisation, enterprise=enterprise)
         action, before = AuditAction.CREATE, None
     else:
         action, before = AuditAction.UPDATE, audit.snapshot(user)
     if admin.get("email_id") and admin["email_id"].lower() != (user.email_id or "").lower():
-        _check_email_free(admin["email_id"], exclude_pk=user.pk)
+        check_email_free(admin["email_id"], exclude_pk=user.pk)
         user.email_id = admin["email_id"]
     if admin.get("name") is not None:
         user.name = admin["name"]

@@ -19,7 +19,7 @@ from autoattendant.models import Announcement, AutoAttendantSystem, Menu, Schedu
 from autoattendant.services import audit
 from autoattendant.services.access import access_by_sid, access_system
 from autoattendant.services.actions import validate_action
-from autoattendant.services.enterprises import UNSET
+from autoattendant.services.base import UNSET
 from autoattendant.services.publishing import request_publish
 from autoattendant.services.roles import require_role
 

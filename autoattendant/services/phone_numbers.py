@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from autoattendant.choices import AuditAction, ExtensionType, Role
 from autoattendant.errors import AAError, Code
@@ -10,7 +10,7 @@ from autoattendant.models import AutoAttendantSystem, PhoneNumber
 from autoattendant.provisioning import get_backend
 from autoattendant.services import audit, field_rules
 from autoattendant.services.access import access_enterprise, access_phone_number, access_system
-from autoattendant.services.enterprises import UNSET
+from autoattendant.services.base import UNSET, save_unique
 from autoattendant.services.publishing import request_publish
 from autoattendant.services.roles import require_csp_admin, require_role
 from autoattendant.services.systems import revalidate_system
@@ -82,16 +82,6 @@ def _provision(phone_number: PhoneNumber, password: str | None, *, was: PhoneNum
         backend.provision_client(phone_number, password)
 
 
-def _save(phone_number: PhoneNumber) -> None:
-    try:
-        with transaction.atomic():
-            phone_number.save()
-    except IntegrityError as exc:
-        if "phone_number_unique" in str(exc):
-            raise AAError(Code.NUMBER_NOT_UNIQUE) from exc
-        raise
-
-
 @transaction.atomic
 def create_phone_number(
     actor,
@@ -124,7 +114,7 @@ def create_phone_number(
         phone_number.aa_system = access_system(actor, aa_system_sid)
     _check_fits_system(phone_number)
     _check_extension_free(phone_number)
-    _save(phone_number)
+    save_unique(phone_number, {"phone_number_unique": Code.NUMBER_NOT_UNIQUE})
     _provision(phone_number, extension_client_password)
     request_publish(phone_number.aa_system)
     audit.record(actor, AuditAction.CREATE, phone_number)
@@ -165,7 +155,7 @@ def update_phone_number(actor, sid: str, *, extension_client_password: str | Non
     _check_fits_system(phone_number)
     _check_extension_free(phone_number)
     phone_number.account_email = actor.email_id
-    _save(phone_number)
+    save_unique(phone_number, {"phone_number_unique": Code.NUMBER_NOT_UNIQUE})
     _provision(phone_number, extension_client_password, was=was)
     if was.aa_system_id:
         was_system = AutoAttendantSystem.objects.get(pk=was.aa_system_id)

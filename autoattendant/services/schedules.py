@@ -18,7 +18,7 @@ from autoattendant.errors import AAError, Code
 from autoattendant.models import AutoAttendantSystem, Menu, Schedule
 from autoattendant.services import audit
 from autoattendant.services.access import access_by_sid, access_system
-from autoattendant.services.enterprises import UNSET
+from autoattendant.services.base import UNSET
 from autoattendant.services.publishing import request_publish
 from autoattendant.services.roles import require_role
 

@@ -14,7 +14,7 @@ from autoattendant.provisioning import get_backend
 from autoattendant.services import audit
 from autoattendant.services.access import access_enterprise, access_system
 from autoattendant.services.actions import validate_action, validate_extension_target
-from autoattendant.services.enterprises import UNSET
+from autoattendant.services.base import UNSET
 from autoattendant.services.menus import validate_menus
 from autoattendant.services.publishing import request_publish
 from autoattendant.services.roles import require_csp_admin, require_role

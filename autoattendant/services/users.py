@@ -9,7 +9,7 @@ from autoattendant.errors import AAError, Code
 from autoattendant.models import Enterprise, User
 from autoattendant.services import audit, field_rules
 from autoattendant.services.access import access_enterprise, access_system, access_user
-from autoattendant.services.enterprises import UNSET, _check_email_free, _save
+from autoattendant.services.base import UNSET, save_unique
 
 # The roles each role may create or manage.
 MANAGEABLE_ROLES = {
@@ -17,6 +17,15 @@ MANAGEABLE_ROLES = {
     Role.BG_ADMIN: {Role.BG_ADMIN, Role.AA_ADMIN},
     Role.AA_ADMIN: set(),
 }
+
+
+def check_email_free(email_id: str, exclude_pk: int | None = None) -> None:
+    """An email names one user across the whole portal (it is the sign-in name)."""
+    clash = User.objects.filter(email_id__iexact=email_id)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise AAError(Code.USER_NOT_UNIQUE)
 
 
 def _require_manageable(actor, role: str) -> None:
@@ -68,7 +77,7 @@ def create_user(
     field_rules.require_password(password)
     _require_manageable(actor, role)
     enterprise = _enterprise_for(actor, role, enterprise_sid)
-    _check_email_free(email_id)
+    check_email_free(email_id)
     user = User(
         email_id=email_id,
         name=name or "",
@@ -79,7 +88,7 @@ def create_user(
         account_email=actor.email_id,
     )
     user.set_password(password)
-    _save(user)
+    save_unique(user, {"email_id": Code.USER_NOT_UNIQUE})
     _set_systems(actor, user, aa_system_sids or [])
     audit.record(actor, AuditAction.CREATE, user)
     return user
@@ -124,7 +133,7 @@ def update_user(
             raise AAError(Code.USER_IS_ENTERPRISE_ADMIN, {"sid": sid})
         user.enterprise = new_enterprise
     if email_id is not UNSET and email_id.lower() != user.email_id.lower():
-        _check_email_free(email_id, exclude_pk=user.pk)
+        check_email_free(email_id, exclude_pk=user.pk)
         user.email_id = email_id
     if name is not UNSET:
         user.name = name or ""
@@ -133,7 +142,7 @@ def update_user(
     if password is not UNSET and password:
         user.set_password(password)
     user.account_email = actor.email_id
-    _save(user)
+    save_unique(user, {"email_id": Code.USER_NOT_UNIQUE})
     if aa_system_sids is not UNSET:
         _set_systems(actor, user, aa_system_sids or [])
     elif user.role != Role.AA_ADMIN or user.enterprise_id != old_enterprise_id:
