@@ -19,12 +19,12 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.settings import api_settings
 
-from autoattendant.api.base import ALL_ROLES, ResourceViewSet
+from autoattendant.api.base import ResourceViewSet
 from autoattendant.api.errors import field_errors
 from autoattendant.api.filters import ResourceFilterSet
 from autoattendant.api.serializers import ResourceSerializer
 from autoattendant.api.wav import RANGE_HEADER, AudioSchema
-from autoattendant.choices import AnnouncementStatus, AnnouncementType, Role, Voice
+from autoattendant.choices import AnnouncementStatus, AnnouncementType, Voice
 from autoattendant.errors import AAError, Code
 from autoattendant.models import Announcement
 from autoattendant.models.announcement import audio_uri
@@ -32,9 +32,8 @@ from autoattendant.services import announcements
 from speech.wav_http import serve_wav
 from telephony.auth import Executor, ExecutorTokenAuthentication
 
-ADMINS = frozenset({Role.CSP_ADMIN, Role.BG_ADMIN})
 # The executor fetches prompts to play them; it reads nothing else of the API.
-AUDIO_READERS = frozenset({*ALL_ROLES, Executor.role})
+AUDIO_READERS = frozenset({*announcements.PERMISSIONS.read, Executor.role})
 # Room for a multipart body's boundaries and other fields around the largest file accepted.
 MULTIPART_OVERHEAD = 64 * 1024
 
@@ -141,7 +140,8 @@ class AnnouncementViewSet(ResourceViewSet):
     sort_fields = {"name": "name", "dateCreated": "date_created", "type": "type", "status": "status"}
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     authentication_classes = [*api_settings.DEFAULT_AUTHENTICATION_CLASSES, ExecutorTokenAuthentication]
-    roles = {"create": ADMINS, "update": ADMINS, "destroy": ADMINS, "audio": AUDIO_READERS}
+    permissions = announcements.PERMISSIONS
+    action_roles = {"audio": AUDIO_READERS}
     error_codes = {
         "create": [Code.ENTERPRISE_NOT_FOUND, Code.ENTERPRISE_REQUIRED, *WRITE_ERRORS],
         "retrieve": [Code.ANNOUNCEMENT_NOT_FOUND],

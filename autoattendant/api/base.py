@@ -2,7 +2,7 @@
 
 Routes (see `routes`): `POST /x`, `GET /x/search`, `GET /x/search/{sid}`, `PUT /x/{sid}`,
 `DELETE /x/{sid}`. A resource declares its model, serializers, filterset, sort attributes, the
-roles allowed per action, its not-found code and its service functions; the base does the rest:
+service's permissions, its not-found code and its service functions; the base does the rest:
 tenant scope before any filter, filters, `SortBy`, paging, envelopes and coded errors.
 """
 
@@ -19,11 +19,12 @@ from rest_framework import serializers, viewsets
 
 from autoattendant.api.pagination import ReferencePagination
 from autoattendant.api.responses import ok
-from autoattendant.choices import Role
 from autoattendant.errors import AAError, Code, ErrorCode
 from autoattendant.services.base import UNSET
+from autoattendant.services.roles import Permissions
 
-ALL_ROLES = frozenset(Role)
+# Which of a service's permissions each of the base's actions needs; any other action needs `read`.
+ACTION_PERMISSION = {"list": "read", "retrieve": "read", "create": "create", "update": "update", "destroy": "delete"}
 
 
 class CaseInsensitiveFilterBackend(DjangoFilterBackend):
@@ -56,8 +57,11 @@ class ResourceViewSet(viewsets.GenericViewSet):
     not_found: ClassVar[ErrorCode]
     sort_fields: ClassVar[dict[str, str]] = {"dateCreated": "date_created"}
     default_sort: ClassVar[str] = "dateCreated"
-    # Roles allowed per action; tenant scope applies on top of this.
-    roles: ClassVar[dict[str, frozenset]] = {}
+    # Who may do what: the service's own declaration (PERMISSIONS beside its functions); tenant
+    # scope applies on top of it.
+    permissions: ClassVar[Permissions] = Permissions()
+    # Roles for an action of the resource's own that the permissions do not name.
+    action_roles: ClassVar[dict[str, frozenset]] = {}
     # Methods served on `/x` (none: the resource is created elsewhere, e.g. by calls).
     collection_actions: ClassVar[dict[str, str]] = {"post": "create"}
     # Methods served on `/x/{sid}`.
@@ -78,7 +82,9 @@ class ResourceViewSet(viewsets.GenericViewSet):
     # Base behaviour.
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        allowed = self.roles.get(self.action, ALL_ROLES)
+        allowed = self.action_roles.get(self.action) or getattr(
+            self.permissions, ACTION_PERMISSION.get(self.action, "read")
+        )
         if request.user.role not in allowed:
             raise AAError(Code.FORBIDDEN, {})
 

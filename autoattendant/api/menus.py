@@ -114,9 +114,7 @@ class MenuViewSet(ResourceViewSet):
     filterset_class = MenuFilterSet
     not_found = Code.MENU_NOT_FOUND
     sort_fields = {"name": "name", "dateCreated": "date_created"}
-    # Every role: a CSP admin in its organisation, an enterprise admin in its enterprise, an AA admin
-    # in the AA systems assigned to it (tenant scope, services.menus).
-    roles = {}
+    permissions = menus.PERMISSIONS  # every role, each in its tenant scope
     error_codes = {
         "create": [Code.SYSTEM_NOT_FOUND, *OPTION_ERRORS],
         "retrieve": [Code.MENU_NOT_FOUND],

@@ -185,9 +185,7 @@ class ScheduleViewSet(ResourceViewSet):
     filterset_class = ScheduleFilterSet
     not_found = Code.SCHEDULE_NOT_FOUND
     sort_fields = {"name": "name", "dateCreated": "date_created", "type": "type"}
-    # Every role: a CSP admin in its organisation, an enterprise admin in its enterprise, an AA admin
-    # in the AA systems assigned to it (tenant scope).
-    roles = {}
+    permissions = schedules.PERMISSIONS  # every role, each in its tenant scope
     error_codes = {
         "create": WRITE_ERRORS,
         "retrieve": [Code.SCHEDULE_NOT_FOUND],

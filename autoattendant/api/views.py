@@ -7,13 +7,10 @@ from django.db.models import Count, F, Prefetch
 from autoattendant.api import filters, serializers
 from autoattendant.api.base import ResourceViewSet
 from autoattendant.api.responses import ok
-from autoattendant.choices import Role
 from autoattendant.errors import Code
 from autoattendant.models import AutoAttendantSystem, Enterprise, HmacKey, PhoneNumber, User
 from autoattendant.services import enterprises, hmac_keys, phone_numbers, systems, users
 
-CSP_ONLY = frozenset({Role.CSP_ADMIN})
-ADMINS = frozenset({Role.CSP_ADMIN, Role.BG_ADMIN})
 NAME_AND_DATE = {"name": "name", "dateCreated": "date_created"}
 COMMON_ERRORS = [Code.BAD_REQUEST, Code.UNAUTHENTICATED, Code.FORBIDDEN, Code.THROTTLED]
 
@@ -26,7 +23,7 @@ class EnterpriseViewSet(ResourceViewSet):
     filterset_class = filters.EnterpriseFilterSet
     not_found = Code.ENTERPRISE_NOT_FOUND
     sort_fields = NAME_AND_DATE
-    roles = {"create": CSP_ONLY, "update": CSP_ONLY, "destroy": CSP_ONLY}
+    permissions = enterprises.PERMISSIONS
     error_codes = {
         "create": [Code.ENTERPRISE_NAME_NOT_UNIQUE, Code.USER_NOT_UNIQUE, Code.ACCOUNT_PROVISIONING_FAILED],
         "retrieve": [Code.ENTERPRISE_NOT_FOUND],
@@ -50,7 +47,7 @@ class UserViewSet(ResourceViewSet):
     filterset_class = filters.UserFilterSet
     not_found = Code.USER_NOT_FOUND
     sort_fields = {**NAME_AND_DATE, "emailId": "email_id", "role": "role", "status": "status"}
-    roles = {"create": ADMINS, "destroy": ADMINS}
+    permissions = users.PERMISSIONS
     error_codes = {
         "create": [
             Code.USER_NOT_UNIQUE,
@@ -97,7 +94,7 @@ class PhoneNumberViewSet(ResourceViewSet):
         "extension": "extension",
         "friendlyName": "friendly_name",
     }
-    roles = {"create": CSP_ONLY, "update": ADMINS, "destroy": CSP_ONLY}
+    permissions = phone_numbers.PERMISSIONS
     error_codes = {
         "create": [
             Code.ENTERPRISE_NOT_FOUND,
@@ -159,7 +156,7 @@ class AutoAttendantSystemViewSet(ResourceViewSet):
     filterset_class = filters.AutoAttendantSystemFilterSet
     not_found = Code.SYSTEM_NOT_FOUND
     sort_fields = NAME_AND_DATE
-    roles = {"create": CSP_ONLY, "destroy": CSP_ONLY}
+    permissions = systems.PERMISSIONS
     error_codes = {
         "create": SYSTEM_WRITE_ERRORS,
         "retrieve": [Code.SYSTEM_NOT_FOUND],
@@ -191,7 +188,7 @@ class HmacKeyViewSet(ResourceViewSet):
     serializer_class = serializers.HmacKeySerializer
     filterset_class = filters.HmacKeyFilterSet
     not_found = Code.HMAC_KEY_NOT_FOUND
-    roles = {action: CSP_ONLY for action in ("list", "retrieve", "create", "destroy")}
+    permissions = hmac_keys.PERMISSIONS
     item_actions = {"delete": "destroy"}  # a key is rotated by POST, never edited
     error_codes = {"retrieve": [Code.HMAC_KEY_NOT_FOUND], "destroy": [Code.HMAC_KEY_NOT_FOUND]}
 

@@ -18,9 +18,10 @@ from autoattendant.api.base import ResourceViewSet
 from autoattendant.api.fields import Timestamp
 from autoattendant.api.filters import ResourceFilterSet
 from autoattendant.api.wav import RANGE_HEADER, AudioSchema
-from autoattendant.choices import AuditAction, Role
+from autoattendant.choices import AuditAction
 from autoattendant.errors import AAError, Code
 from autoattendant.services import audit
+from autoattendant.services.roles import Permissions
 from speech.wav_http import serve_wav
 from telephony import recordings
 from telephony.models import VoicemailMessage
@@ -98,7 +99,7 @@ class VoicemailMessageViewSet(ResourceViewSet):
     default_sort = "dateCreated:desc"
     collection_actions: dict[str, str] = {}
     item_actions = {"delete": "destroy"}
-    roles = {"destroy": frozenset({Role.CSP_ADMIN, Role.BG_ADMIN, Role.AA_ADMIN})}
+    permissions = Permissions()  # every role, each in its tenant scope
     error_codes = {
         "retrieve": [Code.VOICEMAIL_NOT_FOUND],
         "destroy": [Code.VOICEMAIL_NOT_FOUND],

@@ -31,12 +31,13 @@ from autoattendant.services import audit, jobs
 from autoattendant.services.access import access_by_sid, access_enterprise
 from autoattendant.services.base import UNSET
 from autoattendant.services.publishing import request_publish_for_enterprise
-from autoattendant.services.roles import require_role
+from autoattendant.services.roles import ADMINS, Permissions
 from autoattendant.services.systems import ACTION_FIELDS as SYSTEM_ACTION_FIELDS
 from speech.audio import SpeechError, probe, sniff_type
 from speech.tts import known_languages
 
-ADMIN_ROLES = (Role.CSP_ADMIN, Role.BG_ADMIN)
+# Announcements are the enterprise's: its admins (and the CSP) change them, AA admins listen.
+PERMISSIONS = Permissions(create=ADMINS, update=ADMINS, delete=ADMINS)
 TEXT_MAX_LENGTH = 5000
 FILE_FIELDS = ("source_file", "audio_file")
 # An announcement has audio to play once rendered, and keeps playing it while a change renders.
@@ -254,7 +255,7 @@ def create_announcement(
     voice: str = Voice.WOMAN,
     audio: UploadedFile | None = None,
 ) -> Announcement:
-    require_role(actor, *ADMIN_ROLES)
+    PERMISSIONS.require(actor, "create")
     enterprise = _enterprise_for(actor, enterprise_sid)
     announcement_type = announcement_type or (AnnouncementType.AUDIO if audio is not None else AnnouncementType.TTS)
     announcement = Announcement(
@@ -297,7 +298,7 @@ def update_announcement(
     """Change the name, or what is heard: new text, language or voice re-renders a TTS
     announcement, a new file re-transcodes an AUDIO one (a new revision; the previous audio plays
     until the new one is ready). Changing the type of an announcement in use is 523."""
-    require_role(actor, *ADMIN_ROLES)
+    PERMISSIONS.require(actor, "update")
     announcement = _locked(actor, sid)
     before = _snapshot(announcement)
     if enterprise_sid is not UNSET and enterprise_sid and enterprise_sid != announcement.enterprise.sid:
@@ -363,7 +364,7 @@ def update_announcement(
 
 @transaction.atomic
 def delete_announcement(actor, sid: str) -> Announcement:
-    require_role(actor, *ADMIN_ROLES)
+    PERMISSIONS.require(actor, "delete")
     announcement = _locked(actor, sid)
     _check_not_in_use(announcement, sid)
     audit.record(actor, AuditAction.DELETE, announcement, before=_snapshot(announcement))

@@ -11,8 +11,11 @@ from autoattendant.provisioning import get_backend
 from autoattendant.services import audit, field_rules
 from autoattendant.services.access import access_enterprise
 from autoattendant.services.base import UNSET, save_unique
-from autoattendant.services.roles import require_csp_admin
+from autoattendant.services.roles import CSP_ADMINS, Permissions
 from autoattendant.services.users import check_email_free
+
+# Only a CSP creates, changes and deletes enterprises; an enterprise admin reads its own.
+PERMISSIONS = Permissions(create=CSP_ADMINS, update=CSP_ADMINS, delete=CSP_ADMINS)
 
 
 def _check_name_free(organisation_id: int, name: str, exclude_pk: int | None = None) -> None:
@@ -41,7 +44,7 @@ def _save(obj: Enterprise | User) -> None:
 
 @transaction.atomic
 def create_enterprise(actor, *, name: str, admin: dict, ext_from_phone_number: str = "") -> Enterprise:
-    require_csp_admin(actor)
+    PERMISSIONS.require(actor, "create")
     _check_fields(ext_from_phone_number, admin, creating=True)
     _check_name_free(actor.organisation_id, name)
     check_email_free(admin["email_id"])
@@ -73,7 +76,7 @@ def create_enterprise(actor, *, name: str, admin: dict, ext_from_phone_number: s
 
 @transaction.atomic
 def update_enterprise(actor, sid: str, *, name=UNSET, ext_from_phone_number=UNSET, admin=UNSET) -> Enterprise:
-    require_csp_admin(actor)
+    PERMISSIONS.require(actor, "update")
     _check_fields(ext_from_phone_number, admin, creating=False)
     enterprise = access_enterprise(actor, sid, for_update=True)
     before = audit.snapshot(enterprise)
@@ -123,7 +126,7 @@ def _update_admin(actor, enterprise: Enterprise, admin: dict) -> None:
 @transaction.atomic
 def delete_enterprise(actor, sid: str) -> Enterprise:
     """Delete an enterprise with its users and numbers; refused while it has AA systems."""
-    require_csp_admin(actor)
+    PERMISSIONS.require(actor, "delete")
     enterprise = access_enterprise(actor, sid, for_update=True)
     if enterprise.aa_systems.exists():
         raise AAError(Code.ENTERPRISE_HAS_SYSTEMS, {"sid": sid})

@@ -8,13 +8,16 @@ from autoattendant.choices import AuditAction
 from autoattendant.models import HmacKey, Organisation
 from autoattendant.services import audit
 from autoattendant.services.access import access_hmac_key
-from autoattendant.services.roles import require_csp_admin
+from autoattendant.services.roles import CSP_ADMINS, Permissions
+
+# HMAC keys are the CSP's alone, to read as well.
+PERMISSIONS = Permissions(read=CSP_ADMINS, create=CSP_ADMINS, update=CSP_ADMINS, delete=CSP_ADMINS)
 
 
 @transaction.atomic
 def create_or_rotate_hmac_key(actor) -> tuple[HmacKey, bool]:
     """Create the organisation's key, or give the existing one a new secret. Returns (key, created)."""
-    require_csp_admin(actor)
+    PERMISSIONS.require(actor, "create")
     # Lock the organisation so two concurrent requests cannot both create a key.
     Organisation.objects.select_for_update().get(pk=actor.organisation_id)
     key = HmacKey.objects.filter(organisation_id=actor.organisation_id).order_by("date_created", "id").first()
@@ -34,7 +37,7 @@ def create_or_rotate_hmac_key(actor) -> tuple[HmacKey, bool]:
 
 @transaction.atomic
 def delete_hmac_key(actor, sid: str) -> HmacKey:
-    require_csp_admin(actor)
+    PERMISSIONS.require(actor, "delete")
     key = access_hmac_key(actor, sid, for_update=True)
     audit.record(actor, AuditAction.DELETE, key)
     key.delete()

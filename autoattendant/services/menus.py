@@ -13,7 +13,7 @@ from typing import Any
 from django.db import transaction
 
 from autoattendant import sids
-from autoattendant.choices import MENU_KEYS, ActionType, AuditAction, Role
+from autoattendant.choices import MENU_KEYS, ActionType, AuditAction
 from autoattendant.errors import AAError, Code
 from autoattendant.models import Announcement, AutoAttendantSystem, Menu, Schedule
 from autoattendant.services import audit
@@ -21,9 +21,10 @@ from autoattendant.services.access import access_by_sid, access_system
 from autoattendant.services.actions import validate_action
 from autoattendant.services.base import UNSET
 from autoattendant.services.publishing import request_publish
-from autoattendant.services.roles import require_role
+from autoattendant.services.roles import Permissions
 
-MENU_ROLES = (Role.CSP_ADMIN, Role.BG_ADMIN, Role.AA_ADMIN)
+# Every admin of an AA system shapes its menus.
+PERMISSIONS = Permissions()
 
 
 def access_menu(user, sid, *, for_update: bool = False) -> Menu:
@@ -119,7 +120,7 @@ def create_menu(
     allow_dial_by_extension: bool = False,
     options: Any = None,
 ) -> Menu:
-    require_role(actor, *MENU_ROLES)
+    PERMISSIONS.require(actor, "create")
     system = access_system(actor, aa_system_sid, for_update=True)
     menu = Menu(
         aa_system=system,
@@ -146,7 +147,7 @@ def update_menu(
     allow_dial_by_extension=UNSET,
     options=UNSET,
 ) -> Menu:
-    require_role(actor, *MENU_ROLES)
+    PERMISSIONS.require(actor, "update")
     system = _lock_system(access_menu(actor, sid))
     menu = access_menu(actor, sid, for_update=True)
     before = audit.snapshot(menu)
@@ -194,7 +195,7 @@ def menu_users(menu: Menu) -> list[str]:
 
 @transaction.atomic
 def delete_menu(actor, sid: str) -> Menu:
-    require_role(actor, *MENU_ROLES)
+    PERMISSIONS.require(actor, "delete")
     system = _lock_system(access_menu(actor, sid))
     menu = access_menu(actor, sid, for_update=True)
     menu.aa_system = system

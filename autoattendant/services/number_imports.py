@@ -21,8 +21,8 @@ from autoattendant.errors import AAError, Code
 from autoattendant.models import NumberImport
 from autoattendant.services import jobs
 from autoattendant.services.access import access_enterprise
+from autoattendant.services.phone_numbers import PERMISSIONS as NUMBER_PERMISSIONS
 from autoattendant.services.phone_numbers import create_phone_number
-from autoattendant.services.roles import require_csp_admin
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ def parse(data: bytes | File) -> list[dict]:
 
 @transaction.atomic
 def start_import(actor, *, enterprise_sid: str, data: bytes | File, file_name: str = "") -> NumberImport:
-    require_csp_admin(actor)
+    NUMBER_PERMISSIONS.require(actor, "create")
     enterprise = access_enterprise(actor, enterprise_sid)
     rows = parse(data)
     job = NumberImport.objects.create(

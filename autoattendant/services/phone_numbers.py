@@ -12,8 +12,12 @@ from autoattendant.services import audit, field_rules
 from autoattendant.services.access import access_enterprise, access_phone_number, access_system
 from autoattendant.services.base import UNSET, save_unique
 from autoattendant.services.publishing import request_publish
-from autoattendant.services.roles import require_csp_admin, require_role
+from autoattendant.services.roles import ADMINS, CSP_ADMINS, Permissions
 from autoattendant.services.systems import revalidate_system
+
+# The CSP provisions and releases numbers; an enterprise admin may change a few fields of its own
+# (ENTERPRISE_ADMIN_FIELDS).
+PERMISSIONS = Permissions(create=CSP_ADMINS, update=ADMINS, delete=CSP_ADMINS)
 
 # Fields an enterprise admin may change on its own numbers; the rest is the CSP's.
 ENTERPRISE_ADMIN_FIELDS = {"extension", "extension_spoken_name", "friendly_name"}
@@ -96,7 +100,7 @@ def create_phone_number(
     aa_system_sid: str | None = None,
     extension_client_password: str | None = None,
 ) -> PhoneNumber:
-    require_csp_admin(actor)
+    PERMISSIONS.require(actor, "create")
     phone_number = PhoneNumber(
         organisation_id=actor.organisation_id,
         number=number,
@@ -123,7 +127,7 @@ def create_phone_number(
 
 @transaction.atomic
 def update_phone_number(actor, sid: str, *, extension_client_password: str | None = None, **changes) -> PhoneNumber:
-    require_role(actor, Role.CSP_ADMIN, Role.BG_ADMIN)
+    PERMISSIONS.require(actor, "update")
     phone_number = access_phone_number(actor, sid, for_update=True)
     changes = {field: value for field, value in changes.items() if value is not UNSET}
     if actor.role != Role.CSP_ADMIN and (set(changes) - ENTERPRISE_ADMIN_FIELDS or extension_client_password):
@@ -169,7 +173,7 @@ def update_phone_number(actor, sid: str, *, extension_client_password: str | Non
 
 @transaction.atomic
 def delete_phone_number(actor, sid: str) -> PhoneNumber:
-    require_csp_admin(actor)
+    PERMISSIONS.require(actor, "delete")
     phone_number = access_phone_number(actor, sid, for_update=True)
     if phone_number.aa_system_id:
         raise AAError(Code.NUMBER_IN_SYSTEM, {"sid": sid})

@@ -13,16 +13,17 @@ from typing import Any
 from django.db import transaction
 
 from autoattendant import scheduling
-from autoattendant.choices import AuditAction, Role
+from autoattendant.choices import AuditAction
 from autoattendant.errors import AAError, Code
 from autoattendant.models import AutoAttendantSystem, Menu, Schedule
 from autoattendant.services import audit
 from autoattendant.services.access import access_by_sid, access_system
 from autoattendant.services.base import UNSET
 from autoattendant.services.publishing import request_publish
-from autoattendant.services.roles import require_role
+from autoattendant.services.roles import Permissions
 
-SCHEDULE_ROLES = (Role.CSP_ADMIN, Role.BG_ADMIN, Role.AA_ADMIN)
+# Every admin of an AA system shapes its schedules.
+PERMISSIONS = Permissions()
 
 
 def access_schedule(user, sid, *, for_update: bool = False) -> Schedule:
@@ -104,7 +105,7 @@ def create_schedule(
     weekly_ranges: Any = None,
     dates: Any = None,
 ) -> Schedule:
-    require_role(actor, *SCHEDULE_ROLES)
+    PERMISSIONS.require(actor, "create")
     system = access_system(actor, aa_system_sid, for_update=True)
     schedule = Schedule(aa_system=system, name=name)
     _write(actor, schedule, system, menu_sid=menu_sid, kind=type, weekly_ranges=weekly_ranges, dates=dates)
@@ -125,7 +126,7 @@ def update_schedule(
     dates=UNSET,
 ) -> Schedule:
     """Change what is given; the result is checked whole (shape, menu, overlaps)."""
-    require_role(actor, *SCHEDULE_ROLES)
+    PERMISSIONS.require(actor, "update")
     schedule = access_schedule(actor, sid)
     # Lock the system before the schedule, in the order every schedule and menu write takes them.
     system = access_system(actor, schedule.aa_system.sid, for_update=True)
@@ -155,7 +156,7 @@ def update_schedule(
 
 @transaction.atomic
 def delete_schedule(actor, sid: str) -> Schedule:
-    require_role(actor, *SCHEDULE_ROLES)
+    PERMISSIONS.require(actor, "delete")
     schedule = access_schedule(actor, sid)
     system = access_system(actor, schedule.aa_system.sid, for_update=True)
     schedule = access_schedule(actor, sid, for_update=True)
@@ -169,7 +170,7 @@ def delete_schedule(actor, sid: str) -> Schedule:
 
 
 def _inputs(actor, system_sid: str) -> tuple[AutoAttendantSystem, list[dict[str, Any]], str | None]:
-    require_role(actor, *SCHEDULE_ROLES)
+    PERMISSIONS.require(actor, "read")
     system = access_by_sid(
         AutoAttendantSystem.objects.select_related("default_menu"), actor, system_sid, Code.SYSTEM_NOT_FOUND
     )

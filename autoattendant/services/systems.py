@@ -17,9 +17,12 @@ from autoattendant.services.actions import validate_action, validate_extension_t
 from autoattendant.services.base import UNSET
 from autoattendant.services.menus import validate_menus
 from autoattendant.services.publishing import request_publish
-from autoattendant.services.roles import require_csp_admin, require_role
+from autoattendant.services.roles import CSP_ADMINS, Permissions
 from autoattendant.sids import MENU as MENU_SID_PREFIX
 from autoattendant.sids import looks_like
+
+# The CSP creates and deletes AA systems; every admin of the system may change it.
+PERMISSIONS = Permissions(create=CSP_ADMINS, delete=CSP_ADMINS)
 
 ACTION_FIELDS = {
     "timeout_action": "timeoutAction",
@@ -128,7 +131,7 @@ def create_system(
     operator_extension_sid=UNSET,
     **fields,
 ) -> AutoAttendantSystem:
-    require_csp_admin(actor)
+    PERMISSIONS.require(actor, "create")
     enterprise = _enterprise_of(actor, enterprise_sid, (aa_number_sids or []) + (extension_sids or []))
     if "timezone_id" in fields:
         validate_timezone(fields["timezone_id"])
@@ -169,7 +172,7 @@ def update_system(
     operator_extension_sid=UNSET,
     **fields,
 ) -> AutoAttendantSystem:
-    require_role(actor, Role.CSP_ADMIN, Role.BG_ADMIN, Role.AA_ADMIN)
+    PERMISSIONS.require(actor, "update")
     system = access_system(actor, sid, for_update=True)
     before = _snapshot(system)
     if enterprise_sid is not UNSET and enterprise_sid and enterprise_sid != system.enterprise.sid:
@@ -207,7 +210,7 @@ def update_system(
 
 @transaction.atomic
 def delete_system(actor, sid: str) -> AutoAttendantSystem:
-    require_csp_admin(actor)
+    PERMISSIONS.require(actor, "delete")
     system = access_system(actor, sid, for_update=True)
     if system.phone_numbers.filter(is_extension=False).exists():
         raise AAError(Code.SYSTEM_HAS_NUMBERS, {"sid": sid})

@@ -10,6 +10,11 @@ from autoattendant.models import Enterprise, User
 from autoattendant.services import audit, field_rules
 from autoattendant.services.access import access_enterprise, access_system, access_user
 from autoattendant.services.base import UNSET, save_unique
+from autoattendant.services.roles import ADMINS, Permissions
+
+# Enterprise admins and the CSP manage users; which roles each may manage is MANAGEABLE_ROLES.
+# Anyone may change their own user (update_user checks whom).
+PERMISSIONS = Permissions(create=ADMINS, delete=ADMINS)
 
 # The roles each role may create or manage.
 MANAGEABLE_ROLES = {

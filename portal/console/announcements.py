@@ -22,7 +22,7 @@ from autoattendant.services.announcements import access_announcement, audio_to_p
 from portal.console.base import ConsoleListView, ConsoleMixin, call_service, fetch, refused
 from speech.wav_http import serve_wav
 
-EDITORS = (Role.CSP_ADMIN, Role.BG_ADMIN)
+EDITORS = announcements.PERMISSIONS.update  # who may change announcements; AA admins listen
 FIELDS = {
     Code.ENTERPRISE_REQUIRED: "enterprise",
     Code.ENTERPRISE_NOT_FOUND: "enterprise",

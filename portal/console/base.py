@@ -35,7 +35,7 @@ NOT_FOUND_CODES = {
 class ConsoleMixin(LoginRequiredMixin):
     """A signed-in user; `roles`, when given, are the only roles that may open the page."""
 
-    roles: tuple[Role, ...] = ()
+    roles: frozenset[Role] = frozenset()
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and self.roles and request.user.role not in self.roles:

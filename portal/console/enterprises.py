@@ -10,7 +10,6 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views import View
 
-from autoattendant.choices import Role
 from autoattendant.errors import AAError, Code
 from autoattendant.models import Enterprise
 from autoattendant.services import enterprises
@@ -55,7 +54,7 @@ class EnterpriseEditForm(EnterpriseForm):
 
 
 class EnterpriseList(ConsoleListView):
-    roles = (Role.CSP_ADMIN,)
+    roles = enterprises.PERMISSIONS.create  # the enterprise pages are for those who create them
     model = Enterprise
     template_name = "console/enterprises/list.html"
     search_fields = ("name", "admin__email_id")
@@ -74,7 +73,7 @@ class EnterpriseList(ConsoleListView):
 
 
 class EnterpriseCreate(ConsoleMixin, View):
-    roles = (Role.CSP_ADMIN,)
+    roles = enterprises.PERMISSIONS.create
     template_name = "console/enterprises/form.html"
 
     def get(self, request):
@@ -103,7 +102,7 @@ class EnterpriseCreate(ConsoleMixin, View):
 
 
 class EnterpriseDetail(ConsoleMixin, View):
-    roles = (Role.CSP_ADMIN,)
+    roles = enterprises.PERMISSIONS.update
     template_name = "console/enterprises/form.html"
 
     def context(self, enterprise, form):
@@ -148,7 +147,7 @@ class EnterpriseDetail(ConsoleMixin, View):
 
 
 class EnterpriseDelete(ConsoleMixin, View):
-    roles = (Role.CSP_ADMIN,)
+    roles = enterprises.PERMISSIONS.delete
 
     def post(self, request, sid):
         fetch(access_enterprise, request.user, sid)

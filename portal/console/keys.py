@@ -8,7 +8,6 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views import View
 
-from autoattendant.choices import Role
 from autoattendant.models import HmacKey
 from autoattendant.services import hmac_keys
 from autoattendant.services.access import access_hmac_key
@@ -16,7 +15,7 @@ from portal.console.base import ConsoleMixin, fetch
 
 
 class KeyPage(ConsoleMixin, View):
-    roles = (Role.CSP_ADMIN,)
+    roles = hmac_keys.PERMISSIONS.create
     template_name = "console/keys/keys.html"
 
     def render_page(self, request, *, new_key=None, status=200):

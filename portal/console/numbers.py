@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views import View
 
-from autoattendant.choices import ExtensionType, Role
+from autoattendant.choices import ExtensionType
 from autoattendant.errors import AAError, Code
 from autoattendant.models import Enterprise, NumberImport, PhoneNumber
 from autoattendant.services import number_imports, phone_numbers
@@ -60,7 +60,7 @@ class NumberForm(forms.Form):
 
 
 class NumberList(ConsoleListView):
-    roles = (Role.CSP_ADMIN,)
+    roles = phone_numbers.PERMISSIONS.create  # the number pages are the provisioning CSP's
     model = PhoneNumber
     template_name = "console/numbers/list.html"
     search_fields = ("number", "extension", "extension_spoken_name", "friendly_name")
@@ -88,7 +88,7 @@ class NumberList(ConsoleListView):
 
 
 class NumberCreate(ConsoleMixin, View):
-    roles = (Role.CSP_ADMIN,)
+    roles = phone_numbers.PERMISSIONS.create
     template_name = "console/numbers/form.html"
 
     def get(self, request):
@@ -114,7 +114,7 @@ class NumberCreate(ConsoleMixin, View):
 
 
 class NumberEdit(ConsoleMixin, View):
-    roles = (Role.CSP_ADMIN,)
+    roles = phone_numbers.PERMISSIONS.create
     template_name = "console/numbers/form.html"
 
     def initial(self, number: PhoneNumber) -> dict:
@@ -155,7 +155,7 @@ class NumberEdit(ConsoleMixin, View):
 
 
 class NumberDelete(ConsoleMixin, View):
-    roles = (Role.CSP_ADMIN,)
+    roles = phone_numbers.PERMISSIONS.delete
 
     def post(self, request, sid):
         fetch(access_phone_number, request.user, sid)
@@ -183,7 +183,7 @@ class ImportForm(forms.Form):
 
 
 class ImportStart(ConsoleMixin, View):
-    roles = (Role.CSP_ADMIN,)
+    roles = phone_numbers.PERMISSIONS.create
     template_name = "console/numbers/import.html"
 
     def get(self, request):
@@ -211,7 +211,7 @@ class ImportStart(ConsoleMixin, View):
 class ImportStatus(ConsoleMixin, View):
     """The import's progress; while it runs, the page asks again every second (htmx)."""
 
-    roles = (Role.CSP_ADMIN,)
+    roles = phone_numbers.PERMISSIONS.create
 
     def get(self, request, pk):
         job = get_object_or_404(NumberImport.objects.visible_to(request.user).select_related("enterprise"), pk=pk)

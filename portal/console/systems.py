@@ -152,7 +152,7 @@ class SystemList(ConsoleListView):
 class SystemCreate(ConsoleMixin, View):
     """Two steps: the enterprise first, since the numbers offered are that enterprise's."""
 
-    roles = (Role.CSP_ADMIN,)
+    roles = systems.PERMISSIONS.create
     template_name = "console/systems/form.html"
 
     def enterprise(self, request):
@@ -215,7 +215,7 @@ class SystemEdit(ConsoleMixin, View):
 
 
 class SystemDelete(ConsoleMixin, View):
-    roles = (Role.CSP_ADMIN,)
+    roles = systems.PERMISSIONS.delete
 
     def post(self, request, sid):
         fetch(access_system, request.user, sid)

@@ -16,7 +16,6 @@ from autoattendant.services import users
 from autoattendant.services.access import access_user
 from portal.console.base import ConsoleListView, ConsoleMixin, call_service, fetch, refused
 
-MANAGERS = (Role.CSP_ADMIN, Role.BG_ADMIN)
 FIELDS = {
     Code.USER_NOT_UNIQUE: "email_id",
     Code.ROLE_NOT_ALLOWED: "role",
@@ -71,7 +70,7 @@ class UserEditForm(UserForm):
 
 
 class UserList(ConsoleListView):
-    roles = MANAGERS
+    roles = users.PERMISSIONS.create  # who manages users; which roles is the service's rule
     model = User
     template_name = "console/users/list.html"
     search_fields = ("email_id", "name")
@@ -88,7 +87,7 @@ class UserList(ConsoleListView):
 
 
 class UserCreate(ConsoleMixin, View):
-    roles = MANAGERS
+    roles = users.PERMISSIONS.create
     template_name = "console/users/form.html"
 
     def get(self, request):
@@ -110,7 +109,7 @@ class UserCreate(ConsoleMixin, View):
 
 
 class UserEdit(ConsoleMixin, View):
-    roles = MANAGERS
+    roles = users.PERMISSIONS.create
     template_name = "console/users/form.html"
 
     def get(self, request, sid):
@@ -142,7 +141,7 @@ class UserEdit(ConsoleMixin, View):
 
 
 class UserDelete(ConsoleMixin, View):
-    roles = MANAGERS
+    roles = users.PERMISSIONS.create
 
     def post(self, request, sid):
         fetch(access_user, request.user, sid)
