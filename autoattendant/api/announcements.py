@@ -19,10 +19,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.settings import api_settings
 
-from autoattendant.api.base import ResourceViewSet
+from autoattendant.api.base import ResourceSerializer, ResourceViewSet
 from autoattendant.api.errors import field_errors
 from autoattendant.api.filters import ResourceFilterSet
-from autoattendant.api.serializers import ResourceSerializer
 from autoattendant.api.wav import RANGE_HEADER, AudioSchema
 from autoattendant.choices import AnnouncementStatus, AnnouncementType, Voice
 from autoattendant.errors import AAError, Code

@@ -17,6 +17,7 @@ from django.urls import path
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers, viewsets
 
+from autoattendant.api.fields import Timestamp
 from autoattendant.api.pagination import ReferencePagination
 from autoattendant.api.responses import ok
 from autoattendant.errors import AAError, Code, ErrorCode
@@ -25,6 +26,30 @@ from autoattendant.services.roles import Permissions
 
 # Which of a service's permissions each of the base's actions needs; any other action needs `read`.
 ACTION_PERMISSION = {"list": "read", "retrieve": "read", "create": "create", "update": "update", "destroy": "delete"}
+
+
+# The sort attributes most resources offer.
+NAME_AND_DATE = {"name": "name", "dateCreated": "date_created"}
+
+
+class ResourceSerializer(serializers.Serializer):
+    """sid, dateUpdated, dateCreated, accountEmail and uri: what every resource starts with.
+
+    A resource's input serializers only translate (camelCase names, strings to numbers, the wire's
+    types and sizes); the rules, a field's format too, are in `autoattendant.services`. Output
+    serializers read the models, annotated by the viewsets.
+    """
+
+    uri_base = ""
+
+    sid = serializers.CharField(read_only=True)
+    dateUpdated = Timestamp(source="date_updated")
+    dateCreated = Timestamp(source="date_created")
+    accountEmail = serializers.CharField(source="account_email", read_only=True)
+    uri = serializers.SerializerMethodField()
+
+    def get_uri(self, obj) -> str:
+        return f"{self.uri_base}{obj.sid}"
 
 
 class CaseInsensitiveFilterBackend(DjangoFilterBackend):

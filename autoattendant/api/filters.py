@@ -1,4 +1,5 @@
-"""Filters: one base for every list (created between startTime and endTime), one class per resource."""
+"""Filters every resource shares: one base for every list (created between startTime and endTime),
+the reference's time and boolean formats. Each resource's own filterset is in its module."""
 
 from __future__ import annotations
 
@@ -8,9 +9,6 @@ import django_filters
 from django import forms
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
-
-from autoattendant.choices import Role, SystemStatus, UserStatus
-from autoattendant.models import AutoAttendantSystem, Enterprise, HmacKey, PhoneNumber, User
 
 
 class ReferenceTimeField(forms.Field):
@@ -97,67 +95,3 @@ class ResourceFilterSet(django_filters.FilterSet):
 
     startTime = ReferenceTimeFilter(field_name="date_created")
     endTime = ReferenceTimeFilter(field_name="date_created", end=True)
-
-
-class RoleFilter(django_filters.CharFilter):
-    def filter(self, qs, value):
-        if not value:
-            return qs
-        try:
-            return qs.filter(role=Role.parse(value))
-        except ValueError:
-            return qs.none()
-
-
-class EnterpriseFilterSet(ResourceFilterSet):
-    name = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
-    extFromPhoneNumber = django_filters.CharFilter(field_name="ext_from_phone_number", lookup_expr="icontains")
-
-    class Meta:
-        model = Enterprise
-        fields: list[str] = []
-
-
-class UserFilterSet(ResourceFilterSet):
-    name = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
-    emailId = django_filters.CharFilter(field_name="email_id", lookup_expr="icontains")
-    role = RoleFilter()
-    status = django_filters.ChoiceFilter(field_name="status", choices=UserStatus.choices)
-    enterpriseSid = django_filters.CharFilter(field_name="enterprise__sid")
-    autoAttendantSid = django_filters.CharFilter(field_name="aa_systems__sid", distinct=True)
-
-    class Meta:
-        model = User
-        fields: list[str] = []
-
-
-class PhoneNumberFilterSet(ResourceFilterSet):
-    number = django_filters.CharFilter(field_name="number", lookup_expr="contains")
-    isExtension = StrictBooleanFilter(field_name="is_extension")
-    enterpriseSid = django_filters.CharFilter(field_name="enterprise__sid")
-    autoAttendantSid = django_filters.CharFilter(field_name="aa_system__sid")
-    extension = django_filters.CharFilter(field_name="extension")
-    extensionSpokenName = django_filters.CharFilter(field_name="extension_spoken_name", lookup_expr="icontains")
-    extensionType = django_filters.CharFilter(field_name="extension_type")
-    friendlyName = django_filters.CharFilter(field_name="friendly_name", lookup_expr="icontains")
-
-    class Meta:
-        model = PhoneNumber
-        fields: list[str] = []
-
-
-class AutoAttendantSystemFilterSet(ResourceFilterSet):
-    name = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
-    enterpriseSid = django_filters.CharFilter(field_name="enterprise__sid")
-    status = django_filters.ChoiceFilter(field_name="status", choices=SystemStatus.choices)
-    timezoneId = django_filters.CharFilter(field_name="timezone_id")
-
-    class Meta:
-        model = AutoAttendantSystem
-        fields: list[str] = []
-
-
-class HmacKeyFilterSet(ResourceFilterSet):
-    class Meta:
-        model = HmacKey
-        fields: list[str] = []

@@ -10,9 +10,8 @@ from django.db.models import F
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from autoattendant.api.base import ResourceViewSet
+from autoattendant.api.base import ResourceSerializer, ResourceViewSet
 from autoattendant.api.filters import ResourceFilterSet, StrictBooleanFilter
-from autoattendant.api.serializers import ResourceSerializer
 from autoattendant.choices import MENU_KEYS, ActionType
 from autoattendant.errors import Code
 from autoattendant.models import Menu

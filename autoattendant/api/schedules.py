@@ -18,11 +18,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers, viewsets
 
 from autoattendant import scheduling
-from autoattendant.api.base import ResourceViewSet
+from autoattendant.api.base import ResourceSerializer, ResourceViewSet
 from autoattendant.api.fields import Timestamp
 from autoattendant.api.filters import ReferenceTimeField, ResourceFilterSet
 from autoattendant.api.responses import ok
-from autoattendant.api.serializers import ResourceSerializer
 from autoattendant.choices import ScheduleType
 from autoattendant.errors import AAError, Code
 from autoattendant.models import Schedule

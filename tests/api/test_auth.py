@@ -383,7 +383,7 @@ def test_throttled_requests_are_429_with_retry_after(tenant, monkeypatch):
 
 
 def test_an_unexpected_exception_is_a_500_envelope(tenant, monkeypatch, caplog):
-    from autoattendant.api.views import EnterpriseViewSet
+    from autoattendant.api.enterprises import EnterpriseViewSet
 
     def explode(*args, **kwargs):
         raise RuntimeError("secret internals: password=hunter2")
