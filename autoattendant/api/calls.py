@@ -1,8 +1,8 @@
 """/autoattendant/call: the call records (CDRs) the executors post after each call; read-only here.
 
 `GET /autoattendant/call/search` and `GET /autoattendant/call/search/{sid}`, within the caller's
-tenancy (telephony.models.CallRecordQuerySet.visible_to). Records are created by the executor only
-(`POST /rcml/call`, telephony.rcml.executor_views).
+tenancy (autoattendant.models.call_record.CallRecordQuerySet). Records are created by the executor only
+(`POST /rcml/call`, through autoattendant.services.calls).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from autoattendant.api.fields import Timestamp
 from autoattendant.api.filters import ReferenceTimeFilter, ResourceFilterSet
 from autoattendant.choices import CallOutcome
 from autoattendant.errors import Code
-from telephony.models import CallRecord
+from autoattendant.models import CallRecord
 
 
 class OptionalText(serializers.CharField):

@@ -10,9 +10,8 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 
 from autoattendant.choices import Role
-from autoattendant.models import AuditEntry, AutoAttendantSystem, Enterprise, PhoneNumber
+from autoattendant.models import AuditEntry, AutoAttendantSystem, CallRecord, Enterprise, PhoneNumber
 from portal.console.base import ConsoleMixin
-from telephony.models import CallRecord
 
 
 class DashboardView(ConsoleMixin, TemplateView):

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from autoattendant.services.voicemail import store_voicemail_message
 from telephony.rcml import cache, flow
 from telephony.rcml.compiler import PROMPTS, response, say
 
@@ -145,8 +146,6 @@ voicemail = _step(lambda plan, params: flow.voicemail_prompt(plan, params))
 
 
 def _voicemail_done(plan, params) -> str:
-    from telephony.models import VoicemailMessage
-
     box = params.get("box") or "system"
     recording = params.get("RecordingUrl") or ""
     if recording:
@@ -154,7 +153,7 @@ def _voicemail_done(plan, params) -> str:
             duration = max(0, int(float(params.get("RecordingDuration") or 0)))
         except ValueError:
             duration = 0
-        VoicemailMessage.objects.create(
+        store_voicemail_message(
             aa_system_sid=plan["aaSystemSid"],
             extension_sid=box if box in plan["voicemailBoxes"] else "",
             call_sid=(params.get("CallSid") or "")[:64],

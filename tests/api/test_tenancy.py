@@ -19,19 +19,20 @@ from autoattendant.choices import Role
 from autoattendant.models import (
     Announcement,
     AutoAttendantSystem,
+    CallRecord,
     Enterprise,
     HmacKey,
     Menu,
     PhoneNumber,
     Schedule,
     User,
+    VoicemailMessage,
 )
 from autoattendant.models.audit import AuditEntry
 from autoattendant.services.enterprises import create_enterprise
 from autoattendant.services.phone_numbers import create_phone_number
 from autoattendant.services.systems import create_system
 from autoattendant.services.users import create_user, update_user
-from telephony.models import CallRecord, VoicemailMessage
 from tests.conftest import PASSWORD, Api, Tenant, assert_error, assert_ok
 
 NOT_FOUND = {

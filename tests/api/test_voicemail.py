@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.conf import settings
 from django.test import Client
 
-from autoattendant.models import AuditEntry
-from telephony.models import VoicemailMessage
+from autoattendant.models import AuditEntry, VoicemailMessage
 from tests.conftest import assert_error, assert_ok
 from tests.telephony.rcml_support import Attendant
 
 VOICEMAIL = "/autoattendant/voicemail"
 
 
-def leave_message(attendant: Attendant, box: str, caller: str = "+14155559999") -> None:
+def leave_message(attendant: Attendant, box: str, caller: str = "+14155559999", call_sid: str = "") -> None:
     """What the executor does after <Record>: post the recording to the document's action URL."""
+    call_sid = call_sid or f"call-{uuid.uuid4().hex}"
     plan_version = attendant.system.published_version
     menu = attendant.system.default_menu.sid
     url = f"/rcml/{attendant.system.sid}/{plan_version}/voicemail-done?box={box}&path={menu}&t=0&i=0&e=0"
     response = Client(HTTP_AUTHORIZATION=f"Bearer {settings.EXECUTOR_TOKEN}").post(
-        url, {"CallSid": "CA1", "From": caller, "RecordingUrl": "http://127.0.0.1/rec/1.wav", "RecordingDuration": "7"}
+        url,
+        {"CallSid": call_sid, "From": caller, "RecordingUrl": "http://127.0.0.1/rec/1.wav", "RecordingDuration": "7"},
     )
     assert response.status_code == 200 and b"<Hangup/>" in response.content
 
@@ -49,6 +52,15 @@ def test_messages_are_stored_and_listed_per_extension(tenant, office):
     assert [m["caller"] for m in general] == ["+14155550002"]
     one = assert_ok(tenant.csp.get(f"{VOICEMAIL}/search/{for_alice[0]['sid']}"))
     assert one["sid"].startswith("VM") and one["autoAttendantSid"] == office.system.sid
+
+
+def test_a_retried_report_of_a_message_stores_it_once(tenant, office):
+    """The executor posts the voicemail-done step again when it is unsure the portal answered."""
+    leave_message(office, "system", call_sid="retried-call")
+    leave_message(office, "system", call_sid="retried-call")
+    assert VoicemailMessage.objects.filter(call_sid="retried-call").count() == 1
+    leave_message(office, "system", call_sid="another-call")
+    assert assert_ok(tenant.bg.get(f"{VOICEMAIL}/search"))["total"] == 2
 
 
 def test_an_unknown_box_goes_to_the_general_one(tenant, office):
