@@ -8,7 +8,6 @@ to the portal (`POST /rcml/recording`), within the caller's tenancy like the lis
 from __future__ import annotations
 
 import django_filters
-from django.core.files.storage import default_storage
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -21,7 +20,6 @@ from autoattendant.api.wav import RANGE_HEADER, AudioSchema
 from autoattendant.errors import AAError, Code
 from autoattendant.models import VoicemailMessage
 from autoattendant.services import voicemail
-from speech.wav_http import serve_wav
 
 
 class VoicemailMessageSerializer(serializers.Serializer):
@@ -56,21 +54,6 @@ class VoicemailMessageFilterSet(ResourceFilterSet):
         return queryset.filter(extension_sid="" if value == "system" else value)
 
 
-def message_audio(request, message: VoicemailMessage):
-    """The message's recording as WAV (ranges, ETag), or None when the portal does not hold it.
-    The console's player uses it too."""
-    recording = recordings.sid_from_url(message.recording_url)
-    if not recording:
-        return None
-    return serve_wav(
-        request,
-        default_storage,
-        recordings.storage_name(recording),
-        etag=f'"{recording}"',  # a recording never changes
-        filename=f"{message.sid}.wav",
-    )
-
-
 class VoicemailMessageViewSet(ResourceViewSet):
     model = VoicemailMessage
     serializer_class = VoicemailMessageSerializer
@@ -99,7 +82,8 @@ class VoicemailMessageViewSet(ResourceViewSet):
         parameters=[RANGE_HEADER],
     )
     def audio(self, request, sid: str, *args, **kwargs):
-        response = message_audio(request, self.fetch(sid))
+        message = self.fetch(sid)
+        response = recordings.serve(request, message.recording_url, filename=f"{message.sid}.wav")
         if response is None:
             raise AAError(Code.VOICEMAIL_AUDIO_UNAVAILABLE, {"sid": sid})
         return response
