@@ -36,7 +36,7 @@ from autoattendant.services.calls import CallReport, record_call, record_calls
 from telephony.models import SipClient
 from telephony.rcml import cache
 from telephony.rcml.compiler import say_language
-from telephony.rcml.views import _authorized, _number_variants
+from telephony.rcml.views import executor_authorized, number_variants
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def executor_endpoint(*methods: str):
         def view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if request.method not in methods and not (request.method == "HEAD" and "GET" in methods):
                 return _error(405, "method not allowed")
-            if not _authorized(request):
+            if not executor_authorized(request):
                 return _error(401, "unauthorized")
             return handler(request, *args, **kwargs)
 
@@ -108,7 +108,7 @@ def number(request: HttpRequest, number: str) -> HttpResponse:
     """Who answers a number: `{"number", "aaSystemSid", "active", "voiceUrl"}`; 404 when nobody does."""
     if len(number) > 64 or "\x00" in number:  # longer than any number stored
         return _error(404, "not found")
-    for variant in _number_variants(number):
+    for variant in number_variants(number):
         target = cache.entry(variant)  # one Redis read when cached
         if target:
             return JsonResponse(

@@ -33,7 +33,8 @@ MENU_HEADER = "X-AA-Menu"
 ENTRY_MENU = re.compile(r"[?&]path=([A-Z]{2}[0-9a-f]{32})&")
 
 
-def _authorized(request: HttpRequest) -> bool:
+def executor_authorized(request: HttpRequest) -> bool:
+    """The request carries the executors' shared token; every executor endpoint checks it."""
     header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _, token = header.partition(" ")
     return scheme.lower() == "bearer" and hmac.compare_digest(token.strip(), settings.EXECUTOR_TOKEN)
@@ -57,7 +58,7 @@ def executor_view(handler: Callable[..., Answer]):
     def view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.method not in ("GET", "POST"):
             return HttpResponse(APOLOGY, status=405, content_type=XML)
-        if not _authorized(request):
+        if not executor_authorized(request):
             return HttpResponse(REJECTED, status=401, content_type=XML, headers={"WWW-Authenticate": "Bearer"})
         headers = None
         try:
@@ -73,7 +74,8 @@ def executor_view(handler: Callable[..., Answer]):
     return view
 
 
-def _number_variants(number: str) -> list[str]:
+def number_variants(number: str) -> list[str]:
+    """A dialled number as it may be stored: as dialled, without `+`, with `+`."""
     number = (number or "").strip()
     bare = number.lstrip("+")
     return list(dict.fromkeys([number, bare, f"+{bare}"]))
@@ -86,7 +88,7 @@ def voice(params: dict[str, str]) -> Answer:
     `at` (ISO date-time) evaluates the schedules at another moment, for the call simulator.
     """
     target = None
-    for number in _number_variants(params.get("To") or params.get("Called") or ""):
+    for number in number_variants(params.get("To") or params.get("Called") or ""):
         target = cache.entry(number)
         if target:
             break
