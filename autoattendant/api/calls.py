@@ -17,6 +17,7 @@ from autoattendant.api.filters import ReferenceTimeFilter, ResourceFilterSet
 from autoattendant.choices import CallOutcome
 from autoattendant.errors import Code
 from autoattendant.models import CallRecord
+from autoattendant.services import calls
 
 
 class OptionalText(serializers.CharField):
@@ -85,6 +86,7 @@ class CallRecordViewSet(ResourceViewSet):
     serializer_class = CallRecordSerializer
     filterset_class = CallRecordFilterSet
     not_found = Code.CALL_RECORD_NOT_FOUND
+    permissions = calls.PERMISSIONS
     sort_fields = {
         "startTime": "start_time",
         "endTime": "end_time",

@@ -14,6 +14,10 @@ from django.db import transaction
 
 from autoattendant import sids
 from autoattendant.models import AutoAttendantSystem, CallRecord
+from autoattendant.services.roles import Permissions
+
+# Read by every role, each in its tenant scope; written by the executors only, never by a user.
+PERMISSIONS = Permissions(create=frozenset(), update=frozenset(), delete=frozenset())
 
 
 @dataclass(frozen=True)
