@@ -1,8 +1,8 @@
 """/autoattendant/call: the call records (CDRs) the executors post after each call; read-only here.
 
 `GET /autoattendant/call/search` and `GET /autoattendant/call/search/{sid}`, within the caller's
-tenancy (telephony.models.CallRecordQuerySet.visible_to). Records are created by the executor only
-(`POST /rcml/call`, telephony.rcml.executor_views).
+tenancy (autoattendant.models.call_record.CallRecordQuerySet). Records are created by the executor only
+(`POST /rcml/call`, through autoattendant.services.calls).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from autoattendant.api.fields import Timestamp
 from autoattendant.api.filters import ReferenceTimeFilter, ResourceFilterSet
 from autoattendant.choices import CallOutcome
 from autoattendant.errors import Code
-from telephony.models import CallRecord
+from autoattendant.models import CallRecord
+from autoattendant.services import calls
 
 
 class OptionalText(serializers.CharField):
@@ -85,6 +86,7 @@ class CallRecordViewSet(ResourceViewSet):
     serializer_class = CallRecordSerializer
     filterset_class = CallRecordFilterSet
     not_found = Code.CALL_RECORD_NOT_FOUND
+    permissions = calls.PERMISSIONS
     sort_fields = {
         "startTime": "start_time",
         "endTime": "end_time",

@@ -8,23 +8,18 @@ to the portal (`POST /rcml/recording`), within the caller's tenancy like the lis
 from __future__ import annotations
 
 import django_filters
-from django.core.files.storage import default_storage
-from django.db import transaction
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
+from autoattendant import recordings
 from autoattendant.api.base import ResourceViewSet
 from autoattendant.api.fields import Timestamp
 from autoattendant.api.filters import ResourceFilterSet
 from autoattendant.api.wav import RANGE_HEADER, AudioSchema
-from autoattendant.choices import AuditAction
 from autoattendant.errors import AAError, Code
-from autoattendant.services import audit
-from autoattendant.services.roles import Permissions
-from speech.wav_http import serve_wav
-from telephony import recordings
-from telephony.models import VoicemailMessage
+from autoattendant.models import VoicemailMessage
+from autoattendant.services import voicemail
 
 
 class VoicemailMessageSerializer(serializers.Serializer):
@@ -59,37 +54,6 @@ class VoicemailMessageFilterSet(ResourceFilterSet):
         return queryset.filter(extension_sid="" if value == "system" else value)
 
 
-@transaction.atomic
-def delete_voicemail_message(actor, sid: str) -> VoicemailMessage:
-    message = VoicemailMessage.objects.visible_to(actor).select_for_update().filter(sid=sid).first()
-    if message is None:
-        raise AAError(Code.VOICEMAIL_NOT_FOUND, {"sid": sid})
-    from autoattendant.models import AutoAttendantSystem
-
-    system = AutoAttendantSystem.objects.get(sid=message.aa_system_sid)
-    audit.record(actor, AuditAction.DELETE, message, owner=system)
-    message.delete()
-    recording = recordings.sid_from_url(message.recording_url)
-    if recording and not VoicemailMessage.objects.filter(recording_url=message.recording_url).exists():
-        transaction.on_commit(lambda: recordings.delete(recording))
-    return message
-
-
-def message_audio(request, message: VoicemailMessage):
-    """The message's recording as WAV (ranges, ETag), or None when the portal does not hold it.
-    The console's player uses it too."""
-    recording = recordings.sid_from_url(message.recording_url)
-    if not recording:
-        return None
-    return serve_wav(
-        request,
-        default_storage,
-        recordings.storage_name(recording),
-        etag=f'"{recording}"',  # a recording never changes
-        filename=f"{message.sid}.wav",
-    )
-
-
 class VoicemailMessageViewSet(ResourceViewSet):
     model = VoicemailMessage
     serializer_class = VoicemailMessageSerializer
@@ -99,13 +63,13 @@ class VoicemailMessageViewSet(ResourceViewSet):
     default_sort = "dateCreated:desc"
     collection_actions: dict[str, str] = {}
     item_actions = {"delete": "destroy"}
-    permissions = Permissions()  # every role, each in its tenant scope
+    permissions = voicemail.PERMISSIONS  # every role, each in its tenant scope
     error_codes = {
         "retrieve": [Code.VOICEMAIL_NOT_FOUND],
         "destroy": [Code.VOICEMAIL_NOT_FOUND],
         "audio": [Code.VOICEMAIL_NOT_FOUND, Code.VOICEMAIL_AUDIO_UNAVAILABLE],
     }
-    destroy_service = staticmethod(delete_voicemail_message)
+    destroy_service = staticmethod(voicemail.delete_voicemail_message)
     schema = AudioSchema()
 
     @extend_schema(
@@ -118,7 +82,8 @@ class VoicemailMessageViewSet(ResourceViewSet):
         parameters=[RANGE_HEADER],
     )
     def audio(self, request, sid: str, *args, **kwargs):
-        response = message_audio(request, self.fetch(sid))
+        message = self.fetch(sid)
+        response = recordings.serve(request, message.recording_url, filename=f"{message.sid}.wav")
         if response is None:
             raise AAError(Code.VOICEMAIL_AUDIO_UNAVAILABLE, {"sid": sid})
         return response

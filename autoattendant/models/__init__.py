@@ -1,5 +1,6 @@
 from autoattendant.models.announcement import Announcement
 from autoattendant.models.audit import AuditEntry
+from autoattendant.models.call_record import CallRecord
 from autoattendant.models.enterprise import Enterprise
 from autoattendant.models.hmac_key import HmacKey
 from autoattendant.models.menu import Menu
@@ -9,6 +10,7 @@ from autoattendant.models.phone_number import PhoneNumber
 from autoattendant.models.schedule import Schedule
 from autoattendant.models.system import AutoAttendantSystem
 from autoattendant.models.user import User
+from autoattendant.models.voicemail import VoicemailMessage
 
 __all__ = [
     "Announcement",
@@ -17,9 +19,11 @@ __all__ = [
     "Schedule",
     "AuditEntry",
     "AutoAttendantSystem",
+    "CallRecord",
     "Enterprise",
     "HmacKey",
     "Organisation",
     "PhoneNumber",
     "User",
+    "VoicemailMessage",
 ]

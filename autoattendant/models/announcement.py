@@ -15,6 +15,11 @@ def audio_uri(sid: str) -> str:
 class AnnouncementQuerySet(TenantQuerySet):
     organisation_lookup = "enterprise__organisation_id"
 
+    def for_aa_admin(self, user) -> AnnouncementQuerySet:
+        """The enterprise's announcements: any menu of the enterprise may play any of them, so an AA
+        admin reads them all (and changes none: the API and the console refuse its writes)."""
+        return self.filter(enterprise_id=user.enterprise_id)
+
 
 class Announcement(SidModel):
     """A prompt callers hear: text rendered to speech, or uploaded audio, kept as 8 kHz mono WAV."""

@@ -7,7 +7,10 @@ from autoattendant.models.base import TenantQuerySet
 
 
 class AuditEntryQuerySet(TenantQuerySet):
-    pass
+    def for_aa_admin(self, user) -> AuditEntryQuerySet:
+        """The AA admin's own changes: an entry names no AA system, and the enterprise's other systems
+        are not the AA admin's to see."""
+        return self.filter(enterprise_id=user.enterprise_id, actor=user)
 
 
 class AuditEntry(models.Model):

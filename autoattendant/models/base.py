@@ -35,24 +35,38 @@ class SidModel(models.Model):
 class TenantQuerySet(models.QuerySet):
     """Restriction at the queryset (NetBox's RestrictedQuerySet): applied before any filter.
 
-    A CSP admin sees its organisation's rows, an enterprise admin its enterprise's, an AA admin what
-    `for_aa_admin` allows. A model names the lookups that lead to its organisation and enterprise.
+    A CSP admin sees its organisation's rows, an enterprise admin its enterprise's, an AA admin the
+    rows of the AA systems assigned to it. A model names the lookups that lead to its organisation,
+    its enterprise and its AA system. AA admins fail closed: a model with no AA system lookup shows
+    them nothing unless it declares its own `for_aa_admin`; any other role sees nothing at all.
     """
 
     organisation_lookup: str = "organisation_id"
     enterprise_lookup: str = "enterprise_id"
+    aa_system_lookup: str = ""
     csp_admins_only: bool = False
 
     def visible_to(self, user) -> TenantQuerySet:
+        role = getattr(user, "role", None)
         if user is None or not user.is_authenticated:
             return self.none()
-        if user.role == Role.CSP_ADMIN:
-            return self.filter(**{self.organisation_lookup: user.organisation_id})
+        if role == Role.CSP_ADMIN:
+            return self.for_csp_admin(user)
         if self.csp_admins_only:
             return self.none()
-        if user.role == Role.BG_ADMIN:
-            return self.filter(**{self.enterprise_lookup: user.enterprise_id})
-        return self.for_aa_admin(user)
+        if role == Role.BG_ADMIN:
+            return self.for_enterprise_admin(user)
+        if role == Role.AA_ADMIN:
+            return self.for_aa_admin(user)
+        return self.none()
+
+    def for_csp_admin(self, user) -> TenantQuerySet:
+        return self.filter(**{self.organisation_lookup: user.organisation_id})
+
+    def for_enterprise_admin(self, user) -> TenantQuerySet:
+        return self.filter(**{self.enterprise_lookup: user.enterprise_id})
 
     def for_aa_admin(self, user) -> TenantQuerySet:
-        return self.filter(**{self.enterprise_lookup: user.enterprise_id})
+        if not self.aa_system_lookup:
+            return self.none()
+        return self.filter(**{self.enterprise_lookup: user.enterprise_id, f"{self.aa_system_lookup}__aa_admins": user})

@@ -10,6 +10,10 @@ from autoattendant.models.base import SidModel, TenantQuerySet
 class EnterpriseQuerySet(TenantQuerySet):
     enterprise_lookup = "pk"
 
+    def for_aa_admin(self, user) -> EnterpriseQuerySet:
+        """An AA admin's own enterprise: the one its AA systems belong to, even before any is assigned."""
+        return self.filter(pk=user.enterprise_id)
+
 
 class Enterprise(SidModel):
     """A business customer of a CSP."""

@@ -9,9 +9,7 @@ from autoattendant.models.base import SidModel, TenantQuerySet
 class MenuQuerySet(TenantQuerySet):
     organisation_lookup = "aa_system__enterprise__organisation_id"
     enterprise_lookup = "aa_system__enterprise_id"
-
-    def for_aa_admin(self, user) -> MenuQuerySet:
-        return self.filter(aa_system__enterprise_id=user.enterprise_id, aa_system__aa_admins=user)
+    aa_system_lookup = "aa_system"
 
 
 class Menu(SidModel):

@@ -9,8 +9,7 @@ from autoattendant.models.base import SidModel, TenantQuerySet
 
 
 class PhoneNumberQuerySet(TenantQuerySet):
-    def for_aa_admin(self, user) -> PhoneNumberQuerySet:
-        return self.filter(enterprise_id=user.enterprise_id, aa_system__aa_admins=user)
+    aa_system_lookup = "aa_system"
 
 
 class PhoneNumber(SidModel):

@@ -4,8 +4,13 @@ from django.db import models
 
 from autoattendant import sids
 from autoattendant.choices import ScheduleType
-from autoattendant.models.base import SidModel
-from autoattendant.models.menu import MenuQuerySet
+from autoattendant.models.base import SidModel, TenantQuerySet
+
+
+class ScheduleQuerySet(TenantQuerySet):
+    organisation_lookup = "aa_system__enterprise__organisation_id"
+    enterprise_lookup = "aa_system__enterprise_id"
+    aa_system_lookup = "aa_system"
 
 
 class Schedule(SidModel):
@@ -28,7 +33,7 @@ class Schedule(SidModel):
     weekly_ranges = models.JSONField(default=list, blank=True)
     dates = models.JSONField(default=list, blank=True)
 
-    objects = MenuQuerySet.as_manager()
+    objects = ScheduleQuerySet.as_manager()
 
     class Meta:
         ordering = ["date_created", "id"]

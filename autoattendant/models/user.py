@@ -19,6 +19,7 @@ def hash_token(token: str) -> str:
 
 class UserQuerySet(TenantQuerySet):
     def for_aa_admin(self, user) -> UserQuerySet:
+        """An AA admin sees itself only."""
         return self.filter(pk=user.pk)
 
 

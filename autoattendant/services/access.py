@@ -5,7 +5,14 @@ from __future__ import annotations
 from django.db import models
 
 from autoattendant.errors import AAError, Code, ErrorCode
-from autoattendant.models import AutoAttendantSystem, Enterprise, HmacKey, PhoneNumber, User
+from autoattendant.models import (
+    AutoAttendantSystem,
+    Enterprise,
+    HmacKey,
+    PhoneNumber,
+    User,
+    VoicemailMessage,
+)
 
 
 def access_by_sid(queryset: models.QuerySet, user, sid: object, not_found: ErrorCode, *, for_update: bool = False):
@@ -59,3 +66,7 @@ def access_system(user, sid, *, for_update: bool = False) -> AutoAttendantSystem
 
 def access_hmac_key(user, sid, *, for_update: bool = False) -> HmacKey:
     return access_by_sid(HmacKey.objects.all(), user, sid, Code.HMAC_KEY_NOT_FOUND, for_update=for_update)
+
+
+def access_voicemail_message(user, sid, *, for_update: bool = False) -> VoicemailMessage:
+    return access_by_sid(VoicemailMessage.objects.all(), user, sid, Code.VOICEMAIL_NOT_FOUND, for_update=for_update)

@@ -8,12 +8,11 @@ from django.http import Http404
 from django.urls import path
 from django.views import View
 
-from autoattendant.api.voicemail import message_audio
+from autoattendant import recordings
 from autoattendant.choices import CallOutcome
-from autoattendant.models import AutoAttendantSystem, Menu
-from autoattendant.services.access import access_system
+from autoattendant.models import AutoAttendantSystem, CallRecord, Menu, VoicemailMessage
+from autoattendant.services.access import access_system, access_voicemail_message
 from portal.console.base import ConsoleListView, ConsoleMixin, fetch
-from telephony.models import CallRecord, VoicemailMessage
 
 
 class CallList(ConsoleListView):
@@ -76,8 +75,8 @@ class CallList(ConsoleListView):
 
 class VoicemailAudio(ConsoleMixin, View):
     def get(self, request, sid):
-        message = VoicemailMessage.objects.visible_to(request.user).filter(sid=sid).first()
-        response = message_audio(request, message) if message is not None else None
+        message = fetch(access_voicemail_message, request.user, sid)
+        response = recordings.serve(request, message.recording_url, filename=f"{message.sid}.wav")
         if response is None:
             raise Http404("No such recording")
         return response

@@ -10,9 +10,8 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 
 from autoattendant.choices import Role
-from autoattendant.models import AuditEntry, AutoAttendantSystem, Enterprise, PhoneNumber
+from autoattendant.models import AuditEntry, AutoAttendantSystem, CallRecord, Enterprise, PhoneNumber
 from portal.console.base import ConsoleMixin
-from telephony.models import CallRecord
 
 
 class DashboardView(ConsoleMixin, TemplateView):
@@ -35,10 +34,7 @@ class DashboardView(ConsoleMixin, TemplateView):
                 "systems": systems.count(),
                 **numbers,
             }
-        changes = AuditEntry.objects.visible_to(user)
-        if user.role == Role.AA_ADMIN:  # the enterprise's other systems are not theirs to see
-            changes = changes.filter(actor=user)
-        context["changes"] = changes.order_by("-time", "-id")[:10]
+        context["changes"] = AuditEntry.objects.visible_to(user).order_by("-time", "-id")[:10]
         return context
 
 

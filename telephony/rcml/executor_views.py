@@ -26,18 +26,17 @@ from pathlib import Path
 from typing import Any
 
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import serializers
 
+from autoattendant import recordings
 from autoattendant.choices import CallOutcome
-from autoattendant.sids import CALL_RECORD, new_sid
-from telephony import recordings
-from telephony.models import CallRecord, SipClient
+from autoattendant.services.calls import CallReport, record_call, record_calls
+from telephony.models import SipClient
 from telephony.rcml import cache
 from telephony.rcml.compiler import say_language
-from telephony.rcml.views import _authorized, _number_variants
+from telephony.rcml.views import executor_authorized, number_variants
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +89,7 @@ def executor_endpoint(*methods: str):
         def view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if request.method not in methods and not (request.method == "HEAD" and "GET" in methods):
                 return _error(405, "method not allowed")
-            if not _authorized(request):
+            if not executor_authorized(request):
                 return _error(401, "unauthorized")
             return handler(request, *args, **kwargs)
 
@@ -109,7 +108,7 @@ def number(request: HttpRequest, number: str) -> HttpResponse:
     """Who answers a number: `{"number", "aaSystemSid", "active", "voiceUrl"}`; 404 when nobody does."""
     if len(number) > 64 or "\x00" in number:  # longer than any number stored
         return _error(404, "not found")
-    for variant in _number_variants(number):
+    for variant in number_variants(number):
         target = cache.entry(variant)  # one Redis read when cached
         if target:
             return JsonResponse(
@@ -341,63 +340,24 @@ class CallRecordInput(serializers.Serializer):
         return attrs
 
 
-UPDATED_ON_RETRY = [
-    "from_number",
-    "to_number",
-    "aa_system_sid",
-    "enterprise_sid",
-    "menu_path",
-    "keys",
-    "outcome",
-    "dial_status",
-    "transfer_target",
-    "start_time",
-    "answer_time",
-    "end_time",
-    "duration_seconds",
-    "executor",
-    "hangup_cause",
-    "date_updated",
-]
-
-
-def save_call_record(data: dict[str, Any]) -> str:
-    """Insert the record, or update the one with this callSid (a retried post); return its SID."""
-    from autoattendant.models import AutoAttendantSystem
-
-    aa_system_sid = data.get("aaSystemSid") or ""
-    enterprise_sid = ""
-    if aa_system_sid:
-        enterprise_sid = (
-            AutoAttendantSystem.objects.filter(sid=aa_system_sid).values_list("enterprise__sid", flat=True).first()
-            or ""
-        )
-    answer, end = data.get("answerTime"), data["endTime"]
-    record = CallRecord(
-        sid=new_sid(CALL_RECORD),
+def call_report(data: dict[str, Any]) -> CallReport:
+    """A validated CallRecordInput in the domain's words."""
+    return CallReport(
         call_sid=data["callSid"],
+        outcome=data["outcome"],
+        start_time=data["startTime"],
+        end_time=data["endTime"],
+        answer_time=data.get("answerTime"),
         from_number=data.get("from") or "",
         to_number=data.get("to") or "",
-        aa_system_sid=aa_system_sid,
-        enterprise_sid=enterprise_sid,
+        aa_system_sid=data.get("aaSystemSid") or "",
         menu_path=list(data.get("menuPath") or []),
         keys=list(data.get("keys") or []),
-        outcome=data["outcome"],
         dial_status=data.get("dialStatus") or "",
         transfer_target=data.get("transferTarget") or "",
-        start_time=data["startTime"],
-        answer_time=answer,
-        end_time=end,
-        duration_seconds=round((end - answer).total_seconds()) if answer else 0,
         executor=data.get("executor") or "",
         hangup_cause=data.get("hangupCause") or "",
     )
-    with transaction.atomic():
-        # One statement (INSERT … ON CONFLICT DO UPDATE): two posts of one call cannot both insert.
-        CallRecord.objects.bulk_create(
-            [record], update_conflicts=True, unique_fields=["call_sid"], update_fields=UPDATED_ON_RETRY
-        )
-        return CallRecord.objects.values_list("sid", flat=True).get(call_sid=record.call_sid)
 
 
 @executor_endpoint("POST")
@@ -425,8 +385,7 @@ def call_record(request: HttpRequest) -> HttpResponse:
         }
         if errors:
             return _error(400, "invalid request", errors=errors)
-        with transaction.atomic():
-            sids = [save_call_record(serializer.validated_data) for serializer in serializers_]
+        sids = record_calls([call_report(serializer.validated_data) for serializer in serializers_])
         return JsonResponse({"sids": sids}, status=201)
     if not isinstance(body, dict) or len(data) > CALL_MAX_BYTES:
         if isinstance(body, dict):
@@ -435,5 +394,5 @@ def call_record(request: HttpRequest) -> HttpResponse:
     serializer = CallRecordInput(data=body)
     if not serializer.is_valid():
         return _error(400, "invalid request", errors=serializer.errors)
-    sid = save_call_record(serializer.validated_data)
+    sid = record_call(call_report(serializer.validated_data))
     return JsonResponse({"sid": sid}, status=201)

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from autoattendant.services.voicemail import store_voicemail_message
 from telephony.rcml import cache, flow
 from telephony.rcml.compiler import PROMPTS, response, say
 
@@ -32,7 +33,8 @@ MENU_HEADER = "X-AA-Menu"
 ENTRY_MENU = re.compile(r"[?&]path=([A-Z]{2}[0-9a-f]{32})&")
 
 
-def _authorized(request: HttpRequest) -> bool:
+def executor_authorized(request: HttpRequest) -> bool:
+    """The request carries the executors' shared token; every executor endpoint checks it."""
     header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _, token = header.partition(" ")
     return scheme.lower() == "bearer" and hmac.compare_digest(token.strip(), settings.EXECUTOR_TOKEN)
@@ -56,7 +58,7 @@ def executor_view(handler: Callable[..., Answer]):
     def view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.method not in ("GET", "POST"):
             return HttpResponse(APOLOGY, status=405, content_type=XML)
-        if not _authorized(request):
+        if not executor_authorized(request):
             return HttpResponse(REJECTED, status=401, content_type=XML, headers={"WWW-Authenticate": "Bearer"})
         headers = None
         try:
@@ -72,7 +74,8 @@ def executor_view(handler: Callable[..., Answer]):
     return view
 
 
-def _number_variants(number: str) -> list[str]:
+def number_variants(number: str) -> list[str]:
+    """A dialled number as it may be stored: as dialled, without `+`, with `+`."""
     number = (number or "").strip()
     bare = number.lstrip("+")
     return list(dict.fromkeys([number, bare, f"+{bare}"]))
@@ -85,7 +88,7 @@ def voice(params: dict[str, str]) -> Answer:
     `at` (ISO date-time) evaluates the schedules at another moment, for the call simulator.
     """
     target = None
-    for number in _number_variants(params.get("To") or params.get("Called") or ""):
+    for number in number_variants(params.get("To") or params.get("Called") or ""):
         target = cache.entry(number)
         if target:
             break
@@ -145,8 +148,6 @@ voicemail = _step(lambda plan, params: flow.voicemail_prompt(plan, params))
 
 
 def _voicemail_done(plan, params) -> str:
-    from telephony.models import VoicemailMessage
-
     box = params.get("box") or "system"
     recording = params.get("RecordingUrl") or ""
     if recording:
@@ -154,7 +155,7 @@ def _voicemail_done(plan, params) -> str:
             duration = max(0, int(float(params.get("RecordingDuration") or 0)))
         except ValueError:
             duration = 0
-        VoicemailMessage.objects.create(
+        store_voicemail_message(
             aa_system_sid=plan["aaSystemSid"],
             extension_sid=box if box in plan["voicemailBoxes"] else "",
             call_sid=(params.get("CallSid") or "")[:64],

@@ -5,14 +5,21 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.conf import settings
+from django.db import DataError
 from django.test import Client
 
-from autoattendant.services.users import update_user
-from tests.conftest import assert_error, assert_ok
+from autoattendant.choices import Role
+from autoattendant.models import CallRecord
+from autoattendant.services.calls import CallReport, record_call, record_calls
+from autoattendant.services.enterprises import create_enterprise
+from autoattendant.services.systems import create_system
+from autoattendant.services.users import create_user, update_user
+from tests.conftest import PASSWORD, Api, assert_error, assert_ok
 from tests.telephony.rcml_support import Attendant
 
 CALLS = "/autoattendant/call/search"
@@ -251,3 +258,60 @@ def test_unauthenticated_is_401(db, anonymous):
     executor = Client(HTTP_AUTHORIZATION=f"Bearer {settings.EXECUTOR_TOKEN}")
     response = executor.get(CALLS)
     assert response.status_code == 401 and response.json()["errorCode"] == "401"
+
+
+def test_another_enterprise_of_the_same_csp_finds_none_of_its_calls(tenant, calls):
+    sibling = create_enterprise(
+        tenant.csp_admin, name="acme Sibling", admin={"email_id": "bg@sibling.acme.test", "password": PASSWORD}
+    )
+    sibling_system = create_system(tenant.csp_admin, name="Sibling desk", enterprise_sid=sibling.sid)
+    sibling_aa = create_user(
+        tenant.csp_admin,
+        email_id="aa@sibling.acme.test",
+        password=PASSWORD,
+        role=Role.AA_ADMIN,
+        enterprise_sid=sibling.sid,
+        aa_system_sids=[sibling_system.sid],
+    )
+    for user in (sibling.admin, sibling_aa):
+        api = Api(user, password=PASSWORD)
+        assert listed(api) == []
+        assert listed(api, aaSystemSid=calls["front"].system.sid) == []
+        for sid in calls["sids"].values():
+            assert assert_error(api.get(f"{CALLS}/{sid}"), 535)["data"] == {"sid": sid}
+
+
+# The service behind `POST /rcml/call`.
+
+
+def test_a_report_is_stored_once_per_call_sid(tenant):
+    front = Attendant.build(tenant, "+14155550100")
+    first = CallReport(
+        call_sid="retried-call",
+        outcome="CALLER_HANGUP",
+        start_time=START,
+        end_time=START + timedelta(seconds=10),
+        aa_system_sid=front.system.sid,
+        keys=["1"],
+    )
+    sid = record_call(first)
+    # The executor was unsure and reported again, having learnt more (a later end, an answer).
+    again = replace(
+        first, outcome="VOICEMAIL", answer_time=START + timedelta(seconds=5), end_time=START + timedelta(seconds=20)
+    )
+    assert record_call(again) == sid
+    stored = CallRecord.objects.get(call_sid="retried-call")
+    assert (stored.sid, stored.outcome, stored.duration_seconds) == (sid, "VOICEMAIL", 15)
+    assert stored.enterprise_sid == tenant.enterprise.sid and stored.keys == ["1"]
+    assert record_call(replace(first, call_sid="another-call")) != sid
+    assert CallRecord.objects.count() == 2
+
+
+def test_a_batch_of_reports_is_stored_all_or_none(db):
+    good = CallReport(call_sid="good", outcome="COMPLETED", start_time=START, end_time=START)
+    too_long = replace(good, call_sid="too-long", outcome="X" * 17)  # wider than the column
+    with pytest.raises(DataError):
+        record_calls([good, too_long])
+    assert not CallRecord.objects.exists()
+    assert len(set(record_calls([good, replace(good, call_sid="also-good"), good]))) == 2
+    assert CallRecord.objects.count() == 2

@@ -13,25 +13,29 @@ import uuid
 from dataclasses import dataclass, field
 
 import pytest
+from django.apps import apps
 from django.utils import timezone
 
 from autoattendant.choices import Role
 from autoattendant.models import (
     Announcement,
     AutoAttendantSystem,
+    CallRecord,
     Enterprise,
     HmacKey,
     Menu,
+    NumberImport,
     PhoneNumber,
     Schedule,
     User,
+    VoicemailMessage,
 )
 from autoattendant.models.audit import AuditEntry
+from autoattendant.models.base import TenantQuerySet
 from autoattendant.services.enterprises import create_enterprise
 from autoattendant.services.phone_numbers import create_phone_number
 from autoattendant.services.systems import create_system
 from autoattendant.services.users import create_user, update_user
-from telephony.models import CallRecord, VoicemailMessage
 from tests.conftest import PASSWORD, Api, Tenant, assert_error, assert_ok
 
 NOT_FOUND = {
@@ -568,3 +572,55 @@ def test_hmac_signed_requests_are_scoped_to_the_keys_organisation(world):
         }
         error = assert_error(Api().get(path, **headers), NOT_FOUND[resource])
         assert error["data"] == {"sid": sids[0]}
+
+
+def tenant_models() -> list[type]:
+    """Every model whose rows are scoped by a TenantQuerySet."""
+    return [
+        model
+        for model in apps.get_app_config("autoattendant").get_models()
+        if isinstance(model._default_manager.all(), TenantQuerySet)
+    ]
+
+
+def test_aa_admins_fail_closed_at_the_queryset(world):
+    """An AA admin sees the rows of its assigned AA systems; a model with no AA system shows it only
+    what the model declares (its enterprise, the enterprise's announcements, itself, its own changes);
+    a user of no known role sees nothing at all."""
+    models = tenant_models()
+    assert {CallRecord, VoicemailMessage, Menu, Schedule, PhoneNumber, AuditEntry, Enterprise} <= set(models)
+    acme = world.acme
+    unassigned = create_user(
+        acme.csp_admin, email_id="unassigned@acme.test", password=PASSWORD, role=Role.AA_ADMIN,
+        enterprise_sid=acme.enterprise.sid,
+    )  # fmt: skip
+    NumberImport.objects.create(
+        organisation=acme.csp_admin.organisation, enterprise=acme.enterprise, actor=acme.csp_admin
+    )
+    declared = {
+        Enterprise: {acme.enterprise.pk},
+        Announcement: set(Announcement.objects.filter(enterprise=acme.enterprise).values_list("pk", flat=True)),
+        User: {unassigned.pk},
+    }
+    for model in models:
+        assert model.objects.visible_to(acme.csp_admin).exists(), model  # there is something to hide
+        visible = set(model.objects.visible_to(unassigned).values_list("pk", flat=True))
+        assert visible == declared.get(model, set()), model
+    # The AA admin assigned acme's reception sees that system's rows, and no other system's.
+    assigned = acme.aa_admin
+    assert set(AutoAttendantSystem.objects.visible_to(assigned)) == {world.system}
+    assert set(PhoneNumber.objects.visible_to(assigned)) == {world.aa_number, world.extension}
+    for model, resource in (
+        (Menu, "menu"),
+        (Schedule, "schedule"),
+        (VoicemailMessage, "voicemail"),
+        (CallRecord, "call"),
+    ):
+        assert set(model.objects.visible_to(assigned).values_list("sid", flat=True)) == set(
+            world.targets.sids[resource]
+        )
+    assert not AuditEntry.objects.visible_to(assigned).exclude(actor=assigned).exists()
+    # A role the portal does not know (a row edited by hand) fails closed everywhere.
+    assigned.role = "AUDITOR"
+    for model in models:
+        assert not model.objects.visible_to(assigned).exists(), model

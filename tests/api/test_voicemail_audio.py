@@ -10,9 +10,9 @@ import pytest
 from django.conf import settings
 from django.test import Client, TestCase
 
+from autoattendant import recordings
+from autoattendant.models import VoicemailMessage
 from autoattendant.services.users import update_user
-from telephony import recordings
-from telephony.models import VoicemailMessage
 from tests.conftest import Api, assert_error
 from tests.telephony.rcml_support import Attendant
 

@@ -8,10 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from autoattendant.models import NumberImport, PhoneNumber
+from autoattendant.models import CallRecord, NumberImport, PhoneNumber
 from autoattendant.services import number_imports
 from autoattendant.services.systems import create_system
-from telephony.models import CallRecord
 
 pytestmark = pytest.mark.django_db
 

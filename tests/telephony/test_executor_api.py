@@ -13,10 +13,11 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from autoattendant import recordings
 from autoattendant.choices import ActionType, ExtensionType, SystemStatus
+from autoattendant.models import CallRecord
 from autoattendant.services.phone_numbers import create_phone_number
-from telephony import recordings
-from telephony.models import CallRecord, SipClient
+from telephony.models import SipClient
 from telephony.rcml import executor_views
 from tests.telephony.rcml_support import Attendant, option
 

@@ -18,8 +18,8 @@ from aiohttp import web
 from django.conf import settings
 
 from autoattendant.choices import ActionType, ExtensionType
+from autoattendant.models import CallRecord
 from telephony.executor.portal import NumberInfo, PortalClient, PortalUnavailable, RcmlDocument
-from telephony.models import CallRecord
 from tests.telephony.rcml_support import Attendant, option
 
 NUMBER = "+14155550100"

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from autoattendant.choices import ActionType, ExtensionType, SystemStatus
-from telephony.models import VoicemailMessage
+from autoattendant.models import VoicemailMessage
 from telephony.rcml.compiler import PROMPTS
 from tests.telephony.rcml_support import Attendant, assert_valid_rcml, option
 

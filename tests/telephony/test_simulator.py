@@ -477,7 +477,7 @@ def test_no_menu_answers_is_not_in_service(tenant):
 
 
 def test_the_walk_changes_nothing(office):
-    from telephony.models import VoicemailMessage
+    from autoattendant.models import VoicemailMessage
 
     walk(NUMBER, "6")
     walk(NUMBER, "2", dial_status="no-answer")

@@ -13,8 +13,10 @@ from urllib.parse import urlsplit
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.http import HttpRequest, HttpResponseBase
 
 from autoattendant.sids import RECORDING, new_sid
+from speech.wav_http import serve_wav
 
 SID_PATTERN = re.compile(rf"^{RECORDING}[0-9a-f]{{32}}$")
 URL_PATTERN = re.compile(rf"/rcml/recording/({RECORDING}[0-9a-f]{{32}})\.wav$")
@@ -64,3 +66,13 @@ def store(data: bytes) -> str:
 
 def delete(sid: str) -> None:
     default_storage.delete(storage_name(sid))
+
+
+def serve(request: HttpRequest, recording_url: str, *, filename: str) -> HttpResponseBase | None:
+    """A recording the portal keeps, by its URL, as WAV (ranges, ETag) for the API's and the
+    console's voicemail players; None when the URL names a recording kept elsewhere, or the file is gone."""
+    sid = sid_from_url(recording_url)
+    if not sid:
+        return None
+    # A recording never changes: its SID is its ETag.
+    return serve_wav(request, default_storage, storage_name(sid), etag=f'"{sid}"', filename=filename)
