@@ -18,7 +18,8 @@ DialCallStatus/DialCallSid/DialCallDuration). Each document is parsed by the exe
 - Record: the caller is leaving a message (VOICEMAIL; nothing is stored). Hangup: HANGUP.
   Reject: REJECTED. A document that ends: HANGUP. More than MAX_FETCHES fetches: LOOP.
 
-The trace: `{"menuPath": [menu SIDs, as the caller moves between menus], "events": [...],
+The trace: `{"menuPath": [menu SIDs, as the caller moves between menus: the documents' X-AA-Menu, as
+the executor builds a call record's], "events": [...],
 "outcome": {"type": ..., ...}}`; every fetch is an event too (`{"fetch": url, "status": 200, ...}`).
 """
 
@@ -154,6 +155,7 @@ class _Walk:
             )
         response = match.func(request, *match.args, **match.kwargs)
         body = response.content
+        verbs.extend_menu_path(self.menu_path, response.headers.get(verbs.MENU_HEADER))
         self.events.append({"fetch": url, "method": method, "via": via, "status": response.status_code})
         if self.on_document is not None:
             self.on_document(url, response.status_code, body)
@@ -229,8 +231,6 @@ class _Walk:
         menu_sid = self.menu_of(action)
         if menu_sid:
             event["menuSid"] = menu_sid
-            if not self.menu_path or self.menu_path[-1] != menu_sid:
-                self.menu_path.append(menu_sid)
         self.events.append(event)
         entry = self.keys.pop(0) if self.keys else ""
         if not entry:

@@ -192,8 +192,7 @@ class Call:
         document = await self._retrying(self.executor.portal.fetch_rcml, url, {**self.params(), **extra}, method)
         if document.status >= 500 and not document.body.lstrip().startswith("<"):
             raise _Failure(f"{url} answered {document.status}")
-        if document.menu_sid and (not self.menu_path or self.menu_path[-1] != document.menu_sid):
-            self.menu_path.append(document.menu_sid)
+        verbs.extend_menu_path(self.menu_path, document.menu_sid)
         return document
 
     # Media.

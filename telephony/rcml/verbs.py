@@ -16,6 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 RECORD_FINISH_KEYS = "1234567890*#"
+# Not RCML but the portal's: the header naming the menu a document plays (the entry document's and a
+# menu's own), from which a call's menu path is built, by the executor and the simulator alike.
+MENU_HEADER = "X-AA-Menu"
 
 
 class RcmlError(ValueError):
@@ -126,6 +129,13 @@ Verb = Say | Play | Pause | Gather | Record | Dial | Redirect | Hangup | Reject 
 @dataclass(frozen=True)
 class Document:
     verbs: tuple[Verb, ...] = field(default_factory=tuple)
+
+
+def extend_menu_path(path: list[str], menu_sid: str | None) -> None:
+    """The menu a document plays joins the call's menu path, unless the caller is already in it (a
+    menu played again after a wrong key or a timeout)."""
+    if menu_sid and (not path or path[-1] != menu_sid):
+        path.append(menu_sid)
 
 
 def _number(value: str | None, default: float, *, minimum: float = 0.0) -> float:
