@@ -40,7 +40,6 @@ from telephony.rcml import verbs
 
 MAX_FETCHES = 100
 ENTRY_URL = "/rcml/voice"
-API_VERSION = "2012-04-24"
 CALLER = "+15555550100"
 DIAL_STATUSES = ("completed", "busy", "no-answer", "failed", "canceled")
 ANNOUNCEMENT_AUDIO = re.compile(r"/autoattendant/announcement/(?P<sid>[^/?#]+)/audio\.wav")
@@ -112,16 +111,8 @@ class _Walk:
         self.dial_status = dial_status
         self.on_document = on_document
         self.call_sid = "CA" + uuid.uuid4().hex
-        self.base_params = {
-            "CallSid": self.call_sid,
-            "AccountSid": account_sid or "AC" + "0" * 32,
-            "From": caller,
-            "To": number,
-            "CallStatus": "in-progress",
-            "ApiVersion": API_VERSION,
-            "Direction": "inbound",
-            "CallerName": caller,
-        }
+        account_sid = account_sid or "AC" + "0" * 32
+        self.base_params = verbs.request_parameters(self.call_sid, account_sid, caller, number, caller, "in-progress")
         self.factory = RequestFactory()
         self.events: list[dict[str, Any]] = []
         self.menu_path: list[str] = []

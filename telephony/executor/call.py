@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-API_VERSION = "2012-04-24"
 DTMF_PAYLOAD_TYPE = 101
 MAX_FETCHES = 500  # documents per call
 MAX_SILENT_FETCHES = 20  # documents in a row with nothing said or gathered: a Redirect loop
@@ -164,16 +163,11 @@ class Call:
 
     # Talking to the portal.
     def params(self) -> dict[str, str]:
-        return {
-            "CallSid": self.sid,
-            "AccountSid": self.aa_system_sid,
-            "From": self.inbound.caller,
-            "To": self.inbound.called,
-            "CallerName": self.inbound.caller_name,
-            "CallStatus": "in-progress" if self.answered.is_set() else "ringing",
-            "ApiVersion": API_VERSION,
-            "Direction": "inbound",
-        }
+        status = "in-progress" if self.answered.is_set() else "ringing"
+        inbound = self.inbound
+        return verbs.request_parameters(
+            self.sid, self.aa_system_sid, inbound.caller, inbound.called, inbound.caller_name, status
+        )
 
     async def _retrying(self, operation, *args):
         for attempt in range(FETCH_ATTEMPTS):

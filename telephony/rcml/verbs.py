@@ -3,7 +3,8 @@
 The one reading of RCML: the executor runs these verbs on a real call and the call simulator walks
 them for "Test a call", so a verb, an attribute or a default changes here for both. Attribute
 defaults are Restcomm's (Tables 3.3 to 3.23). Verbs an auto attendant never uses (Sms, Fax,
-Conference) are kept as `Unsupported` so a document with one still runs the rest.
+Conference) are kept as `Unsupported` so a document with one still runs the rest. What both send
+with each request for a document, and how both build a call's menu path, are here for the same reason.
 
 Pure: the standard library only (no Django, no asyncio), so the executor may import it. The standard
 library's parser is enough for documents from the portal (expat refuses external entities).
@@ -16,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 RECORD_FINISH_KEYS = "1234567890*#"
+API_VERSION = "2012-04-24"
 # Not RCML but the portal's: the header naming the menu a document plays (the entry document's and a
 # menu's own), from which a call's menu path is built, by the executor and the simulator alike.
 MENU_HEADER = "X-AA-Menu"
@@ -129,6 +131,22 @@ Verb = Say | Play | Pause | Gather | Record | Dial | Redirect | Hangup | Reject 
 @dataclass(frozen=True)
 class Document:
     verbs: tuple[Verb, ...] = field(default_factory=tuple)
+
+
+def request_parameters(
+    call_sid: str, account_sid: str, caller: str, called: str, caller_name: str, status: str
+) -> dict[str, str]:
+    """What every request for a document carries, as Restcomm sends it (3.1, RestComm Request)."""
+    return {
+        "CallSid": call_sid,
+        "AccountSid": account_sid,
+        "From": caller,
+        "To": called,
+        "CallerName": caller_name,
+        "CallStatus": status,
+        "ApiVersion": API_VERSION,
+        "Direction": "inbound",
+    }
 
 
 def extend_menu_path(path: list[str], menu_sid: str | None) -> None:
