@@ -12,7 +12,7 @@ from django.conf import settings
 from rest_framework import authentication, exceptions
 
 
-class Executor:
+class ExecutorPrincipal:
     """The authenticated principal of executor requests: not a user of any tenant."""
 
     is_authenticated = True
@@ -37,7 +37,7 @@ class ExecutorTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid bearer header")
         if not hmac.compare_digest(header[1].decode("latin-1"), settings.EXECUTOR_TOKEN):
             raise exceptions.AuthenticationFailed("Invalid executor token")
-        return Executor(), None
+        return ExecutorPrincipal(), None
 
     def authenticate_header(self, request):
         return 'Bearer realm="executor"'

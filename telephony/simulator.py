@@ -3,19 +3,23 @@
 Every document comes from the executor endpoints (telephony.rcml.urls) through Django's URL resolver
 and the real views, in-process, with the executor's bearer token and the request parameters Restcomm
 sends (CallSid, AccountSid, From, To, CallStatus, ApiVersion, Direction, CallerName, Digits,
-DialCallStatus/DialCallSid/DialCallDuration). Each document is parsed with the standard library's XML
-parser and its verbs run in order, with RCML's semantics (chapter 3 of the Restcomm guide):
+DialCallStatus/DialCallSid/DialCallDuration). Each document is parsed by the executor's own parser
+(telephony.rcml.verbs, with Restcomm's defaults) and its verbs run in order, with RCML's semantics
+(chapter 3 of the Restcomm guide), so that "Test a call" is what a caller hears:
 
 - Say / Play / Pause: an event each (a Play of an announcement names its `announcementSid`).
 - Gather: its nested prompts, a Gather event, then the caller's next key entry (`{"input": "1"}`)
-  submitted to its action as `Digits`; with no entry left (or an empty one) `{"timeout": true}` and
+  submitted to its action as `Digits` (up to the finishing key, at most numDigits); with no entry
+  left (or an empty one) `{"timeout": true}`, and with no digits to submit (only the finishing key),
   the Gather falls through to the next verb.
 - Redirect: fetch its URL. Dial: a TRANSFER when the dialled party answers (`dial_status`
-  "completed"); otherwise its action is fetched with that DialCallStatus and the walk goes on.
+  "completed"; a Dial with no target fails); otherwise its action is fetched with that DialCallStatus
+  and the walk goes on.
 - Record: the caller is leaving a message (VOICEMAIL; nothing is stored). Hangup: HANGUP.
   Reject: REJECTED. A document that ends: HANGUP. More than MAX_FETCHES fetches: LOOP.
 
-The trace: `{"menuPath": [menu SIDs, as the caller moves between menus], "events": [...],
+The trace: `{"menuPath": [menu SIDs, as the caller moves between menus: the documents' X-AA-Menu, as
+the executor builds a call record's], "events": [...],
 "outcome": {"type": ..., ...}}`; every fetch is an event too (`{"fetch": url, "status": 200, ...}`).
 """
 
@@ -23,7 +27,6 @@ from __future__ import annotations
 
 import re
 import uuid
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -33,9 +36,10 @@ from django.conf import settings
 from django.test import RequestFactory
 from django.urls import Resolver404, resolve
 
+from telephony.rcml import verbs
+
 MAX_FETCHES = 100
 ENTRY_URL = "/rcml/voice"
-API_VERSION = "2012-04-24"
 CALLER = "+15555550100"
 DIAL_STATUSES = ("completed", "busy", "no-answer", "failed", "canceled")
 ANNOUNCEMENT_AUDIO = re.compile(r"/autoattendant/announcement/(?P<sid>[^/?#]+)/audio\.wav")
@@ -107,16 +111,8 @@ class _Walk:
         self.dial_status = dial_status
         self.on_document = on_document
         self.call_sid = "CA" + uuid.uuid4().hex
-        self.base_params = {
-            "CallSid": self.call_sid,
-            "AccountSid": account_sid or "AC" + "0" * 32,
-            "From": caller,
-            "To": number,
-            "CallStatus": "in-progress",
-            "ApiVersion": API_VERSION,
-            "Direction": "inbound",
-            "CallerName": caller,
-        }
+        account_sid = account_sid or "AC" + "0" * 32
+        self.base_params = verbs.request_parameters(self.call_sid, account_sid, caller, number, caller, "in-progress")
         self.factory = RequestFactory()
         self.events: list[dict[str, Any]] = []
         self.menu_path: list[str] = []
@@ -150,6 +146,7 @@ class _Walk:
             )
         response = match.func(request, *match.args, **match.kwargs)
         body = response.content
+        verbs.extend_menu_path(self.menu_path, response.headers.get(verbs.MENU_HEADER))
         self.events.append({"fetch": url, "method": method, "via": via, "status": response.status_code})
         if self.on_document is not None:
             self.on_document(url, response.status_code, body)
@@ -162,119 +159,102 @@ class _Walk:
                 return {"type": "LOOP", "fetches": self.fetches}
             try:
                 _status, body = self.fetch(url, method, params, via)
-                root = ET.fromstring(body)
-            except (SimulationError, ET.ParseError) as exc:
+                document = verbs.parse(body)
+            except (SimulationError, verbs.RcmlError) as exc:
                 return {"type": "ERROR", "url": url, "message": str(exc)}
-            if root.tag != "Response":
-                return {"type": "ERROR", "url": url, "message": f"root element <{root.tag}>, not <Response>"}
-            step = self.run_verbs(root, url)
+            step = self.run_verbs(document, url)
             if "outcome" in step:
                 return step["outcome"]
             url, method, params, via = step["url"], step["method"], step["params"], step["via"]
 
     # Running a document's verbs.
-    def run_verbs(self, root: ET.Element, url: str) -> dict[str, Any]:
+    def run_verbs(self, document: verbs.Document, url: str) -> dict[str, Any]:
         """Run verbs until one ends the call or moves it to another document."""
-        for verb in root:
-            tag = verb.tag
-            if tag in ("Say", "Play", "Pause"):
+        for verb in document.verbs:
+            if isinstance(verb, verbs.Say | verbs.Play | verbs.Pause):
                 self.events.append(prompt_event(verb))
-            elif tag == "Gather":
+            elif isinstance(verb, verbs.Gather):
                 step = self.gather(verb, url)
                 if step is not None:
                     return step
-            elif tag == "Redirect":
-                return self.next(url, (verb.text or "").strip() or url, verb, "Redirect", {})
-            elif tag == "Dial":
+            elif isinstance(verb, verbs.Redirect):
+                return self.next(url, verb.url, verb.method, "Redirect", {})
+            elif isinstance(verb, verbs.Dial):
                 step = self.dial(verb, url)
                 if step is not None:
                     return step
-            elif tag == "Record":
-                action = urljoin(url, verb.get("action") or url)
-                box = _query(action).get("box", "system")
+            elif isinstance(verb, verbs.Record):
+                box = _query(urljoin(url, verb.action or "")).get("box", "system")
                 self.events.append(
                     {
                         "verb": "Record",
                         "box": box,
-                        "maxLength": _int(verb.get("maxLength")),
-                        "finishOnKey": verb.get("finishOnKey", "1234567890*#"),
-                        "playBeep": verb.get("playBeep", "true") == "true",
+                        "maxLength": _seconds(verb.max_length),
+                        "finishOnKey": verb.finish_on_key,
+                        "playBeep": verb.play_beep,
                     }
                 )
                 return {"outcome": {"type": "VOICEMAIL", "box": box}}
-            elif tag == "Hangup":
+            elif isinstance(verb, verbs.Hangup):
                 self.events.append({"verb": "Hangup"})
                 return {"outcome": {"type": "HANGUP"}}
-            elif tag == "Reject":
-                reason = verb.get("reason", "rejected")
-                self.events.append({"verb": "Reject", "reason": reason})
-                return {"outcome": {"type": "REJECTED", "reason": reason}}
+            elif isinstance(verb, verbs.Reject):
+                self.events.append({"verb": "Reject", "reason": verb.reason})
+                return {"outcome": {"type": "REJECTED", "reason": verb.reason}}
             else:
-                self.events.append({"verb": tag, "unsupported": True})
+                self.events.append({"verb": verb.name, "unsupported": True})
         # RCML: with no verb left, the call ends.
         return {"outcome": {"type": "HANGUP", "implicit": True}}
 
-    def next(self, url: str, target: str, verb: ET.Element, via: str, params: dict[str, str]) -> dict[str, Any]:
-        return {
-            "url": urljoin(url, target),
-            "method": (verb.get("method") or "POST").upper(),
-            "params": {**self.base_params, **params},
-            "via": via,
-        }
+    def next(self, url: str, target: str, method: str, via: str, params: dict[str, str]) -> dict[str, Any]:
+        return {"url": urljoin(url, target), "method": method, "params": {**self.base_params, **params}, "via": via}
 
-    def gather(self, verb: ET.Element, url: str) -> dict[str, Any] | None:
-        action = urljoin(url, verb.get("action") or url)
-        for nested in verb:
-            self.events.append(prompt_event(nested))
-        finish = verb.get("finishOnKey", "#")
-        num_digits = _int(verb.get("numDigits"))
+    def gather(self, verb: verbs.Gather, url: str) -> dict[str, Any] | None:
+        action = urljoin(url, verb.action or "")
+        for prompt in verb.prompts:
+            self.events.append(prompt_event(prompt))
         event = {
             "verb": "Gather",
-            "numDigits": num_digits,
-            "timeout": _int(verb.get("timeout")) or 5,
-            "finishOnKey": finish,
+            "numDigits": verb.num_digits,
+            "timeout": _seconds(verb.timeout),
+            "finishOnKey": verb.finish_on_key,
         }
         menu_sid = self.menu_of(action)
         if menu_sid:
             event["menuSid"] = menu_sid
-            if not self.menu_path or self.menu_path[-1] != menu_sid:
-                self.menu_path.append(menu_sid)
         self.events.append(event)
         entry = self.keys.pop(0) if self.keys else ""
-        digits = entry
-        if finish and finish in digits:
-            digits = digits[: digits.index(finish)]  # the finishing key ends the entry and is not sent
-        if num_digits:
-            digits = digits[:num_digits]  # the Gather submits once it has numDigits digits
         if not entry:
             self.events.append({"timeout": True})
             return None  # falls through to the next verb
+        digits = verb.digits(entry)
         self.events.append({"input": entry} if digits == entry else {"input": entry, "digits": digits})
-        return self.next(url, action, verb, "Gather", {"Digits": digits})
+        if not digits:
+            return None  # only the finishing key: nothing to submit, as with no input
+        return self.next(url, action, verb.method, "Gather", {"Digits": digits})
 
-    def dial(self, verb: ET.Element, url: str) -> dict[str, Any] | None:
-        nouns = [noun for noun in verb if noun.tag in ("Number", "Client", "Uri", "Conference")]
-        noun = nouns[0] if nouns else None
-        target = ((noun.text if noun is not None else verb.text) or "").strip()
-        target_type = noun.tag.lower() if noun is not None else "number"
-        action = urljoin(url, verb.get("action")) if verb.get("action") else None
+    def dial(self, verb: verbs.Dial, url: str) -> dict[str, Any] | None:
+        # The executor rings every target at once; the trace names the first, and with none the Dial fails.
+        target = verb.targets[0] if verb.targets else verbs.DialTarget("number", "")
+        status = self.dial_status if verb.targets else "failed"
+        action = urljoin(url, verb.action) if verb.action else None
         extension = _query(action).get("ext") if action else None
-        event = {"verb": "Dial", "target": target, "targetType": target_type, "timeout": _int(verb.get("timeout"))}
+        event = {"verb": "Dial", "target": target.value, "targetType": target.kind, "timeout": _seconds(verb.timeout)}
         if extension:
             event["extension"] = extension
-        if verb.get("callerId"):
-            event["callerId"] = verb.get("callerId")
-        event["dialCallStatus"] = self.dial_status
+        if verb.caller_id:
+            event["callerId"] = verb.caller_id
+        event["dialCallStatus"] = status
         self.events.append(event)
-        if self.dial_status == "completed":
-            outcome = {"type": "TRANSFER", "target": target, "targetType": target_type}
+        if status == "completed":
+            outcome = {"type": "TRANSFER", "target": target.value, "targetType": target.kind}
             if extension:
                 outcome["extension"] = extension
             return {"outcome": outcome}
         if action is None:
             return None  # no action: on to the next verb
-        params = {"DialCallStatus": self.dial_status, "DialCallSid": "CA" + uuid.uuid4().hex, "DialCallDuration": "0"}
-        return self.next(url, action, verb, "Dial", params)
+        params = {"DialCallStatus": status, "DialCallSid": "CA" + uuid.uuid4().hex, "DialCallDuration": "0"}
+        return self.next(url, action, verb.method, "Dial", params)
 
     @staticmethod
     def menu_of(action: str) -> str | None:
@@ -286,34 +266,28 @@ class _Walk:
         return match.kwargs.get("menu_sid") if match.url_name == "rcml-input" else None
 
 
-def prompt_event(verb: ET.Element) -> dict[str, Any]:
-    if verb.tag == "Say":
-        event = {"verb": "Say", "text": (verb.text or "").strip()}
-        for attribute in ("voice", "language", "loop"):
-            if verb.get(attribute):
-                event[attribute] = verb.get(attribute)
-        return event
-    if verb.tag == "Play":
-        uri = (verb.text or "").strip()
-        found = ANNOUNCEMENT_AUDIO.search(uri)
-        event = {"verb": "Play", "announcementSid": found["sid"] if found else None, "url": uri}
-        if verb.get("loop"):
-            event["loop"] = verb.get("loop")
-        return event
-    if verb.tag == "Pause":
-        return {"verb": "Pause", "length": _int(verb.get("length")) or 1}
-    return {"verb": verb.tag, "unsupported": True}
+def prompt_event(verb: verbs.Prompt) -> dict[str, Any]:
+    """A prompt as the caller hears it: Restcomm's defaults filled in (a `<Say>` without a voice is
+    said by "man"), the loop count only when it is not 1."""
+    if isinstance(verb, verbs.Say):
+        event = {"verb": "Say", "text": verb.text, "voice": verb.voice, "language": verb.language}
+    elif isinstance(verb, verbs.Play):
+        found = ANNOUNCEMENT_AUDIO.search(verb.url)
+        event = {"verb": "Play", "announcementSid": found["sid"] if found else None, "url": verb.url}
+    else:
+        return {"verb": "Pause", "length": _seconds(verb.length)}
+    if verb.loop != 1:
+        event["loop"] = verb.loop
+    return event
 
 
 def _query(url: str) -> dict[str, str]:
     return {key: values[-1] for key, values in parse_qs(urlsplit(url).query, keep_blank_values=True).items()}
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None
+def _seconds(value: float) -> int | float:
+    """Whole seconds as an int in the trace (`"timeout": 5`, not `5.0`)."""
+    return int(value) if float(value).is_integer() else value
 
 
 def describe(trace: dict[str, Any]) -> list[str]:

@@ -29,10 +29,10 @@ from autoattendant.models import Announcement
 from autoattendant.models.announcement import audio_uri
 from autoattendant.services import announcements
 from speech.wav_http import serve_wav
-from telephony.auth import Executor, ExecutorTokenAuthentication
+from telephony.auth import ExecutorPrincipal, ExecutorTokenAuthentication
 
 # The executor fetches prompts to play them; it reads nothing else of the API.
-AUDIO_READERS = frozenset({*announcements.PERMISSIONS.read, Executor.role})
+AUDIO_READERS = frozenset({*announcements.PERMISSIONS.read, ExecutorPrincipal.role})
 # Room for a multipart body's boundaries and other fields around the largest file accepted.
 MULTIPART_OVERHEAD = 64 * 1024
 
@@ -155,13 +155,13 @@ class AnnouncementViewSet(ResourceViewSet):
     destroy_service = staticmethod(announcements.delete_announcement)
 
     def scoped_queryset(self):
-        if isinstance(self.request.user, Executor):
+        if isinstance(self.request.user, ExecutorPrincipal):
             return Announcement.objects.all()  # the executor plays every enterprise's prompts
         return super().scoped_queryset().annotate(enterprise_ref=F("enterprise__sid"))
 
     def get_throttles(self):
         # Executors are the platform's own machines, sharing one token: not rate-limited as a user.
-        if isinstance(getattr(self.request, "user", None), Executor):
+        if isinstance(getattr(self.request, "user", None), ExecutorPrincipal):
             return []
         return super().get_throttles()
 

@@ -93,9 +93,8 @@ def system_zone(system) -> zoneinfo.ZoneInfo:
 
 
 def speech_url(event: dict) -> str:
-    token = signing.dumps(
-        [event.get("text", ""), event.get("voice") or "woman", event.get("language") or "en"], salt=SPEECH_SALT
-    )
+    """A Say event's audio; the simulator names its voice and language (Restcomm's defaults filled in)."""
+    token = signing.dumps([event["text"], event["voice"], event["language"]], salt=SPEECH_SALT)
     return f"{reverse('console:test_call_speech')}?s={token}"
 
 

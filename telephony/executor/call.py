@@ -17,20 +17,19 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
-from telephony.executor import rcml
 from telephony.executor.media import PCMA, PCMU, Prompt, silence
-from telephony.executor.portal import PortalUnavailable
+from telephony.executor.portal_client import PortalUnavailable
 from telephony.executor.sip import MediaOffer, NoCommonCodec
+from telephony.rcml import verbs
 
 if TYPE_CHECKING:
     from telephony.executor.media import RtpSession
-    from telephony.executor.portal import RcmlDocument
-    from telephony.executor.server import Executor
+    from telephony.executor.portal_client import RcmlDocument
+    from telephony.executor.server import ExecutorProcess
     from telephony.executor.sip import InboundCall
 
 logger = logging.getLogger(__name__)
 
-API_VERSION = "2012-04-24"
 DTMF_PAYLOAD_TYPE = 101
 MAX_FETCHES = 500  # documents per call
 MAX_SILENT_FETCHES = 20  # documents in a row with nothing said or gathered: a Redirect loop
@@ -66,7 +65,7 @@ def _iso(moment: float | None) -> str | None:
 
 
 class Call:
-    def __init__(self, executor: Executor, inbound: InboundCall):
+    def __init__(self, executor: ExecutorProcess, inbound: InboundCall):
         self.executor = executor
         self.inbound = inbound
         self.sid = "CA" + uuid.uuid4().hex
@@ -143,7 +142,7 @@ class Call:
             raise
         except NoCommonCodec:
             self._reject(488, "Not Acceptable Here", "no common codec")
-        except (_Failure, PortalUnavailable, rcml.RcmlError) as exc:
+        except (_Failure, PortalUnavailable, verbs.RcmlError) as exc:
             logger.warning("call %s: %s; apologising", self.sid, exc)
             await self._apologise(str(exc))
         except Exception as exc:
@@ -153,7 +152,7 @@ class Call:
     async def _execute(self, document: RcmlDocument) -> None:
         while True:
             following = None
-            for verb in rcml.parse(document.body).verbs:
+            for verb in verbs.parse(document.body).verbs:
                 following = await self._verb(verb, document.url)
                 if following is not None:
                     break
@@ -164,16 +163,11 @@ class Call:
 
     # Talking to the portal.
     def params(self) -> dict[str, str]:
-        return {
-            "CallSid": self.sid,
-            "AccountSid": self.aa_system_sid,
-            "From": self.inbound.caller,
-            "To": self.inbound.called,
-            "CallerName": self.inbound.caller_name,
-            "CallStatus": "in-progress" if self.answered.is_set() else "ringing",
-            "ApiVersion": API_VERSION,
-            "Direction": "inbound",
-        }
+        status = "in-progress" if self.answered.is_set() else "ringing"
+        inbound = self.inbound
+        return verbs.request_parameters(
+            self.sid, self.aa_system_sid, inbound.caller, inbound.called, inbound.caller_name, status
+        )
 
     async def _retrying(self, operation, *args):
         for attempt in range(FETCH_ATTEMPTS):
@@ -192,8 +186,7 @@ class Call:
         document = await self._retrying(self.executor.portal.fetch_rcml, url, {**self.params(), **extra}, method)
         if document.status >= 500 and not document.body.lstrip().startswith("<"):
             raise _Failure(f"{url} answered {document.status}")
-        if document.menu_sid and (not self.menu_path or self.menu_path[-1] != document.menu_sid):
-            self.menu_path.append(document.menu_sid)
+        verbs.extend_menu_path(self.menu_path, document.menu_sid)
         return document
 
     # Media.
@@ -214,11 +207,11 @@ class Call:
         self.answered.set()
         self.executor.metrics.observe("invite_to_answer", time.monotonic() - self._invited_at)
 
-    async def _prompt(self, verb: rcml.Say | rcml.Play) -> Prompt | None:
+    async def _prompt(self, verb: verbs.Say | verbs.Play) -> Prompt | None:
         """The verb's audio, from the executor's cache; None (skipped, logged) when it is missing or unreadable."""
         portal, cache = self.executor.portal, self.executor.prompts
         try:
-            if isinstance(verb, rcml.Say):
+            if isinstance(verb, verbs.Say):
                 if not verb.text:
                     return None
                 key = f"say\0{verb.voice}\0{verb.language}\0{verb.text}"
@@ -229,11 +222,11 @@ class Call:
             logger.warning("call %s: cannot play %r: %s", self.sid, verb, exc)
             return None
 
-    async def _play(self, verb: rcml.Say | rcml.Play | rcml.Pause, *, interruptible: bool = False) -> bool:
+    async def _play(self, verb: verbs.Say | verbs.Play | verbs.Pause, *, interruptible: bool = False) -> bool:
         """Say/Play/Pause; False when a digit cut it short (barge-in)."""
         await self._answer()
         self.silent_fetches = 0
-        prompt = silence(verb.length) if isinstance(verb, rcml.Pause) else await self._prompt(verb)
+        prompt = silence(verb.length) if isinstance(verb, verbs.Pause) else await self._prompt(verb)
         if prompt is None:
             return True
         loops = MAX_LOOPS if getattr(verb, "loop", 1) == 0 else getattr(verb, "loop", 1)
@@ -252,36 +245,36 @@ class Call:
             return None
 
     # Verbs: each returns None to go on with the next verb, or (url, method, params) to fetch.
-    async def _verb(self, verb: rcml.Verb, url: str):
-        if isinstance(verb, rcml.Say | rcml.Play):
+    async def _verb(self, verb: verbs.Verb, url: str):
+        if isinstance(verb, verbs.Say | verbs.Play):
             await self._play(verb)
             return None
-        if isinstance(verb, rcml.Pause):
+        if isinstance(verb, verbs.Pause):
             if not self.answered.is_set():
                 await asyncio.sleep(verb.length)  # "before picking up the call"
                 return None
             await self._play(verb)
             return None
-        if isinstance(verb, rcml.Gather):
+        if isinstance(verb, verbs.Gather):
             return await self._gather(verb, url)
-        if isinstance(verb, rcml.Redirect):
+        if isinstance(verb, verbs.Redirect):
             return urljoin(url, verb.url), verb.method, {}
-        if isinstance(verb, rcml.Hangup):
+        if isinstance(verb, verbs.Hangup):
             raise _End
-        if isinstance(verb, rcml.Reject):
+        if isinstance(verb, verbs.Reject):
             code, reason = REJECT_CODES[verb.reason]
             if self.answered.is_set():
                 raise _End
             self._reject(code, reason, f"RCML Reject ({verb.reason})")
             raise _End
-        if isinstance(verb, rcml.Record):
+        if isinstance(verb, verbs.Record):
             return await self._record(verb, url)
-        if isinstance(verb, rcml.Dial):
+        if isinstance(verb, verbs.Dial):
             return await self._dial(verb, url)
         logger.info("call %s: <%s> is not supported here; skipped", self.sid, verb.name)
         return None
 
-    async def _gather(self, verb: rcml.Gather, url: str):
+    async def _gather(self, verb: verbs.Gather, url: str):
         await self._answer()
         self.silent_fetches = 0
         for prompt in verb.prompts:
@@ -292,10 +285,10 @@ class Call:
             digit = await self._next_digit(verb.timeout)
             if digit is None:
                 break
-            if verb.finish_on_key and digit == verb.finish_on_key:
+            if verb.finishes(digit):
                 break
             digits += digit
-            if verb.num_digits and len(digits) >= verb.num_digits:
+            if verb.complete(digits):
                 break
         if not digits:
             return None  # no input: Gather falls through to the next verb
@@ -303,7 +296,7 @@ class Call:
         self._key_at = time.monotonic()
         return urljoin(url, verb.action or ""), verb.method, {"Digits": digits}
 
-    async def _record(self, verb: rcml.Record, url: str):
+    async def _record(self, verb: verbs.Record, url: str):
         await self._answer()
         self.silent_fetches = 0
         if verb.play_beep:
@@ -323,14 +316,14 @@ class Call:
         return urljoin(url, verb.action or ""), verb.method, params
 
     # Dial: ring every target at once; the first to answer is bridged to the caller.
-    def _dial_target(self, target: rcml.DialTarget) -> str:
+    def _dial_target(self, target: verbs.DialTarget) -> str:
         if target.kind == "client":
             return f"client:{target.value}"
         if target.kind == "uri":
             return target.value if target.value.startswith("sip:") else f"sip:{target.value}"
         return "number:" + "".join(c for c in target.value if c.isdigit() or c in "+*#")
 
-    async def _dial(self, verb: rcml.Dial, url: str):
+    async def _dial(self, verb: verbs.Dial, url: str):
         await self._answer()
         self.silent_fetches = 0
         sip, media = self.executor.sip, self.executor.media

@@ -20,7 +20,7 @@ from telephony.executor.call import Call
 from telephony.executor.config import ExecutorConfig
 from telephony.executor.media import MediaEngine, PromptCache, prompt_from_wav, tone
 from telephony.executor.metrics import Metrics
-from telephony.executor.portal import NumberInfo, PortalClient
+from telephony.executor.portal_client import NumberInfo, PortalClient
 from telephony.executor.sip import InboundCall, SipServer
 
 logger = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ class NumberCache:
             del self._pending[number]
 
 
-class Executor:
+class ExecutorProcess:
     def __init__(self, config: ExecutorConfig):
         self.config = config
         self.name = socket.gethostname()

@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from autoattendant.services.voicemail import store_voicemail_message
 from telephony.rcml import cache, flow
 from telephony.rcml.compiler import PROMPTS, response, say
+from telephony.rcml.verbs import MENU_HEADER
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +29,6 @@ XML = "text/xml; charset=utf-8"
 APOLOGY = response(say("Sorry, we cannot take your call right now. Please try again later."), "<Hangup/>")
 NOT_IN_SERVICE = response(say(PROMPTS["not_configured"]), "<Hangup/>")
 REJECTED = response('<Reject reason="rejected"/>')
-# The menu a document plays (the entry document and the menu step), for the executor's menu path.
-MENU_HEADER = "X-AA-Menu"
 ENTRY_MENU = re.compile(r"[?&]path=([A-Z]{2}[0-9a-f]{32})&")
 
 

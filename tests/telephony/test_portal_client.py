@@ -1,4 +1,4 @@
-"""The executor's portal client (telephony.executor.portal) against the real portal (pytest-django's
+"""The executor's portal client (telephony.executor.portal_client) against the real portal (pytest-django's
 live server, on the test database and Redis), and against a small aiohttp server for what a healthy
 portal never does (5xx, slowness, redirects off the portal)."""
 
@@ -19,7 +19,7 @@ from django.conf import settings
 
 from autoattendant.choices import ActionType, ExtensionType
 from autoattendant.models import CallRecord
-from telephony.executor.portal import NumberInfo, PortalClient, PortalUnavailable, RcmlDocument
+from telephony.executor.portal_client import NumberInfo, PortalClient, PortalUnavailable, RcmlDocument
 from tests.telephony.rcml_support import Attendant, option
 
 NUMBER = "+14155550100"
@@ -179,7 +179,7 @@ def test_a_refused_call_record_is_not_retried(live_server, transactional_db, cap
     async def scenario(portal: PortalClient):
         await portal.post_call({"callSid": "c1", "outcome": "NONSENSE"})
 
-    with caplog.at_level(logging.ERROR, logger="telephony.executor.portal"):
+    with caplog.at_level(logging.ERROR, logger="telephony.executor.portal_client"):
         talk(live_server.url, scenario, post_call_backoff=0.01)
     assert "refused (400)" in caplog.text and not CallRecord.objects.exists()
 
@@ -210,7 +210,7 @@ def test_a_portal_that_is_down(caplog):
         # A call record gives up quietly, after its attempts.
         await portal.post_call({"callSid": "c1"})
 
-    with caplog.at_level(logging.WARNING, logger="telephony.executor.portal"):
+    with caplog.at_level(logging.WARNING, logger="telephony.executor.portal_client"):
         talk(base, scenario, post_call_attempts=3, post_call_backoff=0.01)
     assert "call record c1 not stored after 3 attempts" in caplog.text
 
@@ -319,7 +319,7 @@ def test_call_records_are_retried_while_the_portal_is_unavailable(caplog):
         given_up = [path for path, _ in fake.seen if path == "/rcml/call"]
         return retried, given_up
 
-    with caplog.at_level(logging.WARNING, logger="telephony.executor.portal"):
+    with caplog.at_level(logging.WARNING, logger="telephony.executor.portal_client"):
         retried, given_up = with_fakes(scenario, post_call_attempts=4, post_call_backoff=0.01)
     assert len(retried) == 3 and len(given_up) == 4
     assert "call record c2 not stored after 4 attempts" in caplog.text

@@ -30,7 +30,7 @@ CALL = {
 }
 
 
-class Executor:
+class ExecutorRequests:
     """The call executor's side of HTTP: form-encoded POSTs (or GETs) with Restcomm's parameters."""
 
     def __init__(self, headers: dict | None = None):
@@ -56,8 +56,8 @@ class Executor:
 
 
 @pytest.fixture
-def executor() -> Executor:
-    return Executor()
+def executor() -> ExecutorRequests:
+    return ExecutorRequests()
 
 
 @pytest.fixture
@@ -97,14 +97,14 @@ def state(*menus) -> str:
 )
 def test_executor_token_is_required(reception, headers):
     for url in ("/rcml/voice", f"{base(reception)}/menu/{reception.main.sid}?{state(reception.main)}"):
-        response = Executor(headers).post(url)
+        response = ExecutorRequests(headers).post(url)
         assert response.status_code == 401
         assert response["WWW-Authenticate"] == "Bearer"
         assert [el.tag for el in response.xml] == ["Reject"]
 
 
 def test_the_token_is_accepted_whatever_the_scheme_case(reception):
-    response = Executor({"HTTP_AUTHORIZATION": f"bearer {settings.EXECUTOR_TOKEN}"}).post("/rcml/voice")
+    response = ExecutorRequests({"HTTP_AUTHORIZATION": f"bearer {settings.EXECUTOR_TOKEN}"}).post("/rcml/voice")
     assert response.status_code == 200
 
 

@@ -304,6 +304,22 @@ def test_dial_by_extension(office):
     assert trace["outcome"]["target"] == office.ext("103").number
 
 
+def test_the_finishing_key_alone_submits_nothing(office):
+    """As on a call: `#` before any digit ends the Gather with nothing to send, so it falls through."""
+    trace = walk(NUMBER, "4,#")
+    entry = trace["events"].index({"input": "#", "digits": ""})
+    following = trace["events"][entry + 1]
+    assert following["via"] == "Redirect" and "/extension-input?" in following["fetch"]
+    assert PROMPTS["no_input"] in said(trace)  # the extension prompt's own timeout
+
+
+def test_prompts_name_the_voice_the_caller_hears(office):
+    """A <Say> without voice or language is said in Restcomm's defaults, the man's voice in English."""
+    trace = walk(NUMBER, "4,103")
+    prompt = next(event for event in verbs(trace, "Say") if event["text"] == PROMPTS["enter_extension"])
+    assert (prompt["voice"], prompt["language"]) == ("man", "en") and "loop" not in prompt
+
+
 def test_dial_by_extension_on_the_menu_itself(office):
     office.main.allow_dial_by_extension = True
     office.main.save()

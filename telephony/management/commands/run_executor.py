@@ -45,9 +45,9 @@ class Command(BaseCommand):
             changes["drain_seconds"] = options["drain_seconds"]
         config = dataclasses.replace(config, **changes)
 
-        from telephony.executor.server import Executor
+        from telephony.executor.server import ExecutorProcess
 
         async def main():
-            await Executor(config).serve()
+            await ExecutorProcess(config).serve()
 
         asyncio.run(main())

@@ -26,6 +26,8 @@ import aiohttp
 from multidict import CIMultiDictProxy
 from yarl import URL
 
+from telephony.rcml.verbs import MENU_HEADER
+
 logger = logging.getLogger(__name__)
 
 REDIRECTS_MAX = 5
@@ -33,7 +35,6 @@ AUDIO_MAX_BYTES = 50 * 1024 * 1024  # a five-minute announcement at 8 kHz is und
 DOCUMENT_MAX_BYTES = 4 * 1024 * 1024
 JSON_MAX_BYTES = 1024 * 1024
 UPLOAD_TIMEOUT = 60.0  # seconds for a recording of up to 20 MB
-MENU_HEADER = "X-AA-Menu"
 
 
 class PortalUnavailable(Exception):
