@@ -84,6 +84,10 @@ class ResourceCases:
     def missing_sid(self) -> str:
         return self.prefix + uuid.uuid4().hex
 
+    def missing_sids(self) -> list[str]:
+        """A SID of nothing, and SIDs that could be of nothing: the prefix alone, and not a SID at all."""
+        return [self.missing_sid(), self.prefix, "nonsense"]
+
     def nul_sids(self) -> list[str]:
         """SIDs with a NUL byte, as a URL carries them: not found like any other, never a database error."""
         return [f"{self.prefix}%00", f"{self.missing_sid()[:-2]}%00"]
@@ -132,7 +136,7 @@ class ReadCases(ResourceCases):
 
     def test_missing_or_malformed_sid_is_not_found(self, tenant):
         api = api_of(tenant, self.creators[0])
-        for sid in (self.missing_sid(), self.prefix, "nonsense"):
+        for sid in self.missing_sids():
             self.assert_not_found(api.get(f"{self.search}/{sid}"), sid)
         for sid in self.nul_sids():
             self.assert_not_found(api.get(f"{self.search}/{sid}"), None)
@@ -312,7 +316,7 @@ class UpdateCases(ResourceCases):
     def test_update_of_a_missing_or_another_tenants_object_is_not_found(self, tenant, other_tenant):
         theirs = self.make(other_tenant)
         api = api_of(tenant, self.creators[0])
-        for sid in (self.missing_sid(), theirs["sid"]):
+        for sid in (*self.missing_sids(), theirs["sid"]):
             self.assert_not_found(api.put(f"{self.path}/{sid}", self.update_data), sid)
         for role in self.roles_that_look("update"):
             self.assert_not_found(
@@ -355,7 +359,7 @@ class DeleteCases(ResourceCases):
     def test_delete_of_a_missing_or_another_tenants_object_is_not_found(self, tenant, other_tenant):
         theirs = self.make(other_tenant)
         api = api_of(tenant, self.creators[0])
-        for sid in (self.missing_sid(), theirs["sid"]):
+        for sid in (*self.missing_sids(), theirs["sid"]):
             self.assert_not_found(api.delete(f"{self.path}/{sid}"), sid)
         for role in self.roles_that_look("delete"):
             self.assert_not_found(api_of(tenant, role).delete(f"{self.path}/{theirs['sid']}"), theirs["sid"])
