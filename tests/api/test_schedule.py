@@ -5,13 +5,10 @@ Menus are made directly in the database here: their API is tested on its own.
 
 from __future__ import annotations
 
-import io
-import json
 import re
 from types import SimpleNamespace
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -20,6 +17,7 @@ from autoattendant.models import AuditEntry, AutoAttendantSystem, Menu, Schedule
 from autoattendant.services.enterprises import create_enterprise
 from autoattendant.services.systems import create_system
 from autoattendant.services.users import create_user, update_user
+from tests.api.resource_cases import CrudCases
 from tests.conftest import PASSWORD, Api, assert_error, assert_ok
 
 SCHEDULE = "/autoattendant/schedule"
@@ -96,6 +94,28 @@ def active_menu(api: Api, system_sid: str, at: str | None = None):
 
 def timeline(api: Api, system_sid: str, **params):
     return api.get(f"/autoattendant/system/{system_sid}/timeline", params)
+
+
+class TestScheduleResource(CrudCases):
+    path = SCHEDULE
+    prefix = "SC"
+    model = Schedule
+    fields = RESPONSE_FIELDS
+    not_found_code = 526
+    not_found_message = "Schedule not found"
+    creators = ("bg", "csp")
+    # An AA admin assigned no system sees none of its schedules, nor the system to make one in.
+    refused = {"create": {"aa": 490}, "read": {"aa": 526}, "update": {"aa": 526}, "delete": {"aa": 526}}
+    echoed = ("name", "autoAttendantSid", "type", "menuSid", "weeklyRanges")
+    update_data = {"name": "Late shift"}
+
+    def owner(self, tenant):
+        return make_system(tenant, "Reception")
+
+    def create_body(self, owner, index):
+        # A day each, so that no two overlap.
+        ranges = [{"days": [WEEKDAYS[index]], "start": "09:00", "end": "17:00"}]
+        return office_hours(owner, name=f"Schedule {index}", weeklyRanges=ranges)
 
 
 # Create, read, update, delete.
@@ -196,8 +216,6 @@ def test_search_filters_and_sorting(tenant, office):
     assert names(type="SPECIAL_DAY") == ["Holidays"]
     assert names(autoAttendantSid=support.sid) == ["Night desk"]
     assert names(menuSid=office.holiday) == ["Holidays"]
-    assert names(startTime="2000-01-01", endTime="2999-12-31") == ["Office hours", "Holidays", "Night desk"]
-    assert names(endTime="2000-01-01") == []
     result = assert_ok(tenant.bg.get(f"{SCHEDULE}/search"))["result"]
     assert [row["sid"] for row in result] == [work["sid"], holiday["sid"], night["sid"]]
     assert result[0] == work
@@ -387,9 +405,7 @@ def test_another_tenant_sees_nothing(request, tenant, office, stranger):
     assert list(Schedule.objects.values()) == before
 
 
-def test_anonymous_is_401(anonymous, office):
-    assert_error(anonymous.get(f"{SCHEDULE}/search"), 401)
-    assert_error(anonymous.post(SCHEDULE, {}), 401)
+def test_anonymous_gets_no_active_menu_401(anonymous, office):
     assert_error(active_menu(anonymous, office.sid), 401)
 
 
@@ -531,15 +547,7 @@ def test_timeline_defaults_and_limits(tenant, office):
 # The responses are what the OpenAPI schema says they are.
 
 
-@pytest.fixture(scope="module")
-def openapi(django_db_blocker) -> dict:
-    out = io.StringIO()
-    with django_db_blocker.unblock():
-        call_command("spectacular", "--validate", "--fail-on-warn", "--format", "openapi-json", stdout=out)
-    return json.loads(out.getvalue())
-
-
-def test_responses_match_the_schema(openapi, tenant, configured):
+def test_responses_match_the_schema(openapi_schema, tenant, configured):
     from tests.test_openapi import response_validator
 
     sid = configured.schedules["Office hours"]
@@ -566,7 +574,7 @@ def test_responses_match_the_schema(openapi, tenant, configured):
     ]
     statuses = set()
     for path, method, response in calls:
-        validator = response_validator(openapi, path, method, response.status_code)
+        validator = response_validator(openapi_schema, path, method, response.status_code)
         errors = [error.message for error in validator.iter_errors(response.json())]
         assert not errors, (method, path, response.status_code, errors, response.json())
         statuses.add(response.status_code)
