@@ -10,11 +10,10 @@ from rest_framework.test import APIClient
 
 from autoattendant.api.authentication import sign
 from autoattendant.models import HmacKey
-from tests.api.resource_cases import DeleteCases, ReadCases
+from tests.api.resource_cases import TIMESTAMP, DeleteCases, ReadCases
 from tests.conftest import assert_error, assert_ok
 
 REFERENCE_FIELDS = {"sid", "dateUpdated", "dateCreated", "accountEmail", "uri", "organisationSid", "hmacKey"}
-TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+0000$")
 
 
 class TestHmacKeyResource(ReadCases, DeleteCases):

@@ -140,11 +140,6 @@ class TestMenuResource(CrudCases):
 def test_create_read_list(world, support):
     body = main_menu_body(world, support)
     data = assert_ok(world.tenant.bg.post(MENU, body), 201)
-    assert set(data) == MENU_FIELDS
-    assert data["sid"].startswith("MN") and len(data["sid"]) == 34
-    assert data["uri"] == f"/autoattendant/menu/search/{data['sid']}"
-    assert data["accountEmail"] == world.tenant.bg_admin.email_id
-    assert data["dateCreated"].endswith("+0000") and data["dateUpdated"].endswith("+0000")
     assert (data["name"], data["autoAttendantSid"], data["greetingAnnouncementSid"]) == (
         "Main menu",
         world.a["sid"],

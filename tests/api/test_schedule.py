@@ -5,7 +5,6 @@ Menus are made directly in the database here: their API is tested on its own.
 
 from __future__ import annotations
 
-import re
 from types import SimpleNamespace
 
 import pytest
@@ -17,14 +16,13 @@ from autoattendant.models import AuditEntry, AutoAttendantSystem, Menu, Schedule
 from autoattendant.services.enterprises import create_enterprise
 from autoattendant.services.systems import create_system
 from autoattendant.services.users import create_user, update_user
-from tests.api.resource_cases import CrudCases
+from tests.api.resource_cases import TIMESTAMP, CrudCases
 from tests.conftest import PASSWORD, Api, assert_error, assert_ok
 
 SCHEDULE = "/autoattendant/schedule"
 UNKNOWN_SC = "SC" + "0" * 32
 UNKNOWN_AA = "AA" + "0" * 32
 UNKNOWN_MN = "MN" + "0" * 32
-TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+0000$")
 WEEKDAYS = ["MON", "TUE", "WED", "THU", "FRI"]
 RESPONSE_FIELDS = {
     "sid",
@@ -124,15 +122,10 @@ class TestScheduleResource(CrudCases):
 def test_create_work_hours(tenant, office):
     before = AutoAttendantSystem.objects.get(pk=office.system.pk).config_version
     data = create(tenant.bg, office_hours(office))
-    assert set(data) == RESPONSE_FIELDS
-    assert re.fullmatch(r"SC[0-9a-f]{32}", data["sid"])
-    assert data["uri"] == f"/autoattendant/schedule/search/{data['sid']}"
     assert data["autoAttendantSid"] == office.sid and data["menuSid"] == office.main
     assert data["type"] == "WORK_HOURS"
     assert data["weeklyRanges"] == [{"days": WEEKDAYS, "start": "09:00", "end": "17:00"}]
     assert data["dates"] == []
-    assert data["accountEmail"] == tenant.bg_admin.email_id
-    assert TIMESTAMP.match(data["dateCreated"]) and TIMESTAMP.match(data["dateUpdated"])
     # Every change republishes the system's call flow and is in the audit trail.
     system = AutoAttendantSystem.objects.get(pk=office.system.pk)
     assert system.config_version == before + 1 and system.publish_status == PublishStatus.PENDING

@@ -169,12 +169,7 @@ def test_create_with_reference_example(tenant, nums, aa_key, ext_key):
         }
     )
     data = assert_ok(tenant.csp.post(SYSTEM, body), 201)
-    assert REFERENCE_RESPONSE_FIELDS <= set(data)
-    assert data["sid"].startswith("AA") and len(data["sid"]) == 34
     assert data["sid"] != body["autoattendantSid"]  # a client cannot choose the SID
-    assert data["uri"] == f"/autoattendant/system/search/{data['sid']}"
-    assert data["accountEmail"] == tenant.csp_admin.email_id
-    assert data["dateCreated"].endswith("+0000")
     assert {
         key: data[key]
         for key in REFERENCE_RESPONSE_FIELDS - {"sid", "uri", "dateCreated", "dateUpdated", "accountEmail"}

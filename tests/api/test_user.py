@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from autoattendant.choices import Role
@@ -13,7 +11,6 @@ from tests.conftest import PASSWORD, Api, assert_error, assert_ok
 
 USER = "/autoattendant/user"
 SEARCH = f"{USER}/search"
-TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+0000$")
 USER_FIELDS = {
     "sid",
     "dateUpdated",
