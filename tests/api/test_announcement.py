@@ -26,9 +26,9 @@ from rest_framework.test import APIClient
 from autoattendant.api.authentication import sign
 from autoattendant.models import Announcement, AuditEntry, AutoAttendantSystem, Menu
 from autoattendant.services import announcement_rendering as rendering
-from autoattendant.services.enterprises import create_enterprise
 from autoattendant.services.systems import create_system
 from speech import tts
+from tests.api.objects import sibling_admin
 from tests.api.resource_cases import CrudCases
 from tests.celery_worker import running_worker
 from tests.conftest import PASSWORD, Api, assert_error, assert_ok
@@ -565,12 +565,7 @@ def test_an_aa_admin_plays_the_audio(tenant):
 def test_another_tenant_finds_nothing_anywhere(tenant, other_tenant, audio_dir):
     sid = create_tts(tenant.bg)["sid"]
     render(sid)
-    second = create_enterprise(
-        tenant.csp_admin,
-        name="acme Second",
-        admin={"email_id": "bg2@acme.test", "password": PASSWORD, "name": "Second BG"},
-    )
-    strangers = [other_tenant.csp, other_tenant.bg, other_tenant.aa, Api(second.admin, password=PASSWORD)]
+    strangers = [other_tenant.csp, other_tenant.bg, other_tenant.aa, sibling_admin(tenant)]
     for api in strangers:
         assert assert_ok(api.get(f"{URL}/search"))["total"] == 0
         assert_error(api.get(f"{URL}/search/{sid}"), 516)

@@ -11,6 +11,7 @@ from autoattendant.choices import Role, UserStatus
 from autoattendant.errors import AAError, Code
 from autoattendant.models import AuditEntry, Enterprise, PhoneNumber, User
 from telephony.models import NumberRoute, TelephonyAccount
+from tests.api.objects import create_system
 from tests.api.resource_cases import TIMESTAMP, CrudCases
 from tests.conftest import Api, assert_error, assert_ok
 
@@ -42,10 +43,6 @@ def enterprise_body(name="test Enterprise", email="jane.doe@yourcompany.com", **
 
 def create(api: Api, name="test Enterprise", email="jane.doe@yourcompany.com", **extra) -> dict:
     return assert_ok(api.post(ENTERPRISE, enterprise_body(name, email, **extra)), 201)
-
-
-def create_system(api: Api, enterprise_sid: str, name="Main AA") -> dict:
-    return assert_ok(api.post("/autoattendant/system", {"name": name, "enterpriseSid": enterprise_sid}), 201)
 
 
 def assert_enterprise_shape(data: dict) -> None:
@@ -311,7 +308,7 @@ def test_delete_removes_the_telephony_account(tenant):
 
 def test_delete_with_an_aa_system_is_482(tenant):
     data = create(tenant.csp)
-    create_system(tenant.csp, data["sid"])
+    create_system(tenant, enterpriseSid=data["sid"])
     error = assert_error(tenant.csp.delete(f"{ENTERPRISE}/{data['sid']}"), 482)
     assert error["message"] == "Enterprise has AutoAttendant systems assigned to it"
     assert error["data"] == {"sid": data["sid"]}
@@ -370,9 +367,9 @@ def test_delete_removes_its_users_and_phone_numbers(tenant):
 
 def test_aa_system_count_counts_the_enterprises_systems(tenant):
     data = create(tenant.csp)
-    create_system(tenant.csp, data["sid"], "One")
-    create_system(tenant.csp, data["sid"], "Two")
-    create_system(tenant.csp, tenant.enterprise.sid, "Elsewhere")
+    create_system(tenant, name="One", enterpriseSid=data["sid"])
+    create_system(tenant, name="Two", enterpriseSid=data["sid"])
+    create_system(tenant, name="Elsewhere")
     assert assert_ok(tenant.csp.get(f"{SEARCH}/{data['sid']}"))["aaSystemCount"] == 2
     listed = {row["sid"]: row["aaSystemCount"] for row in assert_ok(tenant.csp.get(SEARCH))["result"]}
     assert listed == {tenant.enterprise.sid: 1, data["sid"]: 2}

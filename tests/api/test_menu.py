@@ -17,10 +17,9 @@ from django.test.utils import CaptureQueriesContext
 
 from autoattendant.choices import ActionType, PublishStatus
 from autoattendant.models import Announcement, AuditEntry, AutoAttendantSystem, Menu, PhoneNumber, Schedule
-from autoattendant.services.enterprises import create_enterprise
+from tests.api.objects import add_number, assign_aa_admin, create_system, sibling_admin
 from tests.api.resource_cases import CrudCases
-from tests.api.test_system import add_number, assign_aa_admin, create_system
-from tests.conftest import PASSWORD, Api, assert_error, assert_ok
+from tests.conftest import Api, assert_error, assert_ok
 
 MENU = "/autoattendant/menu"
 SYSTEM = "/autoattendant/system"
@@ -453,15 +452,6 @@ def test_delete_of_a_menu_in_use_is_524_naming_every_user(world, support):
 # Tenancy and roles
 
 
-def second_enterprise_admin(tenant) -> Api:
-    enterprise = create_enterprise(
-        tenant.csp_admin,
-        name="Second",
-        admin={"email_id": "bg@second.test", "password": PASSWORD, "name": "Second BG"},
-    )
-    return Api(enterprise.admin, password=PASSWORD)
-
-
 def assert_menu_invisible(api: Api, world, menu: dict) -> None:
     """Every menu endpoint answers as if the menu did not exist, and nothing changes."""
     sid = menu["sid"]
@@ -491,7 +481,7 @@ def test_another_csp_sees_no_menus(world, support):
 
 
 def test_another_enterprise_of_the_same_csp_sees_no_menus(world, support):
-    assert_menu_invisible(second_enterprise_admin(world.tenant), world, support)
+    assert_menu_invisible(sibling_admin(world.tenant), world, support)
 
 
 def test_aa_admin_works_on_its_assigned_systems_only(world, support):

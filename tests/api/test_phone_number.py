@@ -9,8 +9,9 @@ import pytest
 
 from autoattendant.models import AuditEntry, AutoAttendantSystem, PhoneNumber
 from telephony.models import NumberRoute, SipClient, TelephonyAccount
+from tests.api.objects import create_system, second_enterprise
 from tests.api.resource_cases import CrudCases
-from tests.conftest import PASSWORD, assert_error, assert_ok, make_tenant
+from tests.conftest import assert_error, assert_ok, make_tenant
 
 PN = "/autoattendant/phonenumber"
 SYSTEM = "/autoattendant/system"
@@ -60,21 +61,6 @@ def create_extension(tenant, number: str = "1671331777", extension: str = "101",
     )
 
 
-def create_system(tenant, aa_sids=(), ext_sids=(), name: str = "Main line") -> dict:
-    return assert_ok(
-        tenant.csp.post(
-            SYSTEM,
-            {
-                "name": name,
-                "enterpriseSid": tenant.enterprise.sid,
-                "aaNumberSids": list(aa_sids),
-                "extensionNumberSids": list(ext_sids),
-            },
-        ),
-        201,
-    )
-
-
 def route_of(sid: str) -> NumberRoute:
     return NumberRoute.objects.select_related("account").get(phone_number_sid=sid)
 
@@ -90,17 +76,9 @@ def numbers(tenant):
     return SimpleNamespace(aa=create_aa_number(tenant), ext=create_extension(tenant))
 
 
-@pytest.fixture
-def second_enterprise(tenant):
-    """A second enterprise of the same CSP, created through the API."""
-    data = assert_ok(
-        tenant.csp.post(
-            "/autoattendant/enterprise",
-            {"name": "acme second", "enterpriseAdmin": {"emailId": "bg2@acme.test", "password": PASSWORD}},
-        ),
-        201,
-    )
-    return data["sid"]
+@pytest.fixture(name="second_enterprise")
+def second_enterprise_fixture(tenant):
+    return second_enterprise(tenant)
 
 
 class TestPhoneNumberResource(CrudCases):

@@ -13,9 +13,9 @@ from django.test.utils import CaptureQueriesContext
 
 from autoattendant.choices import AuditAction, PublishStatus, Role
 from autoattendant.models import AuditEntry, AutoAttendantSystem, Menu, Schedule
-from autoattendant.services.enterprises import create_enterprise
 from autoattendant.services.systems import create_system
 from autoattendant.services.users import create_user, update_user
+from tests.api.objects import sibling_admin
 from tests.api.resource_cases import TIMESTAMP, CrudCases
 from tests.conftest import PASSWORD, Api, assert_error, assert_ok
 
@@ -366,17 +366,10 @@ def test_aa_admin_only_on_assigned_systems(tenant, office):
     assert_error(tenant.aa.get(f"{SCHEDULE}/search/{mine['sid']}"), 526)
 
 
-def other_enterprise_admin(tenant) -> Api:
-    enterprise = create_enterprise(
-        tenant.csp_admin, name="Initech", admin={"email_id": "bg@initech.test", "password": PASSWORD}
-    )
-    return Api(enterprise.admin, password=PASSWORD)
-
-
 @pytest.mark.parametrize("stranger", ["other_csp", "other_csp_bg", "other_enterprise_bg"])
 def test_another_tenant_sees_nothing(request, tenant, office, stranger):
     if stranger == "other_enterprise_bg":
-        api = other_enterprise_admin(tenant)
+        api = sibling_admin(tenant)
     else:
         other = request.getfixturevalue("other_tenant")
         api = other.csp if stranger == "other_csp" else other.bg

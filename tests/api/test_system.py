@@ -8,8 +8,9 @@ import pytest
 
 from autoattendant.models import AuditEntry, AutoAttendantSystem, PhoneNumber
 from telephony.models import NumberRoute
+from tests.api.objects import add_number, assign_aa_admin, create_system, second_enterprise
 from tests.api.resource_cases import CrudCases
-from tests.conftest import PASSWORD, assert_error, assert_ok
+from tests.conftest import assert_error, assert_ok
 
 SYSTEM = "/autoattendant/system"
 PN = "/autoattendant/phonenumber"
@@ -66,38 +67,12 @@ def reference_body(aa_sids, ext_sids, **overrides) -> dict:
     return body
 
 
-def add_number(tenant, number: str, extension: str | None = None, enterprise_sid: str | None = None) -> dict:
-    body = {
-        "number": number,
-        "enterpriseSid": enterprise_sid or tenant.enterprise.sid,
-        "isExtension": extension is not None,
-    }
-    if extension is not None:
-        body["extension"] = extension
-    return assert_ok(tenant.csp.post(PN, body), 201)
-
-
-def create_system(tenant, aa_sids=(), ext_sids=(), **fields) -> dict:
-    body = {
-        "name": "Main line",
-        "enterpriseSid": tenant.enterprise.sid,
-        "aaNumberSids": list(aa_sids),
-        "extensionNumberSids": list(ext_sids),
-        **fields,
-    }
-    return assert_ok(tenant.csp.post(SYSTEM, body), 201)
-
-
 def number_row(data: dict) -> PhoneNumber:
     return PhoneNumber.objects.select_related("aa_system").get(sid=data["sid"])
 
 
 def system_audit(sid: str, action: str):
     return AuditEntry.objects.filter(object_type="autoattendantsystem", object_sid=sid, action=action)
-
-
-def assign_aa_admin(tenant, system: dict) -> None:
-    assert_ok(tenant.csp.put(f"/autoattendant/user/{tenant.aa_admin.sid}", {"autoAttendantSids": [system["sid"]]}))
 
 
 @pytest.fixture
@@ -280,14 +255,8 @@ def test_create_unknown_phone_number_is_491(tenant, other_tenant, nums):
 
 
 def test_number_of_another_enterprise_is_491(tenant, nums):
-    other = assert_ok(
-        tenant.csp.post(
-            "/autoattendant/enterprise",
-            {"name": "acme second", "enterpriseAdmin": {"emailId": "bg2@acme.test", "password": PASSWORD}},
-        ),
-        201,
-    )
-    foreign = add_number(tenant, "+14155550300", enterprise_sid=other["sid"])
+    other = second_enterprise(tenant)
+    foreign = add_number(tenant, "+14155550300", enterprise_sid=other)
     body = reference_body([nums.aa1["sid"], foreign["sid"]], [], enterpriseSid=tenant.enterprise.sid)
     assert assert_error(tenant.csp.post(SYSTEM, body), 491)["data"] == {"sid": foreign["sid"]}
 
@@ -470,13 +439,7 @@ def test_create_same_list_under_both_names_is_accepted(tenant, nums):
 
 
 def test_search_with_filters(tenant, other_tenant, nums):
-    second = assert_ok(
-        tenant.csp.post(
-            "/autoattendant/enterprise",
-            {"name": "acme second", "enterpriseAdmin": {"emailId": "bg2@acme.test", "password": PASSWORD}},
-        ),
-        201,
-    )["sid"]
+    second = second_enterprise(tenant)
     sales = create_system(tenant, name="Sales line")
     support = create_system(tenant, name="Support line", status="INACTIVE")
     other_enterprise = assert_ok(tenant.csp.post(SYSTEM, {"name": "Sales desk", "enterpriseSid": second}), 201)
@@ -612,13 +575,7 @@ def test_update_number_in_another_system_is_512(tenant, nums, system):
 
 
 def test_update_cannot_move_system_to_another_enterprise(tenant, other_tenant, system):
-    second = assert_ok(
-        tenant.csp.post(
-            "/autoattendant/enterprise",
-            {"name": "acme second", "enterpriseAdmin": {"emailId": "bg2@acme.test", "password": PASSWORD}},
-        ),
-        201,
-    )["sid"]
+    second = second_enterprise(tenant)
     error = assert_error(tenant.csp.put(f"{SYSTEM}/{system['sid']}", {"enterpriseSid": second}), 400)
     assert "enterpriseSid" in error["errors"]
     assert_error(tenant.csp.put(f"{SYSTEM}/{system['sid']}", {"enterpriseSid": other_tenant.enterprise.sid}), 467)

@@ -6,6 +6,7 @@ import pytest
 
 from autoattendant.choices import Role
 from autoattendant.models import AuditEntry, User
+from tests.api.objects import create_enterprise, create_system
 from tests.api.resource_cases import CrudCases
 from tests.conftest import PASSWORD, Api, assert_error, assert_ok
 
@@ -40,15 +41,6 @@ def create_user(api: Api, email: str, role: str = "AA_ADMIN", enterprise_sid: st
 
 def as_user(sid: str, password: str = NEW_PASSWORD) -> Api:
     return Api(User.objects.get(sid=sid), password=password)
-
-
-def create_enterprise(api: Api, name: str, admin_email: str) -> dict:
-    body = {"name": name, "enterpriseAdmin": {"emailId": admin_email, "password": PASSWORD, "name": name}}
-    return assert_ok(api.post("/autoattendant/enterprise", body), 201)
-
-
-def create_system(api: Api, enterprise_sid: str, name: str = "Main AA") -> dict:
-    return assert_ok(api.post("/autoattendant/system", {"name": name, "enterpriseSid": enterprise_sid}), 201)
 
 
 def search(api: Api, **params) -> list[str]:
@@ -423,8 +415,8 @@ def test_bg_admin_deletes_another_bg_admin_of_its_enterprise(tenant):
 
 
 def test_aa_admin_is_assigned_aa_systems(tenant):
-    first = create_system(tenant.csp, tenant.enterprise.sid, "First")
-    second = create_system(tenant.csp, tenant.enterprise.sid, "Second")
+    first = create_system(tenant, name="First")
+    second = create_system(tenant, name="Second")
     data = create_user(tenant.bg, "operator@acme.test", "AA_ADMIN", autoAttendantSids=[first["sid"]])
     assert data["autoAttendantSids"] == [first["sid"]]
     assert list(User.objects.get(sid=data["sid"]).aa_systems.values_list("sid", flat=True)) == [first["sid"]]
@@ -445,8 +437,8 @@ def test_aa_admin_is_assigned_aa_systems(tenant):
 
 def test_aa_system_of_another_enterprise_is_490(tenant, other_tenant):
     sibling = create_enterprise(tenant.csp, "Sibling", "bg.sibling@acme.test")
-    sibling_system = create_system(tenant.csp, sibling["sid"])
-    foreign_system = create_system(other_tenant.csp, other_tenant.enterprise.sid)
+    sibling_system = create_system(tenant, enterpriseSid=sibling["sid"])
+    foreign_system = create_system(other_tenant)
     for sid in (sibling_system["sid"], foreign_system["sid"], "AA" + "0" * 32):
         body = user_body(f"op-{sid[:8]}@acme.test", "AA_ADMIN", tenant.enterprise.sid, autoAttendantSids=[sid])
         assert_error(tenant.csp.post(USER, body), 490)
@@ -454,7 +446,7 @@ def test_aa_system_of_another_enterprise_is_490(tenant, other_tenant):
 
 
 def test_only_aa_admins_are_assigned_systems(tenant):
-    system = create_system(tenant.csp, tenant.enterprise.sid)
+    system = create_system(tenant)
     body = user_body("bg3@acme.test", "BG_ADMIN", tenant.enterprise.sid, autoAttendantSids=[system["sid"]])
     error = assert_error(tenant.csp.post(USER, body), 400)
     assert "autoAttendantSids" in error["errors"]
@@ -463,8 +455,8 @@ def test_only_aa_admins_are_assigned_systems(tenant):
 
 def test_moving_an_aa_admin_to_another_enterprise_drops_the_old_systems(tenant):
     sibling = create_enterprise(tenant.csp, "Sibling", "bg.sibling@acme.test")
-    old_system = create_system(tenant.csp, tenant.enterprise.sid, "Old")
-    new_system = create_system(tenant.csp, sibling["sid"], "New")
+    old_system = create_system(tenant, name="Old")
+    new_system = create_system(tenant, name="New", enterpriseSid=sibling["sid"])
     user = create_user(
         tenant.csp,
         "mover@acme.test",
@@ -488,6 +480,6 @@ def test_moving_an_aa_admin_to_another_enterprise_drops_the_old_systems(tenant):
 
 
 def test_aa_admin_cannot_assign_itself_systems(tenant):
-    system = create_system(tenant.csp, tenant.enterprise.sid)
+    system = create_system(tenant)
     assert_error(tenant.aa.put(f"{USER}/{tenant.aa_admin.sid}", {"autoAttendantSids": [system["sid"]]}), 490)
     assert not tenant.aa_admin.aa_systems.exists()
