@@ -9,7 +9,8 @@ A resource's test class inherits the case classes for the actions it has and dec
   refused to and the documented code: 403, or the not-found code where the object is out of the role's
   sight. Anonymous callers are refused everything with 401 without saying so;
 - `owner(tenant)`: what a new object needs (the AA system of a menu), and `create_body(owner, index)`:
-  a valid body whose `sort_field` grows with `index`; `echoed`: body keys read back unchanged;
+  a valid body whose `sort_field` grows with `index` (up to 3); `echoed`: body keys read back unchanged;
+  `filter_field`: a search parameter that finds its field's value by any part, in any case;
 - `update_data`: a body the creator's update accepts, read back unchanged.
 """
 
@@ -21,7 +22,8 @@ import re
 import uuid
 from typing import Any, ClassVar
 
-from django.db import models
+from django.db import connection, models
+from django.test.utils import CaptureQueriesContext
 
 from autoattendant.models import AuditEntry
 from tests.conftest import Api, Tenant, assert_error, assert_ok
@@ -54,6 +56,7 @@ class ResourceCases:
     refused: ClassVar[dict[str, dict[str, int]]] = {}
     echoed: ClassVar[tuple[str, ...]] = ()
     sort_field: ClassVar[str] = "name"
+    filter_field: ClassVar[str] = "name"
     update_data: ClassVar[dict] = {}
 
     def owner(self, tenant: Tenant) -> Any:
@@ -260,6 +263,30 @@ class PagingCases(ResourceCases):
         assert order(SortBy=self.sort_field) == order(SortBy=f"{self.sort_field}:asc") == [0, 1, 2]
         assert order(SortBy=f"{self.sort_field}:desc") == [2, 1, 0]
         assert order(SortBy="dateCreated:desc") == [1, 0, 2]
+
+    def test_filter_by_part_of_a_field_in_any_case(self, tenant):
+        api = api_of(tenant, self.creators[0])
+        owner = self.owner(tenant)
+        made = [self.make(tenant, owner, index)["sid"] for index in range(3)]
+        value = self.read(tenant, made[1])[self.filter_field]
+        found = self.listed(api, **{self.filter_field: value[1:].upper()})
+        assert [sid for sid in found if sid in made] == [made[1]]
+
+    def test_list_queries_do_not_grow_with_the_rows(self, tenant):
+        """No query per row (NetBox's stored query counts): a page of four costs what a page of one does."""
+        api = api_of(tenant, self.creators[0])
+        owner = self.owner(tenant)
+        self.make(tenant, owner, 0)
+        api.get(self.search)  # warms up what authentication caches
+        one = self.count_list_queries(api)
+        for index in (1, 2, 3):
+            self.make(tenant, owner, index)
+        assert self.count_list_queries(api) == one
+
+    def count_list_queries(self, api: Api) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert_ok(api.get(self.search))
+        return len(captured)
 
 
 class CreateCases(ResourceCases):

@@ -96,7 +96,7 @@ class TestPhoneNumberResource(CrudCases):
         "delete": {"bg": 403, "aa": 403},
     }
     echoed = ("number", "isExtension", "enterpriseSid", "friendlyName")
-    sort_field = "number"
+    sort_field = filter_field = "number"
     update_data = {"friendlyName": "Desk"}
 
     def owner(self, tenant):

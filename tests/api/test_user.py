@@ -58,7 +58,7 @@ class TestUserResource(CrudCases):
     # An AA admin sees only itself: another user is not found.
     refused = {"create": {"aa": 403}, "read": {"aa": 487}, "update": {"aa": 487}, "delete": {"aa": 403}}
     echoed = ("name", "emailId", "role", "enterpriseSid")
-    sort_field = "emailId"
+    sort_field = filter_field = "emailId"
     update_data = {"name": "Renamed"}
 
     def owner(self, tenant):
