@@ -34,6 +34,16 @@ PAGE_FIELDS = {"result", "pageSize", "total", "page", "numPages", "start", "end"
 LONG_AGO = datetime.datetime(2020, 1, 27, 11, 14, 10, tzinfo=datetime.UTC)
 
 
+def assert_documented(schema: dict, calls: list[tuple[str, str, Any]]) -> set[int]:
+    """Each (path template, method, response) answered what the OpenAPI schema documents for its status;
+    the statuses seen, for the caller to check it saw the ones it meant to."""
+    for template, method, response in calls:
+        validator = response_validator(schema, template, method, response.status_code)
+        errors = [error.message for error in validator.iter_errors(response.json())]
+        assert not errors, (method, template, response.status_code, errors, response.json())
+    return {response.status_code for _, _, response in calls}
+
+
 def api_of(tenant: Tenant, role: str) -> Api:
     """The tenant's user of that role ("csp", "bg", "aa"), or nobody ("anonymous")."""
     return Api() if role == "anonymous" else getattr(tenant, role)
@@ -219,10 +229,7 @@ class ReadCases(ResourceCases):
             calls.append((f"{self.path}/{{sid}}", "put", api.put(f"{self.path}/{self.missing_sid()}", {})))
         if isinstance(self, DeleteCases):
             calls.append((f"{self.path}/{{sid}}", "delete", api.delete(f"{self.path}/{made['sid']}")))
-        for template, method, response in calls:
-            validator = response_validator(openapi_schema, template, method, response.status_code)
-            errors = [error.message for error in validator.iter_errors(response.json())]
-            assert not errors, (method, template, response.status_code, errors, response.json())
+        assert_documented(openapi_schema, calls)
 
 
 class PagingCases(ResourceCases):

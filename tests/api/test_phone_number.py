@@ -15,7 +15,6 @@ from tests.conftest import assert_error, assert_ok, make_tenant
 
 PN = "/autoattendant/phonenumber"
 SYSTEM = "/autoattendant/system"
-UNKNOWN_PH = "PH" + "0" * 32
 UNKNOWN_EN = "EN" + "0" * 32
 
 # The reference's own example request and the fields of its example response.
@@ -37,7 +36,6 @@ REFERENCE_RESPONSE_FIELDS = {
     "extension",
     "extensionType",
 }
-TIMESTAMP = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000$"
 
 
 def create_number(api, enterprise_sid: str, number: str, **fields) -> dict:

@@ -14,11 +14,10 @@ from autoattendant.models import AuditEntry, AutoAttendantSystem, Menu, Schedule
 from autoattendant.services.systems import create_system
 from autoattendant.services.users import create_user, update_user
 from tests.api.objects import sibling_admin
-from tests.api.resource_cases import TIMESTAMP, CrudCases
+from tests.api.resource_cases import TIMESTAMP, CrudCases, assert_documented
 from tests.conftest import PASSWORD, Api, assert_error, assert_ok
 
 SCHEDULE = "/autoattendant/schedule"
-UNKNOWN_SC = "SC" + "0" * 32
 UNKNOWN_AA = "AA" + "0" * 32
 UNKNOWN_MN = "MN" + "0" * 32
 WEEKDAYS = ["MON", "TUE", "WED", "THU", "FRI"]
@@ -518,9 +517,6 @@ def test_timeline_defaults_and_limits(tenant, office):
 
 
 def test_responses_match_the_schema(openapi_schema, tenant, configured):
-    from tests.test_openapi import response_validator
-
-    sid = configured.schedules["Office hours"]
     api = tenant.bg
     calls = [
         (
@@ -530,22 +526,11 @@ def test_responses_match_the_schema(openapi_schema, tenant, configured):
         ),
         ("/autoattendant/schedule", "post", api.post(SCHEDULE, office_hours(configured, name="Clash"))),
         ("/autoattendant/schedule", "post", api.post(SCHEDULE, office_hours(configured, type="X"))),
-        ("/autoattendant/schedule/search", "get", api.get(f"{SCHEDULE}/search")),
-        ("/autoattendant/schedule/search/{sid}", "get", api.get(f"{SCHEDULE}/search/{sid}")),
-        ("/autoattendant/schedule/search/{sid}", "get", api.get(f"{SCHEDULE}/search/{UNKNOWN_SC}")),
-        ("/autoattendant/schedule/{sid}", "put", api.put(f"{SCHEDULE}/{sid}", {"name": "Renamed"})),
         ("/autoattendant/system/{sid}/activeMenu", "get", active_menu(api, configured.sid, "2026-03-09T13:30:00Z")),
         ("/autoattendant/system/{sid}/activeMenu", "get", active_menu(api, configured.sid)),
         ("/autoattendant/system/{sid}/activeMenu", "get", active_menu(api, configured.sid, "soon")),
         ("/autoattendant/system/{sid}/activeMenu", "get", active_menu(api, UNKNOWN_AA)),
         ("/autoattendant/system/{sid}/timeline", "get", timeline(api, configured.sid, days="7")),
         ("/autoattendant/system/{sid}/timeline", "get", timeline(api, configured.sid, days="99")),
-        ("/autoattendant/schedule/{sid}", "delete", api.delete(f"{SCHEDULE}/{sid}")),
     ]
-    statuses = set()
-    for path, method, response in calls:
-        validator = response_validator(openapi_schema, path, method, response.status_code)
-        errors = [error.message for error in validator.iter_errors(response.json())]
-        assert not errors, (method, path, response.status_code, errors, response.json())
-        statuses.add(response.status_code)
-    assert statuses == {200, 201, 400, 409}
+    assert assert_documented(openapi_schema, calls) == {200, 201, 400, 409}

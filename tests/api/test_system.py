@@ -14,7 +14,6 @@ from tests.conftest import assert_error, assert_ok
 
 SYSTEM = "/autoattendant/system"
 PN = "/autoattendant/phonenumber"
-UNKNOWN_AA = "AA" + "0" * 32
 UNKNOWN_PH = "PH" + "0" * 32
 UNKNOWN_EN = "EN" + "0" * 32
 # The reference example's announcement SIDs: no announcement exists (yet), so they are never found.
