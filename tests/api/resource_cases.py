@@ -21,11 +21,12 @@ import math
 import re
 import uuid
 from typing import Any, ClassVar
+from urllib.parse import parse_qsl, urlsplit
 
 from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 
-from autoattendant.models import AuditEntry
+from autoattendant.models import AuditEntry, User
 from tests.conftest import Api, Tenant, assert_error, assert_ok
 from tests.test_openapi import response_validator
 
@@ -49,7 +50,7 @@ def api_of(tenant: Tenant, role: str) -> Api:
     return Api() if role == "anonymous" else getattr(tenant, role)
 
 
-def user_of(tenant: Tenant, role: str):
+def user_of(tenant: Tenant, role: str) -> User:
     return {"csp": tenant.csp_admin, "bg": tenant.bg_admin, "aa": tenant.aa_admin}[role]
 
 
@@ -105,7 +106,7 @@ class ResourceCases:
         """SIDs with a NUL byte, as a URL carries them: not found like any other, never a database error."""
         return [f"{self.prefix}%00", f"{self.missing_sid()[:-2]}%00"]
 
-    def assert_shape(self, data: dict, actor=None) -> None:
+    def assert_shape(self, data: dict, actor: User | None = None) -> None:
         assert set(data) == self.fields, set(data) ^ self.fields
         assert re.fullmatch(rf"{self.prefix}[0-9a-f]{{32}}", data["sid"]), data["sid"]
         assert data["uri"] == f"{self.search}/{data['sid']}"
@@ -249,8 +250,8 @@ class PagingCases(ResourceCases):
         assert data["lastPageUri"] == f"{self.search}/?pageSize=2&page={data['numPages'] - 1}"
         seen, uri = [], f"{self.search}/?pageSize=2&page=0"
         while uri:
-            path, _, query = uri.partition("?")
-            page = assert_ok(api.get(path, dict(part.split("=") for part in query.split("&"))))
+            parts = urlsplit(uri)
+            page = assert_ok(api.get(parts.path, dict(parse_qsl(parts.query))))
             seen += [row["sid"] for row in page["result"]]
             uri = page.get("nextPageUri")
         assert seen == [*before, *made]  # oldest first by default
