@@ -9,7 +9,6 @@ from __future__ import annotations
 import array
 import base64
 import io
-import json
 import math
 import os
 import subprocess
@@ -19,7 +18,6 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.db.models import F
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
@@ -28,12 +26,12 @@ from rest_framework.test import APIClient
 from autoattendant.api.authentication import sign
 from autoattendant.models import Announcement, AuditEntry, AutoAttendantSystem, Menu
 from autoattendant.services import announcement_rendering as rendering
-from autoattendant.services.enterprises import create_enterprise
 from autoattendant.services.systems import create_system
 from speech import tts
+from tests.api.objects import sibling_admin
+from tests.api.resource_cases import CrudCases, assert_documented
 from tests.celery_worker import running_worker
 from tests.conftest import PASSWORD, Api, assert_error, assert_ok
-from tests.test_openapi import response_validator
 
 URL = "/autoattendant/announcement"
 UNKNOWN_AN = "AN" + "0" * 32
@@ -145,14 +143,31 @@ def executor() -> APIClient:
     return client
 
 
+class TestAnnouncementResource(CrudCases):
+    path = URL
+    prefix = "AN"
+    model = Announcement
+    fields = RESPONSE_FIELDS
+    not_found_code = 516
+    not_found_message = "Announcement not found"
+    creators = ("bg", "csp")
+    # An AA admin hears every announcement of its enterprise and changes none.
+    refused = {"create": {"aa": 403}, "update": {"aa": 403}, "delete": {"aa": 403}}
+    echoed = ("name", "type", "text", "language", "enterpriseSid")
+    update_data = {"name": "Renamed"}
+
+    def owner(self, tenant):
+        return tenant.enterprise.sid
+
+    def create_body(self, owner, index):
+        return tts_body(name=f"Announcement {index}", enterpriseSid=owner)
+
+
 # Text to speech.
 
 
 def test_tts_is_created_processing_then_rendered_to_audible_8khz_speech(tenant):
     data = create_tts(tenant.bg, voice="man")
-    assert set(data) == RESPONSE_FIELDS
-    assert data["sid"].startswith("AN") and len(data["sid"]) == 34
-    assert data["uri"] == f"/autoattendant/announcement/search/{data['sid']}"
     assert data["enterpriseSid"] == tenant.enterprise.sid  # an enterprise admin's own by default
     assert data["accountEmail"] == tenant.bg_admin.email_id
     assert (data["type"], data["status"], data["voice"], data["language"]) == ("TTS", "PROCESSING", "man", "en")
@@ -533,38 +548,23 @@ def test_search_filters_and_sorts(tenant, audio_dir):
         "Alpha greeting",
     ]
     assert names(enterpriseSid="EN" + "0" * 32) == []
-    assert names(startTime="2999-01-01") == []
-    assert len(names(endTime="2999-01-01")) == 3
     assert_error(tenant.bg.get(f"{URL}/search", {"type": "VIDEO"}), 400)
     assert_error(tenant.bg.get(f"{URL}/search", {"SortBy": "text"}), 400)
-    data = assert_ok(tenant.bg.get(f"{URL}/search", {"pageSize": 2, "page": 1}))
-    assert data["total"] == 3 and len(data["result"]) == 1
 
 
 # Roles and tenancy.
 
 
-def test_an_aa_admin_reads_but_does_not_write(tenant):
+def test_an_aa_admin_plays_the_audio(tenant):
     sid = create_tts(tenant.bg)["sid"]
     render(sid)
-    assert assert_ok(tenant.aa.get(f"{URL}/search"))["total"] == 1
-    assert assert_ok(tenant.aa.get(f"{URL}/search/{sid}"))["sid"] == sid
     assert get_audio(tenant.aa.client, sid).status_code == 200
-    assert_error(tenant.aa.post(URL, tts_body()), 403)
-    assert_error(tenant.aa.put(f"{URL}/{sid}", {"name": "Mine now"}), 403)
-    assert_error(tenant.aa.delete(f"{URL}/{sid}"), 403)
-    assert Announcement.objects.get(sid=sid).name == "Welcome"
 
 
 def test_another_tenant_finds_nothing_anywhere(tenant, other_tenant, audio_dir):
     sid = create_tts(tenant.bg)["sid"]
     render(sid)
-    second = create_enterprise(
-        tenant.csp_admin,
-        name="acme Second",
-        admin={"email_id": "bg2@acme.test", "password": PASSWORD, "name": "Second BG"},
-    )
-    strangers = [other_tenant.csp, other_tenant.bg, other_tenant.aa, Api(second.admin, password=PASSWORD)]
+    strangers = [other_tenant.csp, other_tenant.bg, other_tenant.aa, sibling_admin(tenant)]
     for api in strangers:
         assert assert_ok(api.get(f"{URL}/search"))["total"] == 0
         assert_error(api.get(f"{URL}/search/{sid}"), 516)
@@ -580,16 +580,12 @@ def test_another_tenant_finds_nothing_anywhere(tenant, other_tenant, audio_dir):
     assert announcement.name == "Welcome" and announcement.revision == 1
 
 
-def test_unknown_sids_are_516_everywhere(tenant):
-    assert_error(tenant.bg.get(f"{URL}/search/{UNKNOWN_AN}"), 516)
-    assert_error(tenant.bg.put(f"{URL}/{UNKNOWN_AN}", {"name": "x"}), 516)
-    assert_error(tenant.bg.delete(f"{URL}/{UNKNOWN_AN}"), 516)
+def test_the_audio_of_an_unknown_sid_is_516(tenant):
     assert_error(get_audio(tenant.bg.client, UNKNOWN_AN), 516)
     assert_error(get_audio(executor(), UNKNOWN_AN), 516)
 
 
-def test_anonymous_is_401(anonymous):
-    assert_error(anonymous.get(f"{URL}/search"), 401)
+def test_anonymous_gets_no_audio_401(anonymous):
     assert_error(get_audio(anonymous.client, UNKNOWN_AN), 401)
 
 
@@ -743,16 +739,8 @@ def test_form_bodies_too_large_to_parse_are_400(tenant):
     assert_error(_json(tenant.bg.client.post(URL, form, content_type="application/x-www-form-urlencoded")), 400)
 
 
-@pytest.fixture(scope="module")
-def openapi_schema(django_db_blocker) -> dict:
-    out = io.StringIO()
-    with django_db_blocker.unblock():
-        call_command("spectacular", "--format", "openapi-json", stdout=out)
-    return json.loads(out.getvalue())
-
-
 def test_responses_match_the_documented_schema(tenant, openapi_schema, audio_dir):
-    """What the announcement views answer is what the OpenAPI schema says, successes and errors."""
+    """Uploads, their refusals, a rendered announcement and its audio's errors are what the schema says."""
     sid = create_tts(tenant.bg)["sid"]
     render(sid)
     api = tenant.bg
@@ -761,14 +749,7 @@ def test_responses_match_the_documented_schema(tenant, openapi_schema, audio_dir
         ("/autoattendant/announcement", "post", upload(api, audio_dir / "tone.flac", name="Upload")),
         ("/autoattendant/announcement", "post", upload(api, audio_dir / "garbage.wav", name="Bad")),
         ("/autoattendant/announcement", "post", api.post(URL, {"name": "No text", "type": "TTS"})),
-        ("/autoattendant/announcement/search", "get", api.get(f"{URL}/search")),
         ("/autoattendant/announcement/search/{sid}", "get", api.get(f"{URL}/search/{sid}")),
-        ("/autoattendant/announcement/search/{sid}", "get", api.get(f"{URL}/search/{UNKNOWN_AN}")),
-        ("/autoattendant/announcement/{sid}", "put", api.put(f"{URL}/{sid}", {"name": "Renamed"})),
         ("/autoattendant/announcement/{sid}/audio.wav", "get", get_audio(api.client, UNKNOWN_AN)),
-        ("/autoattendant/announcement/{sid}", "delete", api.delete(f"{URL}/{sid}")),
     ]
-    for template, method, response in calls:
-        validator = response_validator(openapi_schema, template, method, response.status_code)
-        errors = [error.message for error in validator.iter_errors(response.json())]
-        assert not errors, (method, template, response.status_code, errors, response.json())
+    assert assert_documented(openapi_schema, calls) == {200, 201, 400, 409}

@@ -9,11 +9,12 @@ import pytest
 
 from autoattendant.models import AuditEntry, AutoAttendantSystem, PhoneNumber
 from telephony.models import NumberRoute, SipClient, TelephonyAccount
-from tests.conftest import PASSWORD, assert_error, assert_ok, make_tenant
+from tests.api.objects import create_system, second_enterprise
+from tests.api.resource_cases import CrudCases
+from tests.conftest import assert_error, assert_ok, make_tenant
 
 PN = "/autoattendant/phonenumber"
 SYSTEM = "/autoattendant/system"
-UNKNOWN_PH = "PH" + "0" * 32
 UNKNOWN_EN = "EN" + "0" * 32
 
 # The reference's own example request and the fields of its example response.
@@ -35,7 +36,6 @@ REFERENCE_RESPONSE_FIELDS = {
     "extension",
     "extensionType",
 }
-TIMESTAMP = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000$"
 
 
 def create_number(api, enterprise_sid: str, number: str, **fields) -> dict:
@@ -59,21 +59,6 @@ def create_extension(tenant, number: str = "1671331777", extension: str = "101",
     )
 
 
-def create_system(tenant, aa_sids=(), ext_sids=(), name: str = "Main line") -> dict:
-    return assert_ok(
-        tenant.csp.post(
-            SYSTEM,
-            {
-                "name": name,
-                "enterpriseSid": tenant.enterprise.sid,
-                "aaNumberSids": list(aa_sids),
-                "extensionNumberSids": list(ext_sids),
-            },
-        ),
-        201,
-    )
-
-
 def route_of(sid: str) -> NumberRoute:
     return NumberRoute.objects.select_related("account").get(phone_number_sid=sid)
 
@@ -89,17 +74,41 @@ def numbers(tenant):
     return SimpleNamespace(aa=create_aa_number(tenant), ext=create_extension(tenant))
 
 
-@pytest.fixture
-def second_enterprise(tenant):
-    """A second enterprise of the same CSP, created through the API."""
-    data = assert_ok(
-        tenant.csp.post(
-            "/autoattendant/enterprise",
-            {"name": "acme second", "enterpriseAdmin": {"emailId": "bg2@acme.test", "password": PASSWORD}},
-        ),
-        201,
-    )
-    return data["sid"]
+@pytest.fixture(name="second_enterprise")
+def second_enterprise_fixture(tenant):
+    return second_enterprise(tenant)
+
+
+class TestPhoneNumberResource(CrudCases):
+    path = PN
+    prefix = "PH"
+    model = PhoneNumber
+    fields = REFERENCE_RESPONSE_FIELDS | {"enterpriseSid", "autoAttendantSid", "friendlyName"}
+    not_found_code = 491
+    not_found_message = "PhoneNumber not found"
+    # An AA admin sees the numbers of its AA systems only, and changes none.
+    refused = {
+        "create": {"bg": 403, "aa": 403},
+        "read": {"aa": 491},
+        "update": {"aa": 403},
+        "delete": {"bg": 403, "aa": 403},
+    }
+    echoed = ("number", "isExtension", "enterpriseSid", "friendlyName")
+    sort_field = filter_field = "number"
+    update_data = {"friendlyName": "Desk"}
+
+    def owner(self, tenant):
+        # An AA number is routed for one CSP only: each tenant's numbers are its own.
+        return tenant.enterprise.sid, f"+1415{tenant.csp_admin.pk % 1000:03d}02"
+
+    def create_body(self, owner, index):
+        enterprise_sid, digits = owner
+        return {
+            "number": f"{digits}{index:02d}",
+            "enterpriseSid": enterprise_sid,
+            "isExtension": False,
+            "friendlyName": f"Line {index}",
+        }
 
 
 # Create
@@ -110,12 +119,7 @@ def test_create_with_reference_example(tenant, path):
     body = {**REFERENCE_EXAMPLE, "enterpriseSid": tenant.enterprise.sid}
     response = tenant.csp.post(path, body)
     data = assert_ok(response, 201)
-    assert REFERENCE_RESPONSE_FIELDS <= set(data)
-    assert data["sid"].startswith("PH") and len(data["sid"]) == 34
-    assert data["uri"] == f"/autoattendant/phonenumber/search/{data['sid']}"
-    assert data["accountEmail"] == tenant.csp_admin.email_id
     assert data["dateCreated"] == data["dateUpdated"]
-    assert response.body["data"]["dateCreated"].endswith("+0000")
     assert {k: data[k] for k in ("number", "extensionSpokenName", "isExtension", "extension", "extensionType")} == {
         "number": "1234234234",
         "extensionSpokenName": "testextension",
@@ -125,7 +129,6 @@ def test_create_with_reference_example(tenant, path):
     }
     assert data["enterpriseSid"] == tenant.enterprise.sid
     assert data["autoAttendantSid"] is None
-    assert "extensionClientPassword" not in data
     stored = PhoneNumber.objects.get(sid=data["sid"])
     assert stored.enterprise_id == tenant.enterprise.pk and stored.organisation_id == tenant.csp_admin.organisation_id
     # A number-type extension needs nothing on the telephony side.
@@ -365,20 +368,9 @@ def test_validation_is_400(tenant, body, field):
     assert not PhoneNumber.objects.exists()
 
 
-def test_missing_fields_and_bad_body_are_400(tenant):
+def test_missing_fields_are_400(tenant):
     error = assert_error(tenant.csp.post(PN, {}), 400)
     assert {"number", "enterpriseSid"} <= set(error["errors"])
-    assert_error(tenant.csp.post(PN, ["not", "an", "object"]), 400)
-    response = tenant.csp.client.post(PN, data="{not json", content_type="application/json")
-    assert response.status_code == 400 and response.json()["errorCode"] == "400"
-
-
-def test_only_csp_admin_creates(tenant, anonymous):
-    body = {**REFERENCE_EXAMPLE, "enterpriseSid": tenant.enterprise.sid}
-    assert_error(tenant.bg.post(PN, body), 403)
-    assert_error(tenant.aa.post(PN, body), 403)
-    assert_error(anonymous.post(PN, body), 401)
-    assert not PhoneNumber.objects.exists()
 
 
 # Search
@@ -416,40 +408,6 @@ def test_search_with_filters(tenant, other_tenant, second_enterprise):
     assert sids(api=tenant.aa) == []
     tenant.aa_admin.aa_systems.add(AutoAttendantSystem.objects.get(sid=system["sid"]))
     assert sids(api=tenant.aa) == [aa1["sid"], ext1["sid"]]
-
-
-def test_search_paging(tenant):
-    created = [create_aa_number(tenant, f"+1415555020{i}")["sid"] for i in range(3)]
-    data = assert_ok(tenant.csp.get(f"{PN}/search", {"pageSize": 2, "page": 1}))
-    assert [row["sid"] for row in data["result"]] == created[2:]
-    assert (data["total"], data["numPages"], data["page"], data["pageSize"], data["start"], data["end"]) == (
-        3,
-        2,
-        1,
-        2,
-        2,
-        2,
-    )
-
-
-def test_search_single(tenant, other_tenant, numbers):
-    data = assert_ok(tenant.csp.get(f"{PN}/search/{numbers.aa['sid']}"))
-    assert data == numbers.aa
-    assert assert_ok(tenant.bg.get(f"{PN}/search/{numbers.ext['sid']}")) == numbers.ext
-    for api, sid in (
-        (tenant.csp, UNKNOWN_PH),
-        (other_tenant.csp, numbers.aa["sid"]),
-        (other_tenant.bg, numbers.ext["sid"]),
-        (tenant.aa, numbers.ext["sid"]),
-    ):
-        error = assert_error(api.get(f"{PN}/search/{sid}"), 491)
-        assert error["message"] == "PhoneNumber not found"
-        assert error["data"] == {"sid": sid}
-
-
-def test_search_rejects_bad_filters(tenant):
-    assert_error(tenant.csp.get(f"{PN}/search", {"SortBy": "password"}), 400)
-    assert_error(tenant.csp.get(f"{PN}/search", {"pageSize": 0}), 400)
 
 
 # Update
@@ -523,17 +481,6 @@ def test_update_aa_number_to_extension_needs_extension(tenant, numbers):
     assert "extension" in error["errors"]
     assert PhoneNumber.objects.get(sid=numbers.aa["sid"]).is_extension is False
     assert route_of(numbers.aa["sid"]).number == numbers.aa["number"]
-
-
-def test_update_unknown_is_491(tenant, other_tenant, numbers):
-    for api, sid in (
-        (tenant.csp, UNKNOWN_PH),
-        (other_tenant.csp, numbers.aa["sid"]),
-        (other_tenant.bg, numbers.ext["sid"]),
-    ):
-        error = assert_error(api.put(f"{PN}/{sid}", {"friendlyName": "x"}), 491)
-        assert error["data"] == {"sid": sid}
-    assert PhoneNumber.objects.get(sid=numbers.aa["sid"]).friendly_name == ""
 
 
 def test_update_duplicate_number_is_510(tenant, numbers):
@@ -633,13 +580,10 @@ def test_aa_admin_cannot_update(tenant, numbers):
 
 
 def test_delete_aa_number_releases_route(tenant, numbers):
-    data = assert_ok(tenant.csp.delete(f"{PN}/{numbers.aa['sid']}"))
-    assert data == numbers.aa
-    assert not PhoneNumber.objects.filter(sid=numbers.aa["sid"]).exists()
+    assert_ok(tenant.csp.delete(f"{PN}/{numbers.aa['sid']}"))
     assert not NumberRoute.objects.filter(phone_number_sid=numbers.aa["sid"]).exists()
     entry = audit_rows(numbers.aa["sid"], "delete").get()
-    assert entry.before["number"] == numbers.aa["number"] and entry.after is None
-    assert_error(tenant.csp.get(f"{PN}/search/{numbers.aa['sid']}"), 491)
+    assert entry.before["number"] == numbers.aa["number"]
     # The number is free again, for this CSP and for the telephony side.
     create_aa_number(tenant, numbers.aa["number"])
 
@@ -649,14 +593,6 @@ def test_delete_client_extension_releases_client(tenant):
     assert SipClient.objects.filter(phone_number_sid=data["sid"]).exists()
     assert_ok(tenant.csp.delete(f"{PN}/{data['sid']}"))
     assert not SipClient.objects.filter(login="heidi").exists()
-
-
-def test_delete_unknown_is_491(tenant, other_tenant, numbers):
-    for api, sid in ((tenant.csp, UNKNOWN_PH), (other_tenant.csp, numbers.aa["sid"])):
-        error = assert_error(api.delete(f"{PN}/{sid}"), 491)
-        assert error["data"] == {"sid": sid}
-    assert PhoneNumber.objects.filter(sid=numbers.aa["sid"]).exists()
-    assert NumberRoute.objects.filter(phone_number_sid=numbers.aa["sid"]).exists()
 
 
 def test_delete_number_in_system_is_508(tenant, numbers):
@@ -669,12 +605,6 @@ def test_delete_number_in_system_is_508(tenant, numbers):
         assert error["data"] == {"sid": sid}
     assert PhoneNumber.objects.filter(aa_system__sid=system["sid"]).count() == 2
     assert route_of(numbers.aa["sid"]).aa_system_sid == system["sid"]
-
-
-def test_only_csp_admin_deletes(tenant, numbers):
-    assert_error(tenant.bg.delete(f"{PN}/{numbers.aa['sid']}"), 403)
-    assert_error(tenant.aa.delete(f"{PN}/{numbers.aa['sid']}"), 403)
-    assert PhoneNumber.objects.filter(sid=numbers.aa["sid"]).exists()
 
 
 # Nothing half-written, with real commits (no test transaction around the request).
