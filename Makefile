@@ -15,7 +15,7 @@ export DEBIAN_FRONTEND := noninteractive
 help:
 	@echo "make run   start PostgreSQL, Redis, gunicorn and Celery (DATA_DIR, default ./var; PORTAL_HTTP_PORT, default 8000)"
 	@echo "make test  run the test suite against throwaway PostgreSQL and Redis (PYTEST_ARGS=...)"
-	@echo "make lint  ruff, manage.py check, and a check for missing migrations"
+	@echo "make lint  ruff, import contracts (.importlinter), mypy, manage.py check, and a check for missing migrations"
 
 venv: $(STAMP)
 
@@ -42,6 +42,8 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 	$(PY) manage.py check
 	@# makemigrations needs no database; only its history check would warn that none is running.
 	$(PY) -W "ignore:Got an error checking a consistent migration history" \

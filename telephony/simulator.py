@@ -52,6 +52,11 @@ class SimulationError(Exception):
     """The walk cannot go on: a URL that resolves to no endpoint, or a body that is not RCML."""
 
 
+# What a caller may type at one Gather, and how many Gathers one simulation walks.
+MAX_KEY_ENTRIES = 50
+KEY_ENTRY = re.compile(r"^[0-9*#]{0,32}$")
+
+
 def parse_keys(value: str | Iterable[str] | None) -> list[str]:
     """`"1,#,203"` -> `["1", "#", "203"]`; an empty entry (`"1,,2"`) is a timeout at that Gather."""
     if value is None:
@@ -61,6 +66,16 @@ def parse_keys(value: str | Iterable[str] | None) -> list[str]:
             return []
         return [part.strip() for part in value.split(",")]
     return [str(part).strip() for part in value]
+
+
+def check_key_entries(entries: list[str]) -> list[str]:
+    """The caller's key entries, or ValueError saying what is wrong (the API and the console's test call)."""
+    if len(entries) > MAX_KEY_ENTRIES:
+        raise ValueError(f"At most {MAX_KEY_ENTRIES} entries.")
+    for entry in entries:
+        if not KEY_ENTRY.match(entry):
+            raise ValueError(f"{entry!r}: use the keys 0-9, * and #, at most 32 at a time.")
+    return entries
 
 
 def simulate(

@@ -7,7 +7,6 @@ executor would, and the trace comes back in the success envelope. Nothing is cha
 from __future__ import annotations
 
 import datetime
-import re
 
 from django import forms
 from django.urls import path
@@ -21,28 +20,20 @@ from autoattendant.errors import AAError, Code
 from autoattendant.services.access import access_system
 from telephony import simulator
 
-MAX_KEY_ENTRIES = 50
-KEY_ENTRY = re.compile(r"^[0-9*#]{0,32}$")
 KEYS_SCHEMA = {
     "oneOf": [
         {"type": "string", "example": "1,#,203"},
-        {"type": "array", "items": {"type": "string", "pattern": r"^[0-9*#]{0,32}$"}, "maxItems": MAX_KEY_ENTRIES},
+        {
+            "type": "array",
+            "items": {"type": "string", "pattern": simulator.KEY_ENTRY.pattern},
+            "maxItems": simulator.MAX_KEY_ENTRIES,
+        },
     ],
     "description": (
         'What the caller types at each Gather in turn: `"1,#,203"` or `["1", "#", "203"]`. '
         "An empty entry, or no entry left, is a timeout."
     ),
 }
-
-
-def check_key_entries(entries: list[str]) -> list[str]:
-    """The caller's key entries, or ValueError saying what is wrong (the API and the console's test call)."""
-    if len(entries) > MAX_KEY_ENTRIES:
-        raise ValueError(f"At most {MAX_KEY_ENTRIES} entries.")
-    for entry in entries:
-        if not KEY_ENTRY.match(entry):
-            raise ValueError(f"{entry!r}: use the keys 0-9, * and #, at most 32 at a time.")
-    return entries
 
 
 @extend_schema_field(KEYS_SCHEMA)
@@ -55,7 +46,7 @@ class KeysField(serializers.Field):
         else:
             raise serializers.ValidationError('A comma-separated string such as "1,#,203", or a list of strings.')
         try:
-            return check_key_entries(entries)
+            return simulator.check_key_entries(entries)
         except ValueError as exc:
             raise serializers.ValidationError(str(exc)) from None
 

@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.views import View
 
 from autoattendant import scheduling
-from autoattendant.api.simulate import check_key_entries
 from autoattendant.errors import AAError, Code
 from autoattendant.models import Menu
 from autoattendant.services.access import access_system
@@ -80,7 +79,7 @@ class TestCallForm(forms.Form):
         if press in KEYPAD:
             entries.append(press)
         try:
-            return check_key_entries(entries)
+            return simulator.check_key_entries(entries)
         except ValueError as exc:
             raise forms.ValidationError(str(exc)) from None
 
