@@ -44,7 +44,7 @@ def check_wav(data: bytes) -> None:
     """A RIFF/WAVE file whose chunks include `fmt ` and `data` (any codec: PCM, G.711…)."""
     if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
         raise NotWav("not a RIFF/WAVE file")
-    position, seen = 12, set()
+    position, seen = 12, set[bytes]()
     while position + 8 <= len(data) and not {b"fmt ", b"data"} <= seen:
         chunk, size = data[position : position + 4], struct.unpack("<I", data[position + 4 : position + 8])[0]
         if chunk == b"fmt " and size < 16:

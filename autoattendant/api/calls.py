@@ -97,6 +97,6 @@ class CallRecordViewSet(ResourceViewSet):
         "dateCreated": "date_created",
     }
     default_sort = "startTime:desc"
-    collection_actions: dict[str, str] = {}
-    item_actions: dict[str, str] = {}
+    collection_actions = {}
+    item_actions = {}
     error_codes = {"retrieve": [Code.CALL_RECORD_NOT_FOUND]}

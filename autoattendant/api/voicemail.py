@@ -61,7 +61,7 @@ class VoicemailMessageViewSet(ResourceViewSet):
     not_found = Code.VOICEMAIL_NOT_FOUND
     sort_fields = {"dateCreated": "date_created", "caller": "caller", "durationSeconds": "duration_seconds"}
     default_sort = "dateCreated:desc"
-    collection_actions: dict[str, str] = {}
+    collection_actions = {}
     item_actions = {"delete": "destroy"}
     permissions = voicemail.PERMISSIONS  # every role, each in its tenant scope
     error_codes = {

@@ -115,6 +115,7 @@ def _finish(
                 planned = announcement.audio_file.field.generate_filename(announcement, name)
                 if planned != previous and storage.exists(planned):
                     storage.delete(planned)  # left by a run that died before it committed
+                assert wav is not None and duration is not None  # a result without a failure has both
                 with open(wav, "rb") as rendered:
                     announcement.audio_file.save(name, File(rendered), save=False)
                 written = announcement.audio_file.name

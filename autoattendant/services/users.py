@@ -132,7 +132,7 @@ def update_user(
             raise AAError(Code.USER_IS_ENTERPRISE_ADMIN, {"sid": sid})
         user.role = role
     if enterprise_sid is not UNSET or role_changed:
-        current_sid = user.enterprise.sid if user.enterprise_id else None
+        current_sid = user.enterprise.sid if user.enterprise else None
         new_enterprise = _enterprise_for(actor, user.role, current_sid if enterprise_sid is UNSET else enterprise_sid)
         if new_enterprise != user.enterprise and _is_enterprise_admin(user):
             raise AAError(Code.USER_IS_ENTERPRISE_ADMIN, {"sid": sid})

@@ -342,7 +342,7 @@ class UdpTransport(_TransportMixin, UdpSipTransport):
         # transport is not (harmless, but an error logged at every start).
         loop = asyncio.get_running_loop()
         transport, _ = await loop.create_datagram_endpoint(lambda: _UdpProtocol(self), local_addr=self.local_addr)
-        self._udp_transport = transport  # type: ignore[assignment]
+        self._udp_transport = transport
         sock = transport.get_extra_info("socket")
         if sock is not None:
             with contextlib.suppress(OSError):
