@@ -74,5 +74,5 @@ def serve(request: HttpRequest, recording_url: str, *, filename: str) -> HttpRes
     sid = sid_from_url(recording_url)
     if not sid:
         return None
-    # A recording never changes: its SID is its ETag.
-    return serve_wav(request, default_storage, storage_name(sid), etag=f'"{sid}"', filename=filename)
+    # A recording never changes: its name's stem, the SID, is its ETag (serve_wav's default).
+    return serve_wav(request, default_storage, storage_name(sid), filename=filename)

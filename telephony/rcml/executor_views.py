@@ -299,7 +299,6 @@ def recording(request: HttpRequest, sid: str) -> HttpResponse:
         request,
         default_storage,
         recordings.storage_name(sid),
-        etag=f'"{sid}"',
         filename=f"{sid}.wav",
         cache_control="private, max-age=86400",
     )
