@@ -196,9 +196,17 @@ def register(login: str, password: str, expect_status: str = "200") -> str:
     return _scenario([_register(login, password), f'<recv response="{expect_status}"/>'])
 
 
-def extension(login: str, *, answer: str = "200", hold_ms: int = 2000, ring_ms: int = 200) -> str:
+RING_CSEQ = '<ereg regexp="CSeq: ([0-9]+) INVITE" search_in="msg" check_it="true" assign_to="whole,invite_cseq"/>'
+
+
+def extension(
+    login: str, *, answer: str = "200", hold_ms: int | None = 2000, ring_ms: int = 200, media_port: str = "[media_port]"
+) -> str:
     """A client extension taking one call: ring, answer (or refuse), hang up after hold_ms.
 
+    answer "ring": it rings until the executor gives up (CANCEL; 200 to it, 487 to the INVITE).
+    hold_ms None: once answered, it stays on until the executor hangs up (BYE; 200 to it).
+    media_port: where it says its media goes (a test's own socket, to see what it is sent).
     sipp keeps one Call-ID per scenario, so the phone registers first with `register()` from the
     same port, and this scenario then listens there."""
     reply_headers = """[last_Via:]
@@ -210,6 +218,7 @@ Contact: <sip:{login}@[local_ip]:[local_port];transport=[transport]>
 """
     take = f"""<recv request="INVITE" timeout="60000">
   <action>
+    {RING_CSEQ if answer == "ring" else ""}
     <ereg regexp="&lt;(sip:[^>]*)>" search_in="hdr" header="Contact:" check_it="true" assign_to="dummy,contact"/>
     <ereg regexp=".*" search_in="hdr" header="From:" check_it="true" assign_to="caller"/>
   </action>
@@ -221,6 +230,26 @@ SIP/2.0 180 Ringing
 ]]></send>
 <pause milliseconds="{ring_ms}"/>
 """
+    if answer == "ring":
+        take += f"""<recv request="CANCEL"/>
+<send><![CDATA[
+SIP/2.0 200 OK
+{reply_headers.format(login=login)}Content-Length: 0
+
+]]></send>
+<send><![CDATA[
+SIP/2.0 487 Request Terminated
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]ext[call_number]
+[last_Call-ID:]
+CSeq: [$invite_cseq] INVITE
+Content-Length: 0
+
+]]></send>
+<recv request="ACK"/>
+"""
+        return _scenario([take, '<Reference variables="dummy,contact,caller,whole"/>'])
     if answer != "200":
         take += f"""<send><![CDATA[
 SIP/2.0 {answer} Busy Here
@@ -240,12 +269,16 @@ o=ext 1 1 IN IP4 [local_ip]
 s=-
 c=IN IP4 [media_ip]
 t=0 0
-m=audio [media_port] RTP/AVP 0 101
+m=audio {media_port} RTP/AVP 0 101
 a=rtpmap:0 PCMU/8000
 a=rtpmap:101 telephone-event/8000
 ]]></send>
 <recv request="ACK"/>
-<pause milliseconds="{hold_ms}"/>
+"""
+    if hold_ms is None:
+        take += OK_TO_BYE.format(timeout=60000)
+        return _scenario([take, '<Reference variables="dummy,contact,caller"/>'])
+    take += f"""<pause milliseconds="{hold_ms}"/>
 <send retrans="500"><![CDATA[
 BYE [$contact] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]

@@ -176,6 +176,25 @@ def test_key_transfers_to_a_registered_client_extension(call_stack, reception):
     assert record["aaSystemSid"] == reception.system_sid and record["answerTime"]
 
 
+def test_caller_hangs_up_during_the_transfer(call_stack, reception):
+    """The usual end of a transferred call: the caller's BYE while bridged; the Dial still completed."""
+    phone = registered(call_stack, "alice-stays-on", *ALICE, hold_ms=None)
+    steps = [("wait", 1500), ("dtmf", "1"), ("wait", 4000)]
+    dial(call_stack, "press-1-then-bye", caller(steps, end="our-bye", caller_number="15551110015"))
+    assert phone.wait().ok  # it got the executor's BYE
+    record = call_stack.call_record("15551110015")
+    assert (record["outcome"], record["dialStatus"], record["transferTarget"]) == ("TRANSFERRED", "completed", "alice201")
+
+
+def test_caller_hangs_up_while_the_extension_rings(call_stack, reception):
+    phone = registered(call_stack, "alice-rings", *ALICE, answer="ring")
+    steps = [("wait", 1500), ("dtmf", "1"), ("wait", 2500)]
+    dial(call_stack, "press-1-then-cancel", caller(steps, end="our-bye", caller_number="15551110016"))
+    assert phone.wait().ok  # it got the executor's CANCEL
+    record = call_stack.call_record("15551110016")
+    assert (record["outcome"], record["dialStatus"], record["transferTarget"]) == ("CALLER_HANGUP", "canceled", None)
+
+
 def test_dial_by_extension(call_stack, reception):
     phone = registered(call_stack, "alice-by-extension", *ALICE)
     steps = [("wait", 1000), ("dtmf", "2"), ("dtmf", "0"), ("dtmf", "1")]
