@@ -183,7 +183,11 @@ def test_caller_hangs_up_during_the_transfer(call_stack, reception):
     dial(call_stack, "press-1-then-bye", caller(steps, end="our-bye", caller_number="15551110015"))
     assert phone.wait().ok  # it got the executor's BYE
     record = call_stack.call_record("15551110015")
-    assert (record["outcome"], record["dialStatus"], record["transferTarget"]) == ("TRANSFERRED", "completed", "alice201")
+    assert (record["outcome"], record["dialStatus"], record["transferTarget"]) == (
+        "TRANSFERRED",
+        "completed",
+        "alice201",
+    )
 
 
 def test_caller_hangs_up_while_the_extension_rings(call_stack, reception):
