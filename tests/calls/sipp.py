@@ -9,6 +9,7 @@ scenarios press distinct digits.
 from __future__ import annotations
 
 import shutil
+import struct
 import subprocess
 import time
 from dataclasses import dataclass
@@ -102,7 +103,8 @@ def caller(
     """A caller's scenario: INVITE, then `steps` once answered, then the end.
 
     steps: ("wait", ms) | ("dtmf", "1") (RFC 4733 from the pcap) | ("info", "1") (SIP INFO) |
-           ("audio",) (replay sip-tester's g711a.pcap: about 8 s of speech)
+           ("audio",) (replay sip-tester's g711a.pcap: about 8 s of speech) |
+           ("pcap", "name.pcap") (replay a capture in sipp's directory, e.g. held_key_pcap's; no pause)
     end:   "their-bye" (the executor hangs up; we answer 200) | "our-bye" (we hang up) | "no-ack"
     expect_status: the final response expected when `answered` is False (404, 480, 486, ...).
     """
@@ -131,6 +133,8 @@ def caller(
             parts.append('<pause milliseconds="300"/>')
         elif kind == "audio":
             parts.append('<nop><action><exec play_pcap_audio="pcap/g711a.pcap"/></action></nop>')
+        elif kind == "pcap":  # a capture of the test's own, in sipp's working directory
+            parts.append(f'<nop><action><exec play_pcap_audio="{step[1]}"/></action></nop>')
         elif kind == "info":
             body = f"Signal={step[1]}\nDuration=160\n"
             parts.append(
@@ -157,6 +161,28 @@ def caller(
     else:
         parts.append(OK_TO_BYE.format(timeout=bye_timeout_ms))
     return _scenario(parts)
+
+
+def held_key_pcap(path: Path, digit: str, seconds: float) -> None:
+    """A key held down for `seconds`, as a phone sends it: sip-tester's press of `digit` (its first packet
+    as the template: addresses, SSRC, the event's timestamp) repeated every 20 ms, then the 3 end packets."""
+    data = (PCAPS / f"dtmf_2833_{digit}.pcap").read_bytes()
+    header, (stamp_s, stamp_us, size, _) = data[:24], struct.unpack_from("<IIII", data, 24)
+    template = bytearray(data[40 : 40 + size])
+    rtp = 42  # Ethernet, IPv4, UDP
+    seq = struct.unpack_from(">H", template, rtp + 2)[0]
+    start = stamp_s + stamp_us / 1e6
+    count = round(seconds / 0.020)
+    out = bytearray(header)
+    for i in range(count + 3):
+        packet = bytearray(template)
+        end = i >= count
+        packet[rtp + 1] = (packet[rtp + 1] & 0x7F) | (0x80 if i == 0 else 0)
+        struct.pack_into(">H", packet, rtp + 2, (seq + i) & 0xFFFF)
+        struct.pack_into(">BH", packet, rtp + 13, (0x80 if end else 0) | 10, min(160 * (min(i, count) + 1), 0xFFFF))
+        moment = start + 0.020 * min(i, count)
+        out += struct.pack("<IIII", int(moment), round(moment % 1 * 1e6) % 1000000, size, size) + packet
+    path.write_bytes(bytes(out))
 
 
 def _register(login: str, password: str) -> str:
