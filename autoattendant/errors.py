@@ -82,6 +82,7 @@ class Code:
     VOICEMAIL_NOT_FOUND = ErrorCode(534, 409, "Voicemail message not found")
     CALL_RECORD_NOT_FOUND = ErrorCode(535, 409, "Call record not found")
     VOICEMAIL_AUDIO_UNAVAILABLE = ErrorCode(536, 409, "Voicemail audio is not available")
+    ORGANISATION_NAME_NOT_UNIQUE = ErrorCode(537, 409, "Organisation name not unique")
 
 
 def all_codes() -> list[ErrorCode]:

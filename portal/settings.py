@@ -56,6 +56,7 @@ EXECUTOR_TOKEN = _executor_token()
 DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+CSRF_FAILURE_VIEW = "autoattendant.api.errors.csrf_failure"  # the envelope under /autoattendant
 
 INSTALLED_APPS = [
     "django.contrib.auth",

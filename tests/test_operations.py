@@ -102,6 +102,16 @@ def test_createcsp_duplicate_email_fails(db, email):
     assert User.objects.filter(email_id__iexact="ops@dupe.test").count() == 1
 
 
+@pytest.mark.parametrize("name", ["Dupe Telecom", "DUPE telecom"])
+def test_createcsp_duplicate_organisation_name_says_so(db, name):
+    createcsp("--name", "Dupe Telecom", "--email", "ops@dupe.test", "--json")
+    with pytest.raises(CommandError) as refused:
+        createcsp("--name", name, "--email", "other@dupe.test", "--json")
+    assert str(refused.value) == f"537 Organisation name not unique (name {name})"
+    assert Organisation.objects.filter(name__iexact="dupe telecom").count() == 1
+    assert not User.objects.filter(email_id="other@dupe.test").exists()
+
+
 @pytest.mark.parametrize(
     "args",
     [

@@ -8,7 +8,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, JsonResponse, QueryDict
-from django.views import defaults
+from django.views import csrf, defaults
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -157,5 +158,14 @@ def handler400(request, exception=None):
     return defaults.bad_request(request, exception)
 
 
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: a request under /autoattendant refused by the CSRF check (a cookie-session
+    POST without its token) gets the envelope; the console keeps its "Form expired" page."""
+    if _is_api(request):
+        return error_response(Code.FORBIDDEN, message=f"CSRF check failed: {reason}" if reason else None)
+    return csrf.csrf_failure(request, reason)
+
+
+@csrf_exempt  # it changes nothing: a POST or DELETE to an unknown route is a 404, never a CSRF failure
 def unknown_route(request, *args, **kwargs):
     return error_response(Code.NO_SUCH_ROUTE)

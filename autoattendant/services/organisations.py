@@ -10,6 +10,7 @@ from autoattendant.choices import AuditAction, Role, UserStatus
 from autoattendant.errors import AAError, Code
 from autoattendant.models import HmacKey, Organisation, User
 from autoattendant.services import audit, field_rules
+from autoattendant.services.base import save_unique
 
 
 @dataclass
@@ -22,12 +23,16 @@ class NewCsp:
 
 @transaction.atomic
 def create_csp(*, name: str, email_id: str, password: str | None) -> NewCsp:
-    """`password=None` makes an admin who signs in only with the API token printed once."""
+    """`password=None` makes an admin who signs in only with the API token printed once.
+    Organisation names are unique, whatever their case (as enterprise names within a CSP)."""
     if password is not None:
         field_rules.require_password(password)
     if User.objects.filter(email_id__iexact=email_id).exists():
         raise AAError(Code.USER_NOT_UNIQUE, {"emailId": email_id})
-    organisation = Organisation.objects.create(name=name, account_email=email_id)
+    if Organisation.objects.filter(name__iexact=name).exists():
+        raise AAError(Code.ORGANISATION_NAME_NOT_UNIQUE, {"name": name})
+    organisation = Organisation(name=name, account_email=email_id)
+    save_unique(organisation, {"organisation_name": Code.ORGANISATION_NAME_NOT_UNIQUE})
     user = User(
         email_id=email_id,
         name=name,

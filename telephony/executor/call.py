@@ -343,6 +343,10 @@ class Call:
             self._legs.append((leg, leg_rtp))
         ringback = asyncio.create_task(self._ringback())
         status, duration, dial_sid = "failed", 0, ""
+        # The caller's hangup cancels this task wherever it waits, so the record's status is set before
+        # each wait: "canceled" while the targets ring (Twilio/Restcomm: the dialled call was cancelled
+        # before it was answered), "completed" as soon as one answered, whoever hangs up later.
+        self.dial_status = "canceled" if legs else "failed"
         try:
             winner, statuses = await self._first_answer(legs)
             ringback.cancel()
@@ -350,17 +354,18 @@ class Call:
             if winner is not None:
                 leg, leg_rtp, target = winner
                 status, dial_sid = "completed", leg.call_id
+                self.dial_status = status
                 self.transferred, self.transfer_target = True, target.value
                 duration = await self._bridge(leg, leg_rtp, verb.time_limit)
             elif statuses:
                 status = min(statuses, key=lambda s: DIAL_STATUS_RANK.index(s) if s in DIAL_STATUS_RANK else 9)
+            self.dial_status = status
         finally:
             ringback.cancel()
             for leg, leg_rtp, _ in legs:
                 leg.hangup() if leg.answered_at else leg.cancel()
                 await leg_rtp.close()
                 self._legs.remove((leg, leg_rtp))
-        self.dial_status = status
         if self.inbound.ended.is_set():
             raise _End
         if not verb.action:

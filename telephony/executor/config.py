@@ -31,6 +31,7 @@ class ExecutorConfig:
     no_ack_timeout: float = 32.0  # 64 x T1: our 200 OK never acknowledged
     drain_seconds: float = 30.0  # on shutdown, calls in progress get this long to finish
     max_call_seconds: float = 4 * 3600.0
+    sip_user_agent: str = ""  # the User-Agent of our SIP messages; none by default: we do not name the product
 
     @classmethod
     def from_env(cls, token: str, environ: Mapping[str, str] | None = None) -> ExecutorConfig:
@@ -50,4 +51,5 @@ class ExecutorConfig:
             rtp_timeout=float(env.get("RTP_TIMEOUT") or 30.0),
             no_ack_timeout=float(env.get("SIP_NO_ACK_TIMEOUT") or 32.0),
             drain_seconds=float(env.get("EXECUTOR_DRAIN_SECONDS") or 30.0),
+            sip_user_agent=(env.get("SIP_USER_AGENT") or "").strip(),
         )

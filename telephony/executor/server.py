@@ -83,6 +83,7 @@ class ExecutorProcess:
             password_for=self.portal.client_password,
             outbound_proxy=config.outbound_proxy,
             no_ack_timeout=config.no_ack_timeout,
+            user_agent=config.sip_user_agent,
         )
         self.metrics = Metrics()
         self.prompts = PromptCache()

@@ -9,6 +9,7 @@ scenarios press distinct digits.
 from __future__ import annotations
 
 import shutil
+import struct
 import subprocess
 import time
 from dataclasses import dataclass
@@ -102,7 +103,8 @@ def caller(
     """A caller's scenario: INVITE, then `steps` once answered, then the end.
 
     steps: ("wait", ms) | ("dtmf", "1") (RFC 4733 from the pcap) | ("info", "1") (SIP INFO) |
-           ("audio",) (replay sip-tester's g711a.pcap: about 8 s of speech)
+           ("audio",) (replay sip-tester's g711a.pcap: about 8 s of speech) |
+           ("pcap", "name.pcap") (replay a capture in sipp's directory, e.g. held_key_pcap's; no pause)
     end:   "their-bye" (the executor hangs up; we answer 200) | "our-bye" (we hang up) | "no-ack"
     expect_status: the final response expected when `answered` is False (404, 480, 486, ...).
     """
@@ -131,6 +133,8 @@ def caller(
             parts.append('<pause milliseconds="300"/>')
         elif kind == "audio":
             parts.append('<nop><action><exec play_pcap_audio="pcap/g711a.pcap"/></action></nop>')
+        elif kind == "pcap":  # a capture of the test's own, in sipp's working directory
+            parts.append(f'<nop><action><exec play_pcap_audio="{step[1]}"/></action></nop>')
         elif kind == "info":
             body = f"Signal={step[1]}\nDuration=160\n"
             parts.append(
@@ -157,6 +161,28 @@ def caller(
     else:
         parts.append(OK_TO_BYE.format(timeout=bye_timeout_ms))
     return _scenario(parts)
+
+
+def held_key_pcap(path: Path, digit: str, seconds: float) -> None:
+    """A key held down for `seconds`, as a phone sends it: sip-tester's press of `digit` (its first packet
+    as the template: addresses, SSRC, the event's timestamp) repeated every 20 ms, then the 3 end packets."""
+    data = (PCAPS / f"dtmf_2833_{digit}.pcap").read_bytes()
+    header, (stamp_s, stamp_us, size, _) = data[:24], struct.unpack_from("<IIII", data, 24)
+    template = bytearray(data[40 : 40 + size])
+    rtp = 42  # Ethernet, IPv4, UDP
+    seq = struct.unpack_from(">H", template, rtp + 2)[0]
+    start = stamp_s + stamp_us / 1e6
+    count = round(seconds / 0.020)
+    out = bytearray(header)
+    for i in range(count + 3):
+        packet = bytearray(template)
+        end = i >= count
+        packet[rtp + 1] = (packet[rtp + 1] & 0x7F) | (0x80 if i == 0 else 0)
+        struct.pack_into(">H", packet, rtp + 2, (seq + i) & 0xFFFF)
+        struct.pack_into(">BH", packet, rtp + 13, (0x80 if end else 0) | 10, min(160 * (min(i, count) + 1), 0xFFFF))
+        moment = start + 0.020 * min(i, count)
+        out += struct.pack("<IIII", int(moment), round(moment % 1 * 1e6) % 1000000, size, size) + packet
+    path.write_bytes(bytes(out))
 
 
 def _register(login: str, password: str) -> str:
@@ -196,9 +222,17 @@ def register(login: str, password: str, expect_status: str = "200") -> str:
     return _scenario([_register(login, password), f'<recv response="{expect_status}"/>'])
 
 
-def extension(login: str, *, answer: str = "200", hold_ms: int = 2000, ring_ms: int = 200) -> str:
+RING_CSEQ = '<ereg regexp="CSeq: ([0-9]+) INVITE" search_in="msg" check_it="true" assign_to="whole,invite_cseq"/>'
+
+
+def extension(
+    login: str, *, answer: str = "200", hold_ms: int | None = 2000, ring_ms: int = 200, media_port: str = "[media_port]"
+) -> str:
     """A client extension taking one call: ring, answer (or refuse), hang up after hold_ms.
 
+    answer "ring": it rings until the executor gives up (CANCEL; 200 to it, 487 to the INVITE).
+    hold_ms None: once answered, it stays on until the executor hangs up (BYE; 200 to it).
+    media_port: where it says its media goes (a test's own socket, to see what it is sent).
     sipp keeps one Call-ID per scenario, so the phone registers first with `register()` from the
     same port, and this scenario then listens there."""
     reply_headers = """[last_Via:]
@@ -210,6 +244,7 @@ Contact: <sip:{login}@[local_ip]:[local_port];transport=[transport]>
 """
     take = f"""<recv request="INVITE" timeout="60000">
   <action>
+    {RING_CSEQ if answer == "ring" else ""}
     <ereg regexp="&lt;(sip:[^>]*)>" search_in="hdr" header="Contact:" check_it="true" assign_to="dummy,contact"/>
     <ereg regexp=".*" search_in="hdr" header="From:" check_it="true" assign_to="caller"/>
   </action>
@@ -221,6 +256,26 @@ SIP/2.0 180 Ringing
 ]]></send>
 <pause milliseconds="{ring_ms}"/>
 """
+    if answer == "ring":
+        take += f"""<recv request="CANCEL"/>
+<send><![CDATA[
+SIP/2.0 200 OK
+{reply_headers.format(login=login)}Content-Length: 0
+
+]]></send>
+<send><![CDATA[
+SIP/2.0 487 Request Terminated
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]ext[call_number]
+[last_Call-ID:]
+CSeq: [$invite_cseq] INVITE
+Content-Length: 0
+
+]]></send>
+<recv request="ACK"/>
+"""
+        return _scenario([take, '<Reference variables="dummy,contact,caller,whole"/>'])
     if answer != "200":
         take += f"""<send><![CDATA[
 SIP/2.0 {answer} Busy Here
@@ -240,12 +295,16 @@ o=ext 1 1 IN IP4 [local_ip]
 s=-
 c=IN IP4 [media_ip]
 t=0 0
-m=audio [media_port] RTP/AVP 0 101
+m=audio {media_port} RTP/AVP 0 101
 a=rtpmap:0 PCMU/8000
 a=rtpmap:101 telephone-event/8000
 ]]></send>
 <recv request="ACK"/>
-<pause milliseconds="{hold_ms}"/>
+"""
+    if hold_ms is None:
+        take += OK_TO_BYE.format(timeout=60000)
+        return _scenario([take, '<Reference variables="dummy,contact,caller"/>'])
+    take += f"""<pause milliseconds="{hold_ms}"/>
 <send retrans="500"><![CDATA[
 BYE [$contact] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.calls.sipp import Sipp, caller, extension, register
+from tests.calls.sipp import Sipp, caller, extension, held_key_pcap, register
 from tests.servers import MANAGE, free_port, free_sip_port, listening, process, wait_until
 
 PN = "/autoattendant/phonenumber"
@@ -174,6 +174,68 @@ def test_key_transfers_to_a_registered_client_extension(call_stack, reception):
     assert (record["keys"], record["menuPath"]) == (["1"], [reception.main_menu])
     assert (record["dialStatus"], record["transferTarget"]) == ("completed", "alice201")
     assert record["aaSystemSid"] == reception.system_sid and record["answerTime"]
+
+
+def test_caller_hangs_up_during_the_transfer(call_stack, reception):
+    """The usual end of a transferred call: the caller's BYE while bridged; the Dial still completed."""
+    phone = registered(call_stack, "alice-stays-on", *ALICE, hold_ms=None)
+    steps = [("wait", 1500), ("dtmf", "1"), ("wait", 4000)]
+    dial(call_stack, "press-1-then-bye", caller(steps, end="our-bye", caller_number="15551110015"))
+    assert phone.wait().ok  # it got the executor's BYE
+    record = call_stack.call_record("15551110015")
+    assert (record["outcome"], record["dialStatus"], record["transferTarget"]) == (
+        "TRANSFERRED",
+        "completed",
+        "alice201",
+    )
+
+
+def test_caller_hangs_up_while_the_extension_rings(call_stack, reception):
+    phone = registered(call_stack, "alice-rings", *ALICE, answer="ring")
+    steps = [("wait", 1500), ("dtmf", "1"), ("wait", 2500)]
+    dial(call_stack, "press-1-then-cancel", caller(steps, end="our-bye", caller_number="15551110016"))
+    assert phone.wait().ok  # it got the executor's CANCEL
+    record = call_stack.call_record("15551110016")
+    assert (record["outcome"], record["dialStatus"], record["transferTarget"]) == ("CALLER_HANGUP", "canceled", None)
+
+
+def test_the_key_that_transfers_is_not_passed_on(call_stack, reception):
+    """The caller holds 1 (the transfer) until the extension has answered, then presses 2 while bridged:
+    the extension's phone gets the 2 as RFC 4733 events, and nothing of the 1."""
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    receiver.bind(("127.0.0.1", 0))
+    receiver.settimeout(0.2)
+    events: list[int] = []
+    done = threading.Event()
+
+    def receive():
+        while not done.is_set():
+            try:
+                packet = receiver.recv(2048)
+            except TimeoutError:
+                continue
+            if packet[1] & 0x7F == 101 and len(packet) >= 16:
+                events.append(packet[12])
+
+    thread = threading.Thread(target=receive)
+    thread.start()
+    try:
+        media_port = str(receiver.getsockname()[1])
+        phone = registered(call_stack, "alice-hears-keys", *ALICE, hold_ms=None, media_port=media_port)
+        workdir = call_stack.scratch("held-1-then-2")
+        held_key_pcap(workdir / "held_1.pcap", "1", seconds=5.0)
+        steps = [("wait", 1500), ("pcap", "held_1.pcap"), ("wait", 6000), ("dtmf", "2"), ("wait", 1000)]
+        scenario = caller(steps, end="our-bye", caller_number="15551110017")
+        run = Sipp(workdir, scenario, call_stack.sip_port, service=AA_NUMBER.lstrip("+")).run()
+        assert run.ok, f"{run.output}\n{call_stack.diagnostics()}"
+        assert phone.wait().ok
+    finally:
+        done.set()
+        thread.join()
+        receiver.close()
+    record = call_stack.call_record("15551110017")
+    assert (record["keys"], record["dialStatus"]) == (["1"], "completed")
+    assert events and set(events) == {2}, events
 
 
 def test_dial_by_extension(call_stack, reception):

@@ -29,7 +29,8 @@ class Command(BaseCommand):
         try:
             csp = create_csp(name=name, email_id=email, password=password)
         except AAError as exc:
-            raise CommandError(f"{exc.error_code.code} {exc.describe()} ({email})") from None
+            at_fault = ", ".join(f"{key} {value}" for key, value in exc.data.items()) if exc.data else email
+            raise CommandError(f"{exc.error_code.code} {exc.describe()} ({at_fault})") from None
         result = {
             "organisationSid": csp.organisation.sid,
             "userSid": csp.user.sid,

@@ -140,6 +140,7 @@ class RtpSession:
         "_playing",
         "_interruptible",
         "_event_ts",
+        "_event_before_bridge",
         "_recorder",
         "_bridge",
         "_relay_ssrc",
@@ -182,6 +183,7 @@ class RtpSession:
         self._playing: asyncio.Future | None = None
         self._interruptible = False
         self._event_ts = -1
+        self._event_before_bridge = -1  # the timestamp of the last event received before the bridge
         self._recorder: _Recorder | None = None
         self._bridge: RtpSession | None = None
         self._relay_ssrc: int | None = None
@@ -351,12 +353,15 @@ class RtpSession:
     # Bridging.
     def bridge(self, other: RtpSession) -> None:
         """Relay the two calls' audio both ways (transcoding PCMU<->PCMA, RFC 4733 events forwarded with the
-        other side's payload type, or dropped). While bridged, the clock sends neither prompts nor silence."""
+        other side's payload type, or dropped). While bridged, the clock sends neither prompts nor silence.
+        The rest of a key press that began before the bridge (its end packets: often the press that led to
+        the transfer) is not relayed: the other side would get a key nobody pressed for it."""
         if other is self:
             raise ValueError("cannot bridge a session to itself")
         self.unbridge()
         other.unbridge()
         self._bridge, other._bridge = other, self
+        self._event_before_bridge, other._event_before_bridge = self._event_ts, other._event_ts
         self._relay_ssrc = other._relay_ssrc = None
 
     def unbridge(self) -> None:
@@ -447,7 +452,7 @@ class RtpSession:
                     event = data[offset]
                     if event < 16:
                         self._digit(DTMF_EVENTS[event])
-                if self._bridge is not None:
+                if self._bridge is not None and ts != self._event_before_bridge:
                     self._relay(data, offset, end, pt, second & 0x80, ts, ssrc)
                 return
             recorder = self._recorder

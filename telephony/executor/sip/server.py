@@ -103,7 +103,7 @@ class SipServer:
         on_invite: Callable[[InboundCall], Awaitable[None]],
         password_for: Callable[[str], Awaitable[str | None]],
         outbound_proxy: tuple[str, int] | None = None,
-        user_agent: str = "AutoAttendantPortal",
+        user_agent: str = "",
         no_ack_timeout: float = 32.0,
         registration_max_expires: int = 3600,
         advertised_host: str | None = None,
@@ -395,7 +395,8 @@ class SipServer:
         if digit is not None:
             (inbound or outbound)._dtmf(digit)
         response = dialog.create_response(request, 200, "OK")
-        response.headers.set_single("User-Agent", self.user_agent)
+        if self.user_agent:
+            response.headers.set_single("User-Agent", self.user_agent)
         stack.transport.send_reply(response)
 
     def _on_options(self, stack: Stack, request: SipRequest, addr: tuple[str, int]) -> None:

@@ -12,7 +12,7 @@ from array import array
 
 from telephony.executor.media import PCMA, PCMU, MediaEngine, NoPortAvailable, g711, prompt_from_pcm, silence
 from telephony.executor.media import engine as engine_module
-from tests.telephony.executor.test_media_support import HOST, Peer, async_test, new_engine, parse, rtp
+from tests.telephony.executor.test_media_support import HOST, Peer, async_test, dtmf_packets, new_engine, parse, rtp
 
 SILENT_U, SILENT_A = b"\xff" * 160, b"\xd5" * 160
 LONG = prompt_from_pcm(bytes(2 * 8000 * 10))  # 10 s
@@ -346,6 +346,27 @@ async def test_bridge_relays_both_ways_with_transcoding():
         assert parse(resumed[0])[0] and all(parse(p)[5] == SILENT_A for p in resumed)
         assert parse(resumed[0])[2] == (parsed[-1][2] + 6 + 1) & 0xFFFF  # B's one stream goes on
         assert parse(resumed[0])[4] == parsed[0][4]
+
+
+@async_test
+async def test_bridge_keeps_the_press_that_led_to_it_and_relays_later_ones():
+    async with Call() as call:
+        a, peer_a = await call.session(PCMU, 101)
+        b, peer_b = await call.session(PCMU, 101)
+        peer_a.ts += 160
+        press = dtmf_packets(1, peer_a.ts, peer_a.ssrc, peer_a.seq + 1)
+        peer_a.seq += 6
+        for packet in press[:3]:  # the key goes down: collected (the menu transfers on it)
+            peer_a.send(packet, a)
+        assert await digit(a) == "1"
+        a.bridge(b)
+        await asyncio.sleep(0.05)
+        for packet in press[3:]:  # the same press ends once the transfer is up: not relayed
+            peer_a.send(packet, a)
+        peer_a.send_digit(a, 2)  # a new press while bridged: relayed
+        events = [parse(p) for p in await peer_b.quiet(0.3)]
+        assert [e[5][0] for e in events] == [2] * 6 and {e[1] for e in events} == {101}
+        assert a.digits.empty()
 
 
 @async_test

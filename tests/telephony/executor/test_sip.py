@@ -756,6 +756,56 @@ def test_dial_uri_rejected_is_acked(sip, callee):
     callee.expect_request("ACK")
 
 
+def branch() -> str:
+    return f"z9hG4bK{uuid.uuid4().hex}"
+
+
+def test_what_we_send_does_not_name_the_product(sip, raw, callee):
+    """No User-Agent or Server header in any request or response (SIP_USER_AGENT is empty by default)."""
+    got = []
+    raw.send(raw.request("OPTIONS", "anything", call_id=f"{uuid.uuid4()}", branch=branch()))
+    raw.send(raw.request("REGISTER", "1001", call_id=f"{uuid.uuid4()}", branch=branch()))  # the challenge
+    raw.send(raw.request("INVITE", UNKNOWN, call_id=f"{uuid.uuid4()}", branch=branch(), body=SDP))
+    raw.send(f"GARBAGE\r\nVia: SIP/2.0/UDP {HOST}:{raw.port};branch={branch()}\r\nCall-ID: x\r\nCSeq: 1 FOO\r\n\r\n")
+    got += raw.drain(0.5)
+    call_id = f"{uuid.uuid4()}@raw"
+    raw.send(raw.request("INVITE", DTMF, call_id=call_id, branch=branch(), body=SDP))
+    ok = raw.expect(200, "INVITE")
+    raw.send(raw.request("ACK", DTMF, call_id=call_id, branch=branch(), to_tag=to_tag(ok)))
+    info = raw.request("INFO", DTMF, call_id=call_id, branch=branch(), cseq=2, to_tag=to_tag(ok))
+    body = "Signal=5\r\nDuration=100"
+    raw.send(
+        info.replace("Content-Length: 0", f"Content-Type: application/dtmf-relay\r\nContent-Length: {len(body)}") + body
+    )
+    raw.send(raw.request("BYE", DTMF, call_id=call_id, branch=branch(), cseq=3, to_tag=to_tag(ok)))
+    got += [ok, *raw.drain(0.5)]
+    assert {m.split("\r\n", 1)[0] for m in got} >= {
+        "SIP/2.0 200 OK", "SIP/2.0 401 Unauthorized", "SIP/2.0 404 Not Found", "SIP/2.0 400 Bad Request"
+    }  # fmt: skip
+
+    leg = dial(sip, f"sip:bob@{HOST}:{callee.port}")
+    invite = callee.expect_request("INVITE")
+    callee.respond(invite, 200, "OK", body=SDP)
+    assert sip.run(leg.result()) == "completed"
+    got += [invite, callee.expect_request("ACK")]
+    sip.call(leg.hangup)
+    got.append(callee.expect_request("BYE"))
+    for message in got:
+        head = message.split("\r\n\r\n", 1)[0]
+        assert not re.search(r"^(User-Agent|Server):", head, re.MULTILINE | re.IGNORECASE), head
+
+
+def test_a_user_agent_when_one_is_set():
+    harness = Harness(user_agent="Example SBC")
+    peer = RawPeer(harness.port)
+    try:
+        peer.send(peer.request("OPTIONS", "anything", call_id=f"{uuid.uuid4()}", branch=branch()))
+        assert header(peer.expect(200, "OPTIONS"), "User-Agent") == "Example SBC"
+    finally:
+        peer.close()
+        harness.close()
+
+
 class TcpPhone:
     """A phone on one TCP connection, written by hand: REGISTER with digest, then answer our INVITE."""
 

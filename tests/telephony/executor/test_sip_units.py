@@ -17,6 +17,7 @@ from aiosipua import (
     stringify_auth,
 )
 
+from telephony.executor.config import ExecutorConfig
 from telephony.executor.sip import MediaOffer, NoCommonCodec, Registrar
 from telephony.executor.sip.digest import Nonces, NonceState, response_matches
 from telephony.executor.sip.media import answer_sdp, media_from_sdp, negotiated_answer, offer_sdp
@@ -311,3 +312,8 @@ def test_response_destination():
         5062,
     )
     assert response_destination(SipMessage.parse("SIP/2.0 200 OK\r\n\r\n")) is None
+
+
+def test_the_user_agent_setting():
+    assert ExecutorConfig.from_env("token", {}).sip_user_agent == ""  # by default, the product is not named
+    assert ExecutorConfig.from_env("token", {"SIP_USER_AGENT": " Example SBC "}).sip_user_agent == "Example SBC"
