@@ -280,6 +280,21 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1,
 }
 
+# Periodic work, sent by `celery beat` (one beat process per installation) to the workers.
+# Publishing is derived state: every PUBLISH_RECONCILE_SECONDS the systems whose configuration is
+# ahead of their published version are queued again (and at every worker start), unless their
+# publish was queued in the last PUBLISH_QUEUED_GRACE_SECONDS (autoattendant/services/publishing.py).
+PUBLISH_RECONCILE_SECONDS = float(os.environ.get("PUBLISH_RECONCILE_SECONDS", "5"))
+PUBLISH_QUEUED_GRACE_SECONDS = int(os.environ.get("PUBLISH_QUEUED_GRACE_SECONDS", "10"))
+CELERY_BEAT_SCHEDULE = {
+    # Each entry expires after its interval: a backlog sent while no worker ran is dropped, not run.
+    "reconcile-publishing": {
+        "task": "autoattendant.reconcile_publishing",
+        "schedule": PUBLISH_RECONCILE_SECONDS,
+        "options": {"expires": PUBLISH_RECONCILE_SECONDS},
+    },
+}
+
 # Where telephony resources are provisioned: one of PROVISIONING_BACKENDS (autoattendant/provisioning.py).
 PROVISIONING_BACKEND = os.environ.get("PROVISIONING_BACKEND", "bundled")
 PROVISIONING_BACKENDS = {
