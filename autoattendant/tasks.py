@@ -58,6 +58,7 @@ def render_announcement(announcement_sid: str, revision: int) -> str:
 # short and idempotent; a run missed or doubled is harmless, and the beat entries expire so that a
 # backlog sent while no worker ran is not worked through at once.
 RECONCILE_PUBLISHING = "autoattendant.reconcile_publishing"
+CLOSE_LOST_CALLS = "autoattendant.close_lost_calls"
 
 
 @shared_task(name=RECONCILE_PUBLISHING, ignore_result=True, soft_time_limit=20, time_limit=30)
@@ -66,6 +67,14 @@ def reconcile_publishing() -> int:
     from autoattendant.services import publishing
 
     return len(publishing.reconcile())
+
+
+@shared_task(name=CLOSE_LOST_CALLS, ignore_result=True, soft_time_limit=20, time_limit=30)
+def close_lost_calls() -> int:
+    """Close the records of calls whose executor never reported their end (autoattendant.services.calls)."""
+    from autoattendant.services import calls
+
+    return calls.close_lost_calls()
 
 
 @worker_ready.connect
