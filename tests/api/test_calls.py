@@ -82,6 +82,7 @@ def calls(tenant, other_tenant):
             "call-1",
             front.system.sid,
             start=START,
+            sipCallId="a84b4c76e66710@pc33.example.com",
             **{"from": "+15555550101"},
             outcome="TRANSFERRED",
             menuPath=["MN" + "1" * 32],
@@ -139,7 +140,7 @@ def test_a_call_record_as_the_api_shows_it(tenant, calls):
     assert one == {
         "sid": sid,
         "callSid": "call-1",
-        "sipCallId": None,
+        "sipCallId": "a84b4c76e66710@pc33.example.com",
         "from": "+15555550101",
         "to": "+14155550100",
         "aaSystemSid": calls["front"].system.sid,
@@ -160,7 +161,7 @@ def test_a_call_record_as_the_api_shows_it(tenant, calls):
     unanswered = assert_ok(tenant.csp.get(f"{CALLS}/{calls['sids']['front-3']}"))
     assert unanswered["answerTime"] is None and unanswered["durationSeconds"] == 0
     assert unanswered["dialStatus"] is None and unanswered["transferTarget"] is None
-    assert unanswered["hangupCause"] is None
+    assert unanswered["hangupCause"] is None and unanswered["sipCallId"] is None
 
 
 def test_each_role_sees_its_tenancy(tenant, other_tenant, calls):
@@ -216,6 +217,10 @@ def test_filters(tenant, calls):
     assert listed(csp, to="+15555550101") == []  # a caller's number is not `to`
     assert set(listed(csp, outcome="VOICEMAIL")) == {sids["front-3"]}
     assert set(listed(csp, outcome="TRANSFERRED", aaSystemSid=front)) == {sids["front-1"]}
+    # A call by either of its identifiers: the executor's call SID, the SIP Call-ID (exact).
+    assert listed(csp, callSid="call-2") == [sids["front-2"]]
+    assert listed(csp, sipCallId="a84b4c76e66710@pc33.example.com") == [sids["front-1"]]
+    assert listed(csp, sipCallId="a84b4c76e66710") == []
     error = assert_error(csp.get(CALLS, {"outcome": "GONE"}), 400)
     assert "outcome" in error["errors"]
 
