@@ -284,8 +284,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # Publishing is derived state: every PUBLISH_RECONCILE_SECONDS the systems whose configuration is
 # ahead of their published version are queued again (and at every worker start), unless their
 # publish was queued in the last PUBLISH_QUEUED_GRACE_SECONDS (autoattendant/services/publishing.py).
-PUBLISH_RECONCILE_SECONDS = float(os.environ.get("PUBLISH_RECONCILE_SECONDS", "5"))
-PUBLISH_QUEUED_GRACE_SECONDS = int(os.environ.get("PUBLISH_QUEUED_GRACE_SECONDS", "10"))
+PUBLISH_RECONCILE_SECONDS = float(os.environ.get("PUBLISH_RECONCILE_SECONDS", "3"))
+PUBLISH_QUEUED_GRACE_SECONDS = int(os.environ.get("PUBLISH_QUEUED_GRACE_SECONDS", "5"))
 # A call is recorded IN_PROGRESS when the portal serves its entry document; one whose executor has
 # not reported its end CALL_LOST_AFTER_SECONDS after it started is closed as LOST (the executor
 # died with it). Longer than the longest call an executor allows (4 h), so that no call still
