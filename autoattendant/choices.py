@@ -135,8 +135,11 @@ class PublishStatus(models.TextChoices):
 
 
 class CallOutcome(models.TextChoices):
-    """How a call ended, as the executor reports it in its call record."""
+    """How a call ended, as the executor reports it in its call record; IN_PROGRESS from the
+    moment the portal serves the call's entry document until that report, LOST when it never came."""
 
+    IN_PROGRESS = "IN_PROGRESS", "The call is going on: its executor has not reported its end yet"
+    LOST = "LOST", "Its executor never reported its end (it stopped while the call was going on)"
     COMPLETED = "COMPLETED", "The call flow ended and the system hung up"
     CALLER_HANGUP = "CALLER_HANGUP", "The caller hung up during the menus"
     TRANSFERRED = "TRANSFERRED", "A transfer (Dial) was answered"
@@ -144,6 +147,12 @@ class CallOutcome(models.TextChoices):
     CANCELLED = "CANCELLED", "The caller gave up before the call was answered"
     REJECTED = "REJECTED", "Rejected: unknown number, inactive system, or an RCML Reject"
     FAILED = "FAILED", "Failed: portal unreachable, no ACK, media timeout or an internal error"
+
+
+# What an executor may report: how a call ended (IN_PROGRESS and LOST are the portal's own).
+CALL_ENDINGS = tuple(
+    (value, label) for value, label in CallOutcome.choices if value not in (CallOutcome.IN_PROGRESS, CallOutcome.LOST)
+)
 
 
 MENU_KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "*", "#")

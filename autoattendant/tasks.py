@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from celery.signals import worker_ready
 
 from autoattendant.services import jobs
 
@@ -51,3 +52,35 @@ def render_announcement(announcement_sid: str, revision: int) -> str:
     from autoattendant.services import announcement_rendering
 
     return announcement_rendering.render(announcement_sid, revision)
+
+
+# Periodic work (portal/settings.py CELERY_BEAT_SCHEDULE; `celery beat` sends it). Each run is
+# short and idempotent; a run missed or doubled is harmless, and the beat entries expire so that a
+# backlog sent while no worker ran is not worked through at once.
+RECONCILE_PUBLISHING = "autoattendant.reconcile_publishing"
+CLOSE_LOST_CALLS = "autoattendant.close_lost_calls"
+
+
+@shared_task(name=RECONCILE_PUBLISHING, ignore_result=True, soft_time_limit=20, time_limit=30)
+def reconcile_publishing() -> int:
+    """Queue the publish of every system whose configuration is ahead of its published version."""
+    from autoattendant.services import publishing
+
+    return len(publishing.reconcile())
+
+
+@shared_task(name=CLOSE_LOST_CALLS, ignore_result=True, soft_time_limit=20, time_limit=30)
+def close_lost_calls() -> int:
+    """Close the records of calls whose executor never reported their end (autoattendant.services.calls)."""
+    from autoattendant.services import calls
+
+    return calls.close_lost_calls()
+
+
+@worker_ready.connect
+def reconcile_on_worker_start(sender=None, **kwargs) -> None:
+    """A worker that starts (after a crash, a deploy) publishes what is pending without waiting for beat."""
+    try:
+        jobs.queue(RECONCILE_PUBLISHING)
+    except Exception:
+        logger.warning("could not queue the publishing reconcile at worker start", exc_info=True)

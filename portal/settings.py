@@ -281,6 +281,32 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1,
 }
 
+# Periodic work, sent by `celery beat` (one beat process per installation) to the workers.
+# Publishing is derived state: every PUBLISH_RECONCILE_SECONDS the systems whose configuration is
+# ahead of their published version are queued again (and at every worker start), unless their
+# publish was queued in the last PUBLISH_QUEUED_GRACE_SECONDS (autoattendant/services/publishing.py).
+PUBLISH_RECONCILE_SECONDS = float(os.environ.get("PUBLISH_RECONCILE_SECONDS", "3"))
+PUBLISH_QUEUED_GRACE_SECONDS = int(os.environ.get("PUBLISH_QUEUED_GRACE_SECONDS", "5"))
+# A call is recorded IN_PROGRESS when the portal serves its entry document; one whose executor has
+# not reported its end CALL_LOST_AFTER_SECONDS after it started is closed as LOST (the executor
+# died with it). Longer than the longest call an executor allows (4 h), so that no call still
+# going is closed; checked every CALL_LOST_CHECK_SECONDS (autoattendant/services/calls.py).
+CALL_LOST_AFTER_SECONDS = int(os.environ.get("CALL_LOST_AFTER_SECONDS", str(4 * 3600 + 300)))
+CALL_LOST_CHECK_SECONDS = float(os.environ.get("CALL_LOST_CHECK_SECONDS", "60"))
+CELERY_BEAT_SCHEDULE = {
+    # Each entry expires after its interval: a backlog sent while no worker ran is dropped, not run.
+    "reconcile-publishing": {
+        "task": "autoattendant.reconcile_publishing",
+        "schedule": PUBLISH_RECONCILE_SECONDS,
+        "options": {"expires": PUBLISH_RECONCILE_SECONDS},
+    },
+    "close-lost-calls": {
+        "task": "autoattendant.close_lost_calls",
+        "schedule": CALL_LOST_CHECK_SECONDS,
+        "options": {"expires": CALL_LOST_CHECK_SECONDS},
+    },
+}
+
 # Where telephony resources are provisioned: one of PROVISIONING_BACKENDS (autoattendant/provisioning.py).
 PROVISIONING_BACKEND = os.environ.get("PROVISIONING_BACKEND", "bundled")
 PROVISIONING_BACKENDS = {

@@ -1,8 +1,9 @@
-"""/autoattendant/call: the call records (CDRs) the executors post after each call; read-only here.
+"""/autoattendant/call: the call records (CDRs); read-only here.
 
 `GET /autoattendant/call/search` and `GET /autoattendant/call/search/{sid}`, within the caller's
-tenancy (autoattendant.models.call_record.CallRecordQuerySet). Records are created by the executor only
-(`POST /rcml/call`, through autoattendant.services.calls).
+tenancy (autoattendant.models.call_record.CallRecordQuerySet). A record is made when the portal
+serves a call's entry document (outcome IN_PROGRESS) and completed by the executor's report
+(`POST /rcml/call`), or closed as LOST; all through autoattendant.services.calls.
 """
 
 from __future__ import annotations
@@ -34,7 +35,10 @@ class OptionalText(serializers.CharField):
 
 class CallRecordSerializer(serializers.Serializer):
     sid = serializers.CharField(read_only=True)
-    callSid = serializers.CharField(source="call_sid", read_only=True, help_text="The SIP Call-ID.")
+    callSid = serializers.CharField(
+        source="call_sid", read_only=True, help_text="The executor's call SID (CallSid in its RCML requests)."
+    )
+    sipCallId = OptionalText(source="sip_call_id", help_text="The SIP Call-ID of the caller's INVITE.")
     # `from` is a Python keyword: declared through the class namespace.
     locals()["from"] = serializers.CharField(source="from_number", read_only=True, help_text="The caller.")
     to = serializers.CharField(source="to_number", read_only=True, help_text="The number called.")
@@ -51,7 +55,7 @@ class CallRecordSerializer(serializers.Serializer):
     transferTarget = OptionalText(source="transfer_target", help_text="Where the call was transferred.")
     startTime = Timestamp(source="start_time")
     answerTime = Timestamp(source="answer_time", allow_null=True)
-    endTime = Timestamp(source="end_time")
+    endTime = Timestamp(source="end_time", allow_null=True, help_text="null while IN_PROGRESS, and when LOST.")
     durationSeconds = serializers.IntegerField(
         source="duration_seconds", read_only=True, help_text="From answer to end; 0 if never answered."
     )
@@ -64,6 +68,8 @@ class CallRecordFilterSet(ResourceFilterSet):
     startTime = ReferenceTimeFilter(field_name="start_time")
     endTime = ReferenceTimeFilter(field_name="start_time", end=True)
     aaSystemSid = django_filters.CharFilter(field_name="aa_system_sid")
+    callSid = django_filters.CharFilter(field_name="call_sid")
+    sipCallId = django_filters.CharFilter(field_name="sip_call_id")
     number = django_filters.CharFilter(method="filter_number", help_text="Part of the caller's or the called number.")
     outcome = django_filters.ChoiceFilter(field_name="outcome", choices=CallOutcome.choices)
     locals()["from"] = django_filters.CharFilter(

@@ -11,8 +11,9 @@ from autoattendant.models.system import AutoAttendantSystem
 
 
 class CallRecordQuerySet(TenantQuerySet):
-    """A record names its AA system and enterprise by SID, as the executor reported them; a call to a
-    number in no AA system (no enterprise) is nobody's: only the executor that reported it knew it."""
+    """A record names its AA system and enterprise by SID, as they were when the call arrived. Every
+    record has both (a call to a number in no AA system is counted by the executor, not stored);
+    rows stored before that rule without an enterprise are nobody's, and stay unlisted."""
 
     # Through the enterprise rather than the system: the calls of a deleted AA system stay listed.
     def for_csp_admin(self, user) -> CallRecordQuerySet:
@@ -26,11 +27,16 @@ class CallRecordQuerySet(TenantQuerySet):
 
 
 class CallRecord(models.Model):
-    """A call the executor handled (a CDR), posted once it ended; keyed by the SIP Call-ID, so a
-    retried post updates the same row. Written by `autoattendant.services.calls` only."""
+    """A call an executor handled (a CDR): stored IN_PROGRESS when the portal serves the call's entry
+    document, completed by the executor's report once it ended (or closed as LOST); keyed by the
+    executor's call SID, so a retried report updates the same row. Written by
+    `autoattendant.services.calls` only."""
 
     sid = models.CharField(max_length=40, unique=True, editable=False)
-    call_sid = models.CharField(max_length=255, unique=True, help_text="The SIP Call-ID.")
+    call_sid = models.CharField(max_length=255, unique=True, help_text="The executor's call SID (CallSid, CA…).")
+    sip_call_id = models.CharField(
+        max_length=255, blank=True, help_text="The SIP Call-ID of the caller's INVITE: the call in SIP traces."
+    )
     from_number = models.CharField(max_length=255, blank=True)
     to_number = models.CharField(max_length=255, blank=True)
     aa_system_sid = models.CharField(max_length=40, blank=True, help_text="Empty: a number in no AA system.")
@@ -42,7 +48,7 @@ class CallRecord(models.Model):
     transfer_target = models.CharField(max_length=255, blank=True)
     start_time = models.DateTimeField()
     answer_time = models.DateTimeField(null=True, blank=True)
-    end_time = models.DateTimeField()
+    end_time = models.DateTimeField(null=True, blank=True, help_text="Empty while in progress, and when lost.")
     duration_seconds = models.PositiveIntegerField(default=0, help_text="From answer to end; 0 if never answered.")
     executor = models.CharField(max_length=255, blank=True, help_text="Host name of the executor that ran it.")
     hangup_cause = models.CharField(max_length=500, blank=True)
@@ -61,6 +67,7 @@ class CallRecord(models.Model):
             models.Index(fields=["aa_system_sid", "-start_time"], name="call_record_system_start"),
             models.Index(fields=["outcome", "-start_time"], name="call_record_outcome_start"),
             models.Index(fields=["-start_time"], name="call_record_start"),
+            models.Index(fields=["sip_call_id"], name="call_record_sip_call_id"),
             # `number`, `from` and `to` match substrings.
             GinIndex(fields=["from_number"], name="call_record_from_trgm", opclasses=["gin_trgm_ops"]),
             GinIndex(fields=["to_number"], name="call_record_to_trgm", opclasses=["gin_trgm_ops"]),

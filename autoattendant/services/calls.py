@@ -1,23 +1,51 @@
-"""Call records (CDRs): what the executors report once a call has ended.
+"""Call records (CDRs): a call is recorded when the portal serves its entry document, and completed
+by its executor's report once it ended.
 
-A report is keyed by the call's SID (the SIP Call-ID): a retried report updates the record it made
-the first time, so an executor may post again whenever it is unsure the portal got it.
+- `record_call_start`: the entry document was served (telephony.rcml.views.voice): the call is
+  stored IN_PROGRESS, with its AA system and enterprise, so a call whose executor dies with it is
+  still in the records.
+- `record_call`/`record_calls`: the executor's report (`POST /rcml/call`) completes that record,
+  keyed by the executor's call SID: a retried report updates what the first one wrote. A report of
+  a call the portal did not see begin (its entry document failed) is stored if it names an AA system
+  that exists; one that names none (a number in no AA system) is not stored: such calls are the
+  executor's counters, not rows nobody can see.
+- `close_lost_calls`: records still IN_PROGRESS CALL_LOST_AFTER_SECONDS after the call began are
+  closed as LOST (a periodic task); a report arriving later still completes them.
 """
 
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from autoattendant import sids
+from autoattendant.choices import CallOutcome
 from autoattendant.models import AutoAttendantSystem, CallRecord
 from autoattendant.services.roles import Permissions
 
+logger = logging.getLogger(__name__)
+
 # Read by every role, each in its tenant scope; written by the executors only, never by a user.
 PERMISSIONS = Permissions(create=frozenset(), update=frozenset(), delete=frozenset())
+
+
+@dataclass(frozen=True)
+class CallStart:
+    """A call whose entry document the portal is serving."""
+
+    call_sid: str
+    aa_system_sid: str
+    start_time: datetime.datetime
+    from_number: str = ""
+    to_number: str = ""
+    sip_call_id: str = ""
+    executor: str = ""
 
 
 @dataclass(frozen=True)
@@ -32,33 +60,13 @@ class CallReport:
     from_number: str = ""
     to_number: str = ""
     aa_system_sid: str = ""
+    sip_call_id: str = ""
     menu_path: list[str] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
     dial_status: str = ""
     transfer_target: str = ""
     executor: str = ""
     hangup_cause: str = ""
-
-
-# What a retried report overwrites: everything but the record's own SID and creation time.
-UPDATED_ON_RETRY = [
-    "from_number",
-    "to_number",
-    "aa_system_sid",
-    "enterprise_sid",
-    "menu_path",
-    "keys",
-    "outcome",
-    "dial_status",
-    "transfer_target",
-    "start_time",
-    "answer_time",
-    "end_time",
-    "duration_seconds",
-    "executor",
-    "hangup_cause",
-    "date_updated",
-]
 
 
 def _enterprise_sid(aa_system_sid: str) -> str:
@@ -70,37 +78,96 @@ def _enterprise_sid(aa_system_sid: str) -> str:
     return found or ""
 
 
-def record_call(report: CallReport) -> str:
-    """Store a call's record, or update the one with its call SID (a retried report); its SID."""
-    answer = report.answer_time
+def record_call_start(start: CallStart) -> bool:
+    """Store the call IN_PROGRESS, once (the executor may fetch its entry document twice); False
+    when it is nobody's (its AA system is gone)."""
+    enterprise_sid = _enterprise_sid(start.aa_system_sid)
+    if not enterprise_sid:
+        return False
     record = CallRecord(
         sid=sids.new_sid(sids.CALL_RECORD),
-        call_sid=report.call_sid,
-        from_number=report.from_number,
-        to_number=report.to_number,
-        aa_system_sid=report.aa_system_sid,
-        enterprise_sid=_enterprise_sid(report.aa_system_sid),
-        menu_path=list(report.menu_path),
-        keys=list(report.keys),
-        outcome=report.outcome,
-        dial_status=report.dial_status,
-        transfer_target=report.transfer_target,
-        start_time=report.start_time,
-        answer_time=answer,
-        end_time=report.end_time,
-        duration_seconds=round((report.end_time - answer).total_seconds()) if answer else 0,
-        executor=report.executor,
-        hangup_cause=report.hangup_cause,
+        call_sid=start.call_sid,
+        sip_call_id=start.sip_call_id,
+        from_number=start.from_number,
+        to_number=start.to_number,
+        aa_system_sid=start.aa_system_sid,
+        enterprise_sid=enterprise_sid,
+        outcome=CallOutcome.IN_PROGRESS,
+        start_time=start.start_time,
+        executor=start.executor,
     )
+    CallRecord.objects.bulk_create([record], ignore_conflicts=True)  # INSERT … ON CONFLICT DO NOTHING
+    return True
+
+
+def _ending(report: CallReport) -> dict:
+    """What a report writes on the call's record."""
+    answer = report.answer_time
+    ending = {
+        "from_number": report.from_number,
+        "to_number": report.to_number,
+        "menu_path": list(report.menu_path),
+        "keys": list(report.keys),
+        "outcome": report.outcome,
+        "dial_status": report.dial_status,
+        "transfer_target": report.transfer_target,
+        "start_time": report.start_time,
+        "answer_time": answer,
+        "end_time": report.end_time,
+        "duration_seconds": round((report.end_time - answer).total_seconds()) if answer else 0,
+        "executor": report.executor,
+        "hangup_cause": report.hangup_cause,
+        "date_updated": timezone.now(),
+    }
+    # What the entry document recorded stays unless the report knows better.
+    if report.aa_system_sid:
+        ending["aa_system_sid"] = report.aa_system_sid
+    if report.sip_call_id:
+        ending["sip_call_id"] = report.sip_call_id
+    return ending
+
+
+def record_call(report: CallReport) -> str | None:
+    """Complete the call's record (or update it again: a retried report); its SID. A call the
+    portal did not see begin is stored now if its AA system exists; None when it is nobody's."""
+    ending = _ending(report)
     with transaction.atomic():
+        if CallRecord.objects.filter(call_sid=report.call_sid).update(**ending):
+            return CallRecord.objects.values_list("sid", flat=True).get(call_sid=report.call_sid)
+        enterprise_sid = _enterprise_sid(report.aa_system_sid)
+        if not enterprise_sid:
+            logger.info("call %s not recorded: it names no AA system", report.call_sid)
+            return None
+        record = CallRecord(
+            sid=sids.new_sid(sids.CALL_RECORD),
+            call_sid=report.call_sid,
+            enterprise_sid=enterprise_sid,
+            **{name: value for name, value in ending.items() if name != "date_updated"},
+        )
         # One statement (INSERT … ON CONFLICT DO UPDATE): two reports of one call cannot both insert.
         CallRecord.objects.bulk_create(
-            [record], update_conflicts=True, unique_fields=["call_sid"], update_fields=UPDATED_ON_RETRY
+            [record], update_conflicts=True, unique_fields=["call_sid"], update_fields=list(ending)
         )
-        return CallRecord.objects.values_list("sid", flat=True).get(call_sid=record.call_sid)
+        return CallRecord.objects.values_list("sid", flat=True).get(call_sid=report.call_sid)
 
 
 @transaction.atomic
-def record_calls(reports: Sequence[CallReport]) -> list[str]:
-    """A batch of reports (an executor reporting many calls a second), stored all or none; their SIDs."""
+def record_calls(reports: Sequence[CallReport]) -> list[str | None]:
+    """A batch of reports (an executor reporting many calls a second), stored all or none; their
+    SIDs (None for a report not stored, as record_call)."""
     return [record_call(report) for report in reports]
+
+
+def close_lost_calls(now: datetime.datetime | None = None) -> int:
+    """Close as LOST the calls still IN_PROGRESS CALL_LOST_AFTER_SECONDS after they began: longer
+    than an executor lets a call last, so their executor stopped without reporting them. How many."""
+    after = settings.CALL_LOST_AFTER_SECONDS
+    cutoff = (now or timezone.now()) - datetime.timedelta(seconds=after)
+    closed = CallRecord.objects.filter(outcome=CallOutcome.IN_PROGRESS, start_time__lt=cutoff).update(
+        outcome=CallOutcome.LOST,
+        hangup_cause=f"No end reported by the executor within {after} s (the executor stopped?)",
+        date_updated=timezone.now(),
+    )
+    if closed:
+        logger.warning("%d call record(s) closed as lost: no end reported within %s s", closed, after)
+    return closed

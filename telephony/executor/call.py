@@ -131,7 +131,9 @@ class Call:
                 self._reject(480, "Temporarily Unavailable", "inactive AA system")
                 return
             self.aa_system_sid = info.aa_system_sid
-            document = await self._fetch(info.voice_url, "POST", {})
+            # The portal records the call as it serves this document (SIP Call-ID and executor too).
+            entry = {"SipCallId": self.inbound.call_id, "Executor": self.executor.name}
+            document = await self._fetch(info.voice_url, "POST", entry)
             if document.status == 404:
                 self._reject(404, "Not Found", "no entry document")
                 return
@@ -478,6 +480,7 @@ class Call:
         outcome = self._final_outcome()
         return {
             "callSid": self.sid,
+            "sipCallId": self.inbound.call_id,
             "from": self.inbound.caller,
             "to": self.inbound.called,
             "aaSystemSid": self.aa_system_sid,

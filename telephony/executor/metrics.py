@@ -1,6 +1,9 @@
 """What the executor measures about itself, for operators and for bench/executor_calls.py.
 
-Latencies are kept in bounded windows (the most recent samples) and summarised as percentiles;
+Counters: `calls_<outcome>` for every call, and `not_recorded_<reason>` for the calls that had no
+AA system and so no call record (server.py: `unknown_number`, `inactive_aa_system`,
+`no_common_codec`, else the outcome, e.g. `failed` when the portal could not be asked). Latencies are
+kept in bounded windows (the most recent samples) and summarised as percentiles;
 `manage.py run_executor` logs the summary as one JSON line on SIGUSR1 and at shutdown.
 """
 

@@ -2,6 +2,11 @@
 
 Shutdown (SIGTERM or SIGINT): new calls are refused with 503, calls in progress get
 `drain_seconds` to finish, then the rest are hung up; every call record is posted before exit.
+
+Call records: the portal records a call when it serves the call's entry document, and the end
+report posted here completes that record. A call that never had an AA system (a number in no AA
+system, an inactive system, a lookup that failed) has nothing to complete and no tenant to show it
+to: it is counted in the metrics (`not_recorded_<reason>`), not posted.
 """
 
 from __future__ import annotations
@@ -29,6 +34,12 @@ logger = logging.getLogger(__name__)
 APOLOGY_WAV = Path(__file__).with_name("apology.wav")
 REPORT_DELAY = 0.25  # seconds a call record may wait to share a request with others
 MAX_BATCH = 500  # the portal's limit of records a request
+# Why a call was not recorded, for its counter: the rejections call.py names, else the outcome.
+NOT_RECORDED_CAUSES = {
+    "unknown number": "unknown_number",
+    "inactive AA system": "inactive_aa_system",
+    "no common codec": "no_common_codec",
+}
 
 
 class NumberCache:
@@ -119,7 +130,12 @@ class ExecutorProcess:
 
     def report(self, record: dict) -> None:
         """Post a call record in the background; the call does not wait for the portal. Records of
-        the next REPORT_DELAY go together in one request (hundreds of calls a second, few requests)."""
+        the next REPORT_DELAY go together in one request (hundreds of calls a second, few requests).
+        A call with no AA system is counted instead (see the module's docstring)."""
+        if not record.get("aaSystemSid"):
+            cause = NOT_RECORDED_CAUSES.get(record.get("hangupCause") or "", str(record.get("outcome", "")).lower())
+            self.metrics.count(f"not_recorded_{cause or 'other'}")
+            return
         self._unreported.append(record)
         if len(self._unreported) >= MAX_BATCH:
             self._send_reports()

@@ -7,7 +7,7 @@ $EXECUTOR_TOKEN` on every request (401 otherwise).
     GET  /rcml/speech?text=&voice=&language=    <Say> text as 8 kHz WAV, rendered once and kept
     POST /rcml/recording?CallSid=     a recording (WAV body) -> {"url": "/rcml/recording/<sid>.wav"}
     GET  /rcml/recording/<sid>.wav    that recording
-    POST /rcml/call                   a call record (CDR), idempotent by callSid
+    POST /rcml/call                   a call's end (CDR): completes its record, idempotent by callSid
 
 Plain Django views, like the RCML ones (telephony.rcml.views): the executor's hot path.
 """
@@ -31,7 +31,7 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework import serializers
 
 from autoattendant import recordings
-from autoattendant.choices import CallOutcome
+from autoattendant.choices import CALL_ENDINGS
 from autoattendant.services.calls import CallReport, record_call, record_calls
 from telephony.models import SipClient
 from telephony.rcml import cache
@@ -310,6 +310,7 @@ def recording(request: HttpRequest, sid: str) -> HttpResponse:
 
 class CallRecordInput(serializers.Serializer):
     callSid = serializers.CharField(max_length=255)
+    sipCallId = serializers.CharField(max_length=255, allow_blank=True, required=False, default="")
     locals()["from"] = serializers.CharField(max_length=255, allow_blank=True, required=False, default="")
     to = serializers.CharField(max_length=255, allow_blank=True, required=False, default="")
     aaSystemSid = serializers.CharField(max_length=40, allow_blank=True, allow_null=True, required=False, default="")
@@ -319,7 +320,7 @@ class CallRecordInput(serializers.Serializer):
     keys = serializers.ListField(
         child=serializers.CharField(max_length=64, allow_blank=True), max_length=1000, required=False, default=list
     )
-    outcome = serializers.ChoiceField(choices=CallOutcome.choices)
+    outcome = serializers.ChoiceField(choices=CALL_ENDINGS)
     dialStatus = serializers.CharField(max_length=32, allow_blank=True, allow_null=True, required=False, default="")
     transferTarget = serializers.CharField(
         max_length=255, allow_blank=True, allow_null=True, required=False, default=""
@@ -350,6 +351,7 @@ def call_report(data: dict[str, Any]) -> CallReport:
         from_number=data.get("from") or "",
         to_number=data.get("to") or "",
         aa_system_sid=data.get("aaSystemSid") or "",
+        sip_call_id=data.get("sipCallId") or "",
         menu_path=list(data.get("menuPath") or []),
         keys=list(data.get("keys") or []),
         dial_status=data.get("dialStatus") or "",
@@ -361,10 +363,13 @@ def call_report(data: dict[str, Any]) -> CallReport:
 
 @executor_endpoint("POST")
 def call_record(request: HttpRequest) -> HttpResponse:
-    """A call's record (CDR) -> 201 `{"sid": "CA…"}`; posting it again updates the same record.
+    """A call's end (CDR) -> 201 `{"sid": "CA…"}`: completes the record made when its entry
+    document was served (or makes it); posting it again updates the same record. A call that names
+    no AA system is not stored -> 200 `{"sid": null}` (the executor counts such calls itself).
 
     A JSON list of records (at most MAX_BATCH; an executor reporting many calls a second batches
-    them) -> 201 `{"sids": [...]}`, all stored or, if one is invalid, none (400, errors by index).
+    them) -> 201 `{"sids": [...]}` (null for one not stored), all stored or, if one is invalid,
+    none (400, errors by index).
     """
     data = _read_body(request, CALL_MAX_BYTES * MAX_BATCH)
     if data is None:
@@ -394,4 +399,4 @@ def call_record(request: HttpRequest) -> HttpResponse:
     if not serializer.is_valid():
         return _error(400, "invalid request", errors=serializer.errors)
     sid = record_call(call_report(serializer.validated_data))
-    return JsonResponse({"sid": sid}, status=201)
+    return JsonResponse({"sid": sid}, status=201 if sid else 200)

@@ -3,7 +3,9 @@
 Authenticated by the executors' shared token (telephony.auth). Parameters arrive as Restcomm sends
 them (CallSid, AccountSid, From, To, CallStatus, ApiVersion, Direction, CallerName, Digits,
 DialCallStatus, RecordingUrl, RecordingDuration), by POST form or GET query; the call's state is in
-the query string. Plain Django views: this is the executor's hot path (bench/rcml_fetch.py).
+the query string. The entry document's request also names the SIP Call-ID (SipCallId) and the
+executor (Executor): serving it records the call. Plain Django views: this is the executor's hot
+path (bench/rcml_fetch.py).
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from autoattendant.services.calls import CallStart, record_call_start
 from autoattendant.services.voicemail import store_voicemail_message
 from telephony.rcml import cache, flow
 from telephony.rcml.compiler import PROMPTS, response, say
@@ -100,9 +104,33 @@ def voice(params: dict[str, str]) -> Answer:
         return 503, APOLOGY
     at = _moment(params.get("at"))
     document = flow.entry(plan, at)
+    _record_call_start(params, target["sid"])
     # The menu the schedules chose: its document's state (`path=MN…&`) names it.
     chosen = ENTRY_MENU.search(document)
     return (200, document, {MENU_HEADER: chosen.group(1)}) if chosen else (200, document)
+
+
+def _record_call_start(params: dict[str, str], aa_system_sid: str) -> None:
+    """The call begins for the portal: recorded IN_PROGRESS (autoattendant.services.calls), so it is
+    in the records even if its executor dies with it. Only a call names its SIP Call-ID (the
+    console's simulated calls do not). A database that fails here does not fail the call: its
+    executor's end report stores it then."""
+    call_sid, sip_call_id = params.get("CallSid") or "", params.get("SipCallId") or ""
+    if not call_sid or not sip_call_id or len(call_sid) > 255:
+        return
+    start = CallStart(
+        call_sid=call_sid,
+        aa_system_sid=aa_system_sid,
+        start_time=datetime.now(UTC),
+        from_number=(params.get("From") or "")[:255],
+        to_number=(params.get("To") or params.get("Called") or "")[:255],
+        sip_call_id=sip_call_id[:255],
+        executor=(params.get("Executor") or "")[:255],
+    )
+    try:
+        record_call_start(start)
+    except DatabaseError:
+        logger.warning("call %s not recorded at its entry document", call_sid, exc_info=True)
 
 
 def _moment(value: str | None) -> datetime:

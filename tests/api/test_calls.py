@@ -27,6 +27,7 @@ START = datetime(2026, 3, 9, 14, 0, 0, tzinfo=UTC)
 FIELDS = {
     "sid",
     "callSid",
+    "sipCallId",
     "from",
     "to",
     "aaSystemSid",
@@ -81,6 +82,7 @@ def calls(tenant, other_tenant):
             "call-1",
             front.system.sid,
             start=START,
+            sipCallId="a84b4c76e66710@pc33.example.com",
             **{"from": "+15555550101"},
             outcome="TRANSFERRED",
             menuPath=["MN" + "1" * 32],
@@ -113,9 +115,16 @@ def calls(tenant, other_tenant):
             outcome="COMPLETED",
         ),
         "globex-1": report("call-5", globex.system.sid, start=START, to="+14155550300", outcome="FAILED"),
-        "nobody": report("call-6", "", start=START, to="+19999999999", outcome="REJECTED"),
+        "nobody": nobodys_call("call-6"),
     }
     return {"front": front, "back": back, "globex": globex, "sids": sids}
+
+
+def nobodys_call(call_sid: str) -> str:
+    """A row stored before calls to numbers in no AA system became the executor's counters."""
+    return CallRecord.objects.create(
+        call_sid=call_sid, to_number="+19999999999", outcome="REJECTED", start_time=START, end_time=START
+    ).sid
 
 
 def listed(api, **params) -> list[str]:
@@ -131,6 +140,7 @@ def test_a_call_record_as_the_api_shows_it(tenant, calls):
     assert one == {
         "sid": sid,
         "callSid": "call-1",
+        "sipCallId": "a84b4c76e66710@pc33.example.com",
         "from": "+15555550101",
         "to": "+14155550100",
         "aaSystemSid": calls["front"].system.sid,
@@ -151,7 +161,7 @@ def test_a_call_record_as_the_api_shows_it(tenant, calls):
     unanswered = assert_ok(tenant.csp.get(f"{CALLS}/{calls['sids']['front-3']}"))
     assert unanswered["answerTime"] is None and unanswered["durationSeconds"] == 0
     assert unanswered["dialStatus"] is None and unanswered["transferTarget"] is None
-    assert unanswered["hangupCause"] is None
+    assert unanswered["hangupCause"] is None and unanswered["sipCallId"] is None
 
 
 def test_each_role_sees_its_tenancy(tenant, other_tenant, calls):
@@ -207,7 +217,11 @@ def test_filters(tenant, calls):
     assert listed(csp, to="+15555550101") == []  # a caller's number is not `to`
     assert set(listed(csp, outcome="VOICEMAIL")) == {sids["front-3"]}
     assert set(listed(csp, outcome="TRANSFERRED", aaSystemSid=front)) == {sids["front-1"]}
-    error = assert_error(csp.get(CALLS, {"outcome": "LOST"}), 400)
+    # A call by either of its identifiers: the executor's call SID, the SIP Call-ID (exact).
+    assert listed(csp, callSid="call-2") == [sids["front-2"]]
+    assert listed(csp, sipCallId="a84b4c76e66710@pc33.example.com") == [sids["front-1"]]
+    assert listed(csp, sipCallId="a84b4c76e66710") == []
+    error = assert_error(csp.get(CALLS, {"outcome": "GONE"}), 400)
     assert "outcome" in error["errors"]
 
 
@@ -307,8 +321,9 @@ def test_a_report_is_stored_once_per_call_sid(tenant):
     assert CallRecord.objects.count() == 2
 
 
-def test_a_batch_of_reports_is_stored_all_or_none(db):
-    good = CallReport(call_sid="good", outcome="COMPLETED", start_time=START, end_time=START)
+def test_a_batch_of_reports_is_stored_all_or_none(tenant):
+    system = Attendant.build(tenant, "+14155550100").system
+    good = CallReport(call_sid="good", outcome="COMPLETED", start_time=START, end_time=START, aa_system_sid=system.sid)
     too_long = replace(good, call_sid="too-long", outcome="X" * 17)  # wider than the column
     with pytest.raises(DataError):
         record_calls([good, too_long])

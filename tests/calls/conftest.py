@@ -107,11 +107,12 @@ class CallStack:
         return self.api.get("/autoattendant/call/search", **params)["result"]
 
     def call_record(self, caller: str, timeout: float = 15.0) -> dict:
-        """The call record of the (one) call from `caller`, once the executor has posted it."""
+        """The call record of the (one) call from `caller`, once the executor has reported its end
+        (the portal records it IN_PROGRESS from its entry document on)."""
         deadline = time.monotonic() + timeout
         while True:
             records = [r for r in self.calls(number=caller, pageSize=50) if r["from"] == caller]
-            if records:
+            if records and records[0]["outcome"] != "IN_PROGRESS":
                 return records[0]
             if time.monotonic() > deadline:
                 pytest.fail(f"no call record from {caller}\n{self.diagnostics()}")

@@ -355,16 +355,76 @@ def test_a_retried_post_updates_the_same_record(tenant, reception, executor):
     assert first.json()["sid"] == again.json()["sid"]
     stored = CallRecord.objects.get()
     assert stored.outcome == "COMPLETED" and stored.keys == ["1"]
-    other = post_cdr(executor, cdr(callSid="another-call"))
+    other = post_cdr(executor, cdr(callSid="another-call", aaSystemSid=reception.system.sid))
     assert other.json()["sid"] != first.json()["sid"] and CallRecord.objects.count() == 2
 
 
-def test_a_call_to_an_unknown_number_belongs_to_no_enterprise(db, executor):
+def test_a_call_that_names_no_aa_system_is_not_stored(db, executor):
+    """A number in no AA system (or a system gone): nobody could see the row; the executor counts it."""
     response = post_cdr(executor, cdr(aaSystemSid="", outcome="REJECTED", answerTime=None))
-    stored = CallRecord.objects.get(sid=response.json()["sid"])
-    assert (stored.aa_system_sid, stored.enterprise_sid, stored.duration_seconds) == ("", "", 0)
+    assert (response.status_code, response.json()) == (200, {"sid": None})
     gone = post_cdr(executor, cdr(callSid="c2", aaSystemSid=f"AA{'0' * 32}"))
-    assert CallRecord.objects.get(sid=gone.json()["sid"]).enterprise_sid == ""
+    assert (gone.status_code, gone.json()) == (200, {"sid": None})
+    assert not CallRecord.objects.exists()
+
+
+def entry(client: Client, call_sid: str, **params: str):
+    params = {"To": NUMBER, "From": "+15555550100", "CallSid": call_sid, **params}
+    return client.post("/rcml/voice", params)
+
+
+def test_a_call_is_recorded_in_progress_when_its_entry_document_is_served(tenant, reception, executor):
+    response = entry(executor, "CA-entry", SipCallId="a84b@pc33.example.com", Executor="exec-1")
+    assert response.status_code == 200
+    assert entry(executor, "CA-entry", SipCallId="a84b@pc33.example.com").status_code == 200  # fetched again
+    stored = CallRecord.objects.get()
+    assert (stored.call_sid, stored.sip_call_id, stored.outcome) == ("CA-entry", "a84b@pc33.example.com", "IN_PROGRESS")
+    assert (stored.aa_system_sid, stored.enterprise_sid) == (reception.system.sid, tenant.enterprise.sid)
+    assert (stored.from_number, stored.to_number, stored.executor) == ("+15555550100", NUMBER, "exec-1")
+    assert stored.end_time is None and stored.duration_seconds == 0
+
+    # The executor's report completes that same record.
+    report = cdr(callSid="CA-entry", aaSystemSid=reception.system.sid, keys=["1"], outcome="CALLER_HANGUP")
+    completed = post_cdr(executor, report)
+    assert completed.status_code == 201 and completed.json()["sid"] == stored.sid
+    done = CallRecord.objects.get()
+    assert (done.outcome, done.keys, done.duration_seconds) == ("CALLER_HANGUP", ["1"], 43)
+    assert done.sip_call_id == "a84b@pc33.example.com" and done.enterprise_sid == tenant.enterprise.sid
+    assert done.end_time is not None
+
+
+def test_documents_that_are_not_a_calls_entry_record_nothing(tenant, reception, executor):
+    """The console's simulated calls name no SIP Call-ID; numbers in no system have no entry."""
+    assert entry(executor, "CA-simulated").status_code == 200
+    assert entry(executor, "CA-nowhere", To="+19999999999", SipCallId="x@y").status_code == 404
+    assert not CallRecord.objects.exists()
+
+
+def test_calls_never_reported_are_closed_as_lost_then_a_late_report_still_completes_them(
+    tenant, reception, executor, settings
+):
+    from autoattendant.tasks import close_lost_calls
+
+    settings.CALL_LOST_AFTER_SECONDS = 60
+    entry(executor, "CA-lost", SipCallId="lost@example.com")
+    entry(executor, "CA-recent", SipCallId="recent@example.com")
+    CallRecord.objects.filter(call_sid="CA-lost").update(start_time=datetime.now(UTC) - timedelta(seconds=61))
+    assert close_lost_calls() == 1
+    assert close_lost_calls() == 0  # closed once
+    lost, recent = CallRecord.objects.get(call_sid="CA-lost"), CallRecord.objects.get(call_sid="CA-recent")
+    assert (lost.outcome, lost.end_time) == ("LOST", None) and "60 s" in lost.hangup_cause
+    assert recent.outcome == "IN_PROGRESS"
+
+    # An executor that was cut off, not dead, reports after all: the call's real ending wins.
+    report = cdr(callSid="CA-lost", aaSystemSid=reception.system.sid, outcome="COMPLETED")
+    assert post_cdr(executor, report).json()["sid"] == lost.sid
+    assert CallRecord.objects.get(call_sid="CA-lost").outcome == "COMPLETED"
+    assert CallRecord.objects.count() == 2
+
+    # The executor may not report the portal's own outcomes.
+    for outcome in ("IN_PROGRESS", "LOST"):
+        refused = post_cdr(executor, cdr(callSid="CA-recent", aaSystemSid=reception.system.sid, outcome=outcome))
+        assert refused.status_code == 400 and "outcome" in refused.json()["errors"]
 
 
 @pytest.mark.parametrize(

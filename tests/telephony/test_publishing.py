@@ -16,6 +16,7 @@ speed. Nothing of it runs in the test process or outside these tests.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -30,6 +31,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models import F
 from django.test import Client
 
 from autoattendant.choices import ExtensionType, PublishStatus
@@ -68,7 +70,7 @@ def ping(name: str, timeout: float = 0.5) -> bool:
 class Worker:
     """`celery -A portal worker` (prefork, one child) in its own session, logging to a file."""
 
-    def __init__(self, log: Path, extra_env: dict[str, str]):
+    def __init__(self, log: Path, extra_env: dict[str, str], beat: bool = False):
         self.name = f"publish-{uuid.uuid4().hex[:8]}@127.0.0.1"
         self.log = log
         env = {**os.environ, "DATABASE_URL": worker_database_url(), "PYTHONUNBUFFERED": "1", **extra_env}
@@ -76,6 +78,8 @@ class Worker:
         argv = [sys.executable, "-m", "celery", "-A", "portal", "worker", "-P", "prefork", "-c", "1"]
         argv += ["-Q", "default", "-n", self.name, "-l", "info", "--without-gossip", "--without-mingle"]
         argv += ["-I", __name__]
+        if beat:  # `celery beat` inside the worker, as one process: the periodic reconcile
+            argv += ["-B", "-s", str(log.with_suffix(".beat-schedule"))]
         with open(log, "ab") as log_file:
             self.process = subprocess.Popen(
                 argv,
@@ -121,8 +125,8 @@ def start_worker(tmp_path) -> Iterator[Callable[..., Worker]]:
     empties the broker's Redis database); all of them are stopped at teardown."""
     workers: list[Worker] = []
 
-    def start(**extra_env: str) -> Worker:
-        worker = Worker(tmp_path / f"worker-{len(workers)}.log", extra_env)
+    def start(beat: bool = False, **extra_env: str) -> Worker:
+        worker = Worker(tmp_path / f"worker-{len(workers)}.log", extra_env, beat=beat)
         workers.append(worker)
         worker.wait_ready()
         return worker
@@ -360,6 +364,70 @@ def test_publishing_the_same_version_again_changes_nothing(start_worker):
     AutoAttendantSystem.objects.filter(pk=system.pk).update(publish_status=PublishStatus.PENDING)
     assert publish(sid) == version
     assert state() == before
+
+
+# (e) Publishing heals itself: a lost publish message is made good by the reconcile ---------------
+
+
+def queued_publishes(redis) -> list[str]:
+    """The SIDs of the publish tasks waiting in the broker's `default` queue."""
+    headers = [json.loads(raw)["headers"] for raw in redis.lrange("default", 0, -1)]
+    return [h["argsrepr"].strip("(),' ") for h in headers if h["task"] == "telephony.publish_aa_system"]
+
+
+def test_a_publish_lost_before_any_worker_ran_is_published_when_a_worker_starts(start_worker, settings):
+    """The message is gone from the broker (a broker restarted without its data, a worker killed
+    after taking it with nothing left to requeue it): the worker that starts next publishes anyway."""
+    settings.PUBLISH_QUEUED_GRACE_SECONDS = 1
+    system = build_system()["system"]
+    redis = cache._cache.get_client(write=True)
+    assert system.sid in queued_publishes(redis)
+    redis.delete("default", "unacked", "unacked_index")
+    time.sleep(1.2)  # the normal path's "just queued" marker has expired
+    worker = start_worker()
+    started = time.monotonic()
+    system = wait_for(system, is_published, worker, timeout=10)
+    assert time.monotonic() - started < 10
+    assert "reconciled" in worker.tail()
+
+
+def test_a_change_whose_publish_was_never_queued_is_published_within_seconds(start_worker, settings):
+    """A web process killed between its commit and sending the task: nothing is queued; the
+    periodic reconcile (beat, every PUBLISH_RECONCILE_SECONDS) publishes it."""
+    settings.PUBLISH_QUEUED_GRACE_SECONDS = 2  # the marker of this process's own publishes
+    worker = start_worker(beat=True, PUBLISH_RECONCILE_SECONDS="1", PUBLISH_QUEUED_GRACE_SECONDS="2")
+    system = wait_for(build_system()["system"], is_published, worker)
+    published = system.published_version
+
+    with transaction.atomic():  # what request_publish writes, without the message
+        AutoAttendantSystem.objects.filter(pk=system.pk).update(
+            config_version=F("config_version") + 1, publish_status=PublishStatus.PENDING
+        )
+    started = time.monotonic()
+    system = wait_for(system, is_published, worker, timeout=10)
+    assert time.monotonic() - started < 8  # the next reconcile after the marker expired (1 s + 2 s)
+    assert system.published_version == published + 1
+    assert PublishedRcml.objects.filter(aa_system_sid=system.sid).count() == 2
+
+
+def test_the_reconcile_leaves_a_just_queued_publish_alone_and_queues_a_system_once(settings):
+    """No thundering herd: the normal path's message is not doubled, nor are two reconciles'."""
+    from autoattendant.services import publishing
+
+    settings.PUBLISH_QUEUED_GRACE_SECONDS = 2
+    system = build_system()["system"]
+    redis = cache._cache.get_client(write=True)
+    queued = queued_publishes(redis).count(system.sid)  # one a commit: the system's and its menus'
+    assert queued >= 1 and system.sid in publishing.unpublished_sids()
+    assert publishing.reconcile() == [] and publishing.reconcile() == []  # just queued by the change
+    time.sleep(2.2)
+    assert publishing.reconcile() == [system.sid]
+    assert publishing.reconcile() == []
+    assert queued_publishes(redis).count(system.sid) == queued + 1
+
+    # Published (or failed to compile) systems are not queued at all.
+    publish(system.sid)
+    assert system.sid not in publishing.unpublished_sids()
 
 
 # The worker-side hook -----------------------------------------------------------------------------
