@@ -13,6 +13,8 @@ Redis needs (the pooled connections to the old server fail once). The cache's OP
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 from redis.backoff import NoBackoff
@@ -29,7 +31,7 @@ POOL_DEFAULTS = {
 
 
 class SharedClientRedisCacheClient(RedisCacheClient):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **{**POOL_DEFAULTS, **kwargs})
         self._clients: dict[int, object] = {}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 import requests
 from supervisor.xmlrpc import SupervisorTransport
@@ -53,6 +55,7 @@ class Product:
         self.process: subprocess.Popen[bytes] | None = None
         self.api: Api | None = None
         self.runs = 0
+        self.env: dict[str, str] = {}
 
     def rpc(self) -> Any:
         transport = SupervisorTransport(None, None, f"unix://{self.data_dir / 'supervisor.sock'}")
@@ -163,11 +166,12 @@ def product() -> Iterator[Product]:
     data_dir = Path(tempfile.mkdtemp(prefix="aaf-", dir="/tmp"))
     http_port, sip_port = free_port(), free_sip_port()
     product = Product(data_dir, http_port, sip_port, data_dir / "run.out")
+    product.env = _environment(data_dir, http_port, sip_port)
     with open(product.log, "wb") as out:
         product.process = subprocess.Popen(
             [sys.executable, "-m", "portal.run"],
             cwd=BASE_DIR,
-            env=_environment(data_dir, http_port, sip_port),
+            env=product.env,
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -189,4 +193,20 @@ def product() -> Iterator[Product]:
             product.process.kill()
             status = product.process.wait()
         print(f"make run stopped with status {status}")
+        left = _processes_of(data_dir)
+        stops = re.findall(r"INFO stopped: (\w+)", product.tail(200_000).split("received SIGTERM")[-1])
         shutil.rmtree(data_dir, ignore_errors=True)
+        assert status == 0, "SIGTERM of make run is its normal way out"
+        assert not left, f"outlived make run: {left}"
+        assert stops[:4] == ["executor", "web", "beat", "worker"], f"stopped in this order: {stops}"
+        assert sorted(stops[4:]) == ["postgres", "redis"], f"stopped in this order: {stops}"
+
+
+def _processes_of(data_dir: Path) -> list[str]:
+    """Processes still running with this DATA_DIR in their command line or environment."""
+    found = []
+    for proc in psutil.process_iter(["pid", "cmdline", "environ"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if str(data_dir) in cmdline or (proc.info["environ"] or {}).get("DATA_DIR") == str(data_dir):
+            found.append(f"{proc.info['pid']} {cmdline[:200]}")
+    return found

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
-from tests.faults.conftest import Product
+from tests.faults.conftest import BASE_DIR, Product
+from tests.servers import free_port, free_sip_port
 
 RATE = 3.0  # calls a second
 LOAD_SECONDS = 15
@@ -43,6 +46,16 @@ def under_load(product: Product, program: str, fault: Callable[[int], None]) -> 
     # that were waiting) and those that started until the part was back may fail, no more.
     in_progress = RATE * (CALL_SECONDS + 1)
     assert during.failed <= in_progress + RATE * recovered + RATE, (during, recovered)
+
+
+def test_a_second_make_run_on_the_same_data_dir_is_refused(product):
+    env = {**product.env, "PORTAL_HTTP_PORT": str(free_port()), "SIP_PORT": str(free_sip_port())}
+    second = subprocess.run(
+        [sys.executable, "-m", "portal.run"], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert second.returncode == 1
+    assert "another `make run` is already using DATA_DIR" in second.stderr
+    assert product.healthz() == 200
 
 
 def test_redis_paused_then_killed_is_restarted(product):
