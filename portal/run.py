@@ -299,7 +299,7 @@ class Portal:
     def wait_a_little(self, program: str, deadline: float) -> None:
         self.checkpoint()
         state = self.program_state(program)
-        if state in ("FATAL", "BACKOFF", "EXITED") or time.monotonic() > deadline:
+        if state == "FATAL" or time.monotonic() > deadline:  # supervisord has given up, or we do
             logs = {"postgres": self.data_dir / "logs" / "postgres.log", "redis": embedded.redis_dir(self.data_dir)}
             raise Failure(f"{program} did not start ({state}); see {logs[program]}")
         time.sleep(0.2)
