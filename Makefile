@@ -13,7 +13,7 @@ export DEBIAN_FRONTEND := noninteractive
 .PHONY: help venv run test lint
 
 help:
-	@echo "make run   start PostgreSQL, Redis, gunicorn and Celery (DATA_DIR, default ./var; PORTAL_HTTP_PORT, default 8000)"
+	@echo "make run   PostgreSQL, Redis, gunicorn, Celery worker and beat, the SIP executor under supervisord (DATA_DIR, default ./var; PORTAL_HTTP_PORT, default 8000)"
 	@echo "make test  run the test suite against throwaway PostgreSQL and Redis (PYTEST_ARGS=...)"
 	@echo "make lint  ruff, import contracts (.importlinter), mypy, manage.py check, and a check for missing migrations"
 

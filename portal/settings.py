@@ -135,6 +135,11 @@ CACHES = {
         "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "aa"),
     }
 }
+# Celery's Redis connections (broker and results) wait forever on a server that stopped answering
+# (kombu's default): a request queueing a task would hang on a paused Redis. The cache's own timeouts
+# are in portal/cache.py. The worker's BRPOP waits 1 s, well within this.
+CELERY_REDIS_SOCKET_TIMEOUT = 2  # seconds
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 
 AUTH_USER_MODEL = "autoattendant.User"
 # django-axes first: it counts failed console sign-ins and refuses a locked-out one before checking
@@ -280,6 +285,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "300")),
     "unacked_restore_throttle": 1,
 }
+CELERY_BROKER_TRANSPORT_OPTIONS.update(
+    socket_timeout=CELERY_REDIS_SOCKET_TIMEOUT, socket_connect_timeout=CELERY_REDIS_SOCKET_CONNECT_TIMEOUT
+)
 
 # Periodic work, sent by `celery beat` (one beat process per installation) to the workers.
 # Publishing is derived state: every PUBLISH_RECONCILE_SECONDS the systems whose configuration is

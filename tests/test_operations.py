@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
+import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from django.core.management import CommandError, call_command
 from django.test import Client
 from rest_framework.test import APIClient
@@ -16,6 +20,7 @@ from rest_framework.test import APIClient
 from autoattendant.api.authentication import sign
 from autoattendant.models import HmacKey, Organisation, User
 from portal.celery import app as celery_app
+from telephony.rcml import cache as rcml_cache
 from tests.celery_worker import ping, running_worker
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -135,26 +140,41 @@ def celery_worker(tmp_path):
         yield name
 
 
-def test_healthz_without_a_worker_is_503(db):
+def csp_admin_client(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_healthz_without_a_worker_is_503(db, tenant):
     assert not ping(timeout=1.0), "a Celery worker is running on this Redis database"
     response = Client().get("/healthz")
     assert response.status_code == 503
-    body = response.json()
-    assert body["status"] == "degraded"
-    assert body["checks"]["database"]["ok"] is True
-    assert body["checks"]["redis"]["ok"] is True
-    celery = body["checks"]["celery"]
+    assert response.json() == {
+        "status": "degraded",
+        "checks": {"database": {"ok": True}, "redis": {"ok": True}, "celery": {"ok": False}},
+    }, "an anonymous caller gets a status per part, no error text"
+    celery = csp_admin_client(tenant.csp_admin).get("/healthz").json()["checks"]["celery"]
     assert celery["ok"] is False and "no Celery worker" in celery["error"]
 
 
-def test_healthz_with_a_real_worker_is_200(db, celery_worker):
+def test_healthz_with_a_real_worker_is_200(db, celery_worker, tenant):
     response = Client().get("/healthz")
     assert response.status_code == 200, response.content
-    body = response.json()
-    assert body["status"] == "ok"
+    assert response.json() == {
+        "status": "ok",
+        "checks": {name: {"ok": True} for name in ("database", "redis", "celery")},
+    }
+    body = csp_admin_client(tenant.csp_admin).get("/healthz").json()
     assert all(check["ok"] is True for check in body["checks"].values()), body
     assert celery_worker in body["checks"]["celery"]["workers"]
     assert body["checks"]["celery"]["latencyMs"] >= 0
+
+
+def test_healthz_details_are_for_csp_admins_only(db, tenant):
+    """An enterprise admin signed in to the console is no operator of the portal."""
+    body = csp_admin_client(tenant.bg_admin).get("/healthz").json()
+    assert all(set(check) == {"ok"} for check in body["checks"].values()), body
 
 
 def test_healthz_notices_a_worker_that_stopped(db, celery_worker, request):
@@ -167,6 +187,47 @@ def test_healthz_notices_a_worker_that_stopped(db, celery_worker, request):
     response = Client().get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["celery"]["ok"] is False
+
+
+@contextlib.contextmanager
+def redis_paused(seconds: float) -> Iterator[None]:
+    """Redis holds every client's commands for `seconds` (CLIENT PAUSE), as a stopped server would;
+    the test waits until it answers again, so that the next test finds it serving."""
+    admin = redis.Redis.from_url(os.environ["REDIS_URL"])
+    admin.execute_command("CLIENT", "PAUSE", int(seconds * 1000), "ALL")
+    until = time.monotonic() + seconds
+    try:
+        yield
+    finally:
+        time.sleep(max(0.0, until - time.monotonic()))
+        admin.ping()
+        admin.close()
+
+
+def test_healthz_answers_in_time_while_redis_is_paused(db, tenant):
+    """Before: every request waited 5 s on redis-py's default timeout, with the error text for anyone."""
+    with redis_paused(4):
+        started = time.monotonic()
+        response = Client().get("/healthz")
+        took = time.monotonic() - started
+    assert took < 2.5, f"/healthz took {took:.1f} s"  # its own limit is 2 s
+    assert response.status_code == 503
+    assert response.json()["checks"] == {"database": {"ok": True}, "redis": {"ok": False}, "celery": {"ok": False}}
+
+
+def test_call_routes_come_from_the_database_while_redis_is_paused(db):
+    """The call path reads PostgreSQL when Redis does not answer, and does not wait on it for each step."""
+    try:
+        with redis_paused(4):
+            timings = []
+            for _ in range(3):
+                started = time.monotonic()
+                assert rcml_cache.entry("+15550000000") is None  # no such number: read from PostgreSQL
+                timings.append(time.monotonic() - started)
+    finally:
+        rcml_cache._redis_skip_until = 0.0
+    assert timings[0] < 1.5, timings  # portal.cache's timeout (and one retry), not redis-py's 5 s
+    assert max(timings[1:]) < 0.2, timings  # then Redis is left alone for a while
 
 
 def test_healthz_answers_only_get(db):

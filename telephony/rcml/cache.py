@@ -2,19 +2,49 @@
 
 Keys: `rcml:plan:{sid}:{version}` (immutable, kept a day after last use) and `rcml:current:{sid}`
 (the newest version). A miss falls back to PostgreSQL and refills the cache.
+
+Calls must not wait on Redis: when it fails to answer (stopped, paused, restarting), the call path
+reads PostgreSQL instead, and this process leaves Redis alone for REDIS_BACKOFF_SECONDS, so that only
+the first call step pays portal.cache's short timeout.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.core.cache import cache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PLAN_TTL_SECONDS = 24 * 3600
 ROUTE_TTL_SECONDS = 30
 LOCAL_PLANS_MAX = 256  # plans each process keeps (a few KB each)
+REDIS_BACKOFF_SECONDS = 5.0  # after a Redis failure, the call path reads only PostgreSQL this long
+
+_redis_skip_until = 0.0
+
+
+def _try_redis(operation: Callable[[], T], default: T) -> T:
+    """Run a cache operation of the call path; on a Redis failure, `default` (a miss) and back off."""
+    global _redis_skip_until
+    if time.monotonic() < _redis_skip_until:
+        return default
+    try:
+        return operation()
+    except RedisError as exc:
+        _redis_skip_until = time.monotonic() + REDIS_BACKOFF_SECONDS
+        logger.warning(
+            "Redis failed (%s); call plans and routes come from PostgreSQL for %.0f s", exc, REDIS_BACKOFF_SECONDS
+        )
+        return default
+
 
 # A published version never changes, so each process also keeps the plans it served last: a key
 # press then costs no Redis round trip and no unpickling (bench/rcml_fetch.py), and a process that
@@ -61,12 +91,13 @@ def plan(sid: str, version: int | None = None) -> dict[str, Any] | None:
 
     newest = version is None
     if version is None:
-        version = cache.get(f"rcml:current:{sid}")
+        version = _try_redis(lambda: cache.get(f"rcml:current:{sid}"), None)
     if version is not None:
         local = _local_get(sid, version)
         if local is not None:
             return local
-        cached = cache.get(_plan_key(sid, version))
+        key = _plan_key(sid, version)
+        cached = _try_redis(lambda: cache.get(key), None)
         if cached is not None:
             _local_put(sid, version, cached)
             return cached
@@ -76,9 +107,9 @@ def plan(sid: str, version: int | None = None) -> dict[str, Any] | None:
         return None
     # Refill the plan; point `current` at it only when the newest was asked for and no publish has set
     # it meanwhile: a step of an old version, or a slow reader, must not move it back.
-    cache.set(_plan_key(sid, row.version), row.plan, timeout=PLAN_TTL_SECONDS)
+    _try_redis(lambda: cache.set(_plan_key(sid, row.version), row.plan, timeout=PLAN_TTL_SECONDS), None)
     if newest:
-        cache.add(f"rcml:current:{sid}", row.version, timeout=PLAN_TTL_SECONDS)
+        _try_redis(lambda: cache.add(f"rcml:current:{sid}", row.version, timeout=PLAN_TTL_SECONDS), None)
     return row.plan
 
 
@@ -93,7 +124,7 @@ def entry(number: str) -> dict[str, Any] | None:
     from telephony.models import NumberRoute
 
     key = _entry_key(number)
-    found = cache.get(key)
+    found = _try_redis(lambda: cache.get(key), None)
     if found is None:
         found = {}
         route_row = NumberRoute.objects.filter(number=number).exclude(aa_system_sid="").first()
@@ -108,7 +139,7 @@ def entry(number: str) -> dict[str, Any] | None:
                 "version": system.published_version,
                 "active": system.status == SystemStatus.ACTIVE,
             }
-        cache.set(key, found, timeout=ROUTE_TTL_SECONDS)
+        _try_redis(lambda: cache.set(key, found, timeout=ROUTE_TTL_SECONDS), None)
     return found or None
 
 

@@ -1,0 +1,212 @@
+"""The whole product as `make run` starts it (`python -m portal.run`: supervisord, embedded
+PostgreSQL and Redis), with an AA number published, for tests that break a part of it under calls.
+
+One product serves the package: each test breaks one part and checks that it came back.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import xmlrpc.client
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+import requests
+from supervisor.xmlrpc import SupervisorTransport
+
+from tests.calls.conftest import Api
+from tests.calls.sipp import Sipp, caller
+from tests.servers import free_port, free_sip_port
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+AA_NUMBER = "+15550002000"
+START_TIMEOUT = 180.0  # seconds for initdb, migrations and the first healthy /healthz
+RTP_PORTS = ("19600", "19999")  # below make run's own range (20000-29999) and the call tests' windows
+
+
+@dataclass
+class Load:
+    """What a burst of calls from sipp did."""
+
+    created: int
+    succeeded: int
+    failed: int
+
+
+class Product:
+    def __init__(self, data_dir: Path, http_port: int, sip_port: int, log: Path):
+        self.data_dir = data_dir
+        self.url = f"http://127.0.0.1:{http_port}"
+        self.sip_port = sip_port
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+        self.api: Api | None = None
+        self.runs = 0
+        self.env: dict[str, str] = {}
+
+    def rpc(self) -> Any:
+        transport = SupervisorTransport(None, None, f"unix://{self.data_dir / 'supervisor.sock'}")
+        return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport).supervisor
+
+    def program(self, name: str) -> dict[str, Any]:
+        return self.rpc().getProcessInfo(name)
+
+    def healthz(self) -> int | None:
+        try:
+            return requests.get(f"{self.url}/healthz", timeout=5).status_code
+        except requests.RequestException:
+            return None
+
+    def tail(self, chars: int = 6000) -> str:
+        return self.log.read_text(errors="replace")[-chars:]
+
+    def wait_serving(self, program: str, old_pid: int, bound: float) -> float:
+        """Seconds until `program` runs as a new process and /healthz answers 200; fails after `bound`."""
+        started = time.monotonic()
+        while True:
+            info = self.program(program)
+            if info["pid"] not in (0, old_pid) and info["statename"] == "RUNNING" and self.healthz() == 200:
+                return time.monotonic() - started
+            if time.monotonic() - started > bound:
+                pytest.fail(f"{program} not serving again within {bound} s: {info}\n{self.tail()}")
+            time.sleep(0.2)
+
+    def calls(self, count: int, rate: float, hold_ms: int = 1000) -> tuple[subprocess.Popen[bytes], Path]:
+        """Start `count` calls at `rate` per second (each waits `hold_ms`, then hangs up); see `load`."""
+        self.runs += 1
+        workdir = self.data_dir / "sipp" / f"{self.runs:02d}"
+        scenario = caller([("wait", hold_ms)], end="our-bye", caller_number=f"1555300{self.runs:04d}")
+        sipp = Sipp(workdir, scenario, self.sip_port, service=AA_NUMBER.lstrip("+"), timeout=count / rate + 60)
+        command = sipp.command
+        command[command.index("-m") + 1] = str(count)
+        command[command.index("-l") + 1] = str(max(4, int(rate * 10)))
+        command += ["-r", str(rate), "-recv_timeout", "8000", "-trace_stat", "-stf", "stats.csv", "-fd", "1"]
+        sipp.start()
+        assert sipp.process is not None
+        return sipp.process, workdir
+
+    @staticmethod
+    def load(started: tuple[subprocess.Popen[bytes], Path]) -> Load:
+        process, workdir = started
+        process.communicate(timeout=300)
+        with open(workdir / "stats.csv") as stats:
+            last = list(csv.DictReader(stats, delimiter=";"))[-1]
+        return Load(int(last["TotalCallCreated"]), int(last["SuccessfulCall(C)"]), int(last["FailedCall(C)"]))
+
+
+def _environment(data_dir: Path, http_port: int, sip_port: int) -> dict[str, str]:
+    """make run's environment: no DATABASE_URL / REDIS_URL, so the embedded servers run."""
+    drop = {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CACHE_KEY_PREFIX"}
+    env = {key: value for key, value in os.environ.items() if key not in drop}
+    env.update(
+        {
+            "DATA_DIR": str(data_dir),
+            "PORTAL_HTTP_PORT": str(http_port),
+            "SIP_PORT": str(sip_port),
+            "RTP_PORT_MIN": RTP_PORTS[0],
+            "RTP_PORT_MAX": RTP_PORTS[1],
+            "API_THROTTLE_USER": "1000000/min",
+            "API_THROTTLE_ANON": "1000000/min",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    return env
+
+
+def _publish_aa_number(product: Product) -> None:
+    """An enterprise, an AA number and an active system whose menu waits for a key: what calls dial."""
+    assert product.api is not None
+    api = product.api
+    enterprise = api.post(
+        "/autoattendant/enterprise",
+        {"name": "Faults Inc", "enterpriseAdmin": {"emailId": "bg@faults.test", "password": "bg-pass-1234"}},
+    )["sid"]
+    number = api.post(
+        "/autoattendant/phonenumber", {"number": AA_NUMBER, "enterpriseSid": enterprise, "isExtension": False}
+    )["sid"]
+    hangup = {"actionType": "HANGUP"}
+    policies = {
+        "timeoutSeconds": 5,
+        "timeoutAction": hangup,
+        "timeoutMaxOccurance": 1,
+        "invalidInputAction": hangup,
+        "invalidInputMaxOccurance": 1,
+        "invalidExtensionAction": hangup,
+        "invalidExtensionMaxOccurance": 1,
+    }
+    body = {"name": "Front desk", "status": "ACTIVE", "timezoneId": "UTC", "enterpriseSid": enterprise}
+    system = api.post("/autoattendant/system", {**body, "aaNumbers": [number], **policies})["sid"]
+    menu = api.post(
+        "/autoattendant/menu", {"name": "Main", "autoAttendantSid": system, "options": [{"key": "1", **hangup}]}
+    )["sid"]
+    api.put(f"/autoattendant/system/{system}", {"defaultMenuSid": menu})
+    deadline = time.monotonic() + 60
+    while api.get(f"/autoattendant/system/search/{system}").get("publishStatus") != "PUBLISHED":
+        if time.monotonic() > deadline:
+            pytest.fail(f"not published in 60 s\n{product.tail()}")
+        time.sleep(0.3)
+
+
+@pytest.fixture(scope="package")
+def product() -> Iterator[Product]:
+    # A short DATA_DIR: the unix sockets under it must fit in 107 bytes.
+    data_dir = Path(tempfile.mkdtemp(prefix="aaf-", dir="/tmp"))
+    http_port, sip_port = free_port(), free_sip_port()
+    product = Product(data_dir, http_port, sip_port, data_dir / "run.out")
+    product.env = _environment(data_dir, http_port, sip_port)
+    with open(product.log, "wb") as out:
+        product.process = subprocess.Popen(
+            [sys.executable, "-m", "portal.run"],
+            cwd=BASE_DIR,
+            env=product.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while product.healthz() != 200:
+            if product.process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"make run did not become healthy\n{product.tail()}")
+            time.sleep(0.5)
+        product.api = Api(product.url, json.loads((data_dir / "demo.json").read_text()))
+        _publish_aa_number(product)
+        yield product
+    finally:
+        product.process.send_signal(signal.SIGTERM)
+        try:
+            status = product.process.wait(120)
+        except subprocess.TimeoutExpired:
+            product.process.kill()
+            status = product.process.wait()
+        print(f"make run stopped with status {status}")
+        left = _processes_of(data_dir)
+        stops = re.findall(r"INFO stopped: (\w+)", product.tail(200_000).split("received SIGTERM")[-1])
+        shutil.rmtree(data_dir, ignore_errors=True)
+        assert status == 0, "SIGTERM of make run is its normal way out"
+        assert not left, f"outlived make run: {left}"
+        assert stops[:4] == ["executor", "web", "beat", "worker"], f"stopped in this order: {stops}"
+        assert sorted(stops[4:]) == ["postgres", "redis"], f"stopped in this order: {stops}"
+
+
+def _processes_of(data_dir: Path) -> list[str]:
+    """Processes still running with this DATA_DIR in their command line or environment."""
+    found = []
+    for proc in psutil.process_iter(["pid", "cmdline", "environ"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if str(data_dir) in cmdline or (proc.info["environ"] or {}).get("DATA_DIR") == str(data_dir):
+            found.append(f"{proc.info['pid']} {cmdline[:200]}")
+    return found
