@@ -68,7 +68,6 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
-    "axes",
     "autoattendant",
     "telephony",
     "portal.console",
@@ -84,8 +83,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # Last, as django-axes asks: it turns a locked-out sign-in into the console's lockout page.
-    "axes.middleware.AxesMiddleware",
 ]
 
 # /autoattendant/enterprise and /autoattendant/enterprise/ are both served; no redirects.
@@ -136,19 +133,15 @@ CACHES = {
 }
 
 AUTH_USER_MODEL = "autoattendant.User"
-# django-axes first: it counts failed console sign-ins and refuses a locked-out one before checking
-# the password. The API's Basic and HMAC authenticators do not go through these backends.
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
-AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = float(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_USERNAME_FORM_FIELD = "username"
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "console/auth/locked_out.html"
-AXES_VERBOSE = False
+# Failed sign-ins on every door (console, API Basic, HMAC-signed requests, SSO links), counted in the
+# cache by autoattendant.services.sign_in_guard: a user's password is refused everywhere after
+# LOGIN_FAILURE_LIMIT failures, an address on every door after SIGN_IN_SOURCE_LIMIT, each for
+# LOGIN_COOLOFF_MINUTES.
+SIGN_IN_ACCOUNT_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+SIGN_IN_SOURCE_LIMIT = int(os.environ.get("SIGN_IN_SOURCE_LIMIT", "20"))
+SIGN_IN_COOLOFF_SECONDS = int(float(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")) * 60)
+# Behind a TLS proxy the caller's address is the last one of X-Forwarded-For (the proxy's own entry).
+SIGN_IN_ADDRESS_FROM_PROXY = env_bool("BEHIND_TLS_PROXY")
 LOGIN_URL = "console:login"
 LOGIN_REDIRECT_URL = "console:dashboard"
 LOGOUT_REDIRECT_URL = "console:login"
@@ -213,9 +206,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Auto Attendant Portal API",
     "DESCRIPTION": (
         "The `/autoattendant` API for communication service providers and their enterprises. "
-        "Authenticate with HTTP Basic (`userSid` or `emailId` as the user name, the auth token or "
-        "password as the password) or sign requests with the organisation's HMAC key "
-        "(headers `X-AA-Key-Sid`, `X-AA-Timestamp`, `X-AA-Signature`; see the README)."
+        "Authenticate with HTTP Basic (`userSid` or `emailId` as the user name, the auth token as the "
+        "password; a console password is not accepted) or sign requests with the organisation's HMAC "
+        "key (headers `X-AA-Key-Sid`, `X-AA-Timestamp`, `X-AA-Signature`; see the README). Too many "
+        "failed authentications from one address answer 429 with `Retry-After`."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -297,5 +291,5 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}, "axes": {"level": "WARNING"}},
+    "loggers": {"django.request": {"level": "ERROR"}},
 }

@@ -1,7 +1,8 @@
 """Signing in and out with email and password, and changing one's password.
 
-Failed sign-ins are counted by django-axes (settings.AXES_*): after LOGIN_FAILURE_LIMIT failures for
-one email from one address, sign-in is refused for LOGIN_COOLOFF_MINUTES.
+Failed sign-ins are counted and audited by autoattendant.services.sign_in_guard, asked before the
+password is checked: after LOGIN_FAILURE_LIMIT failures for one user (from anywhere), or
+SIGN_IN_SOURCE_LIMIT from one address (on any door), sign-in is refused for LOGIN_COOLOFF_MINUTES.
 """
 
 from __future__ import annotations
@@ -10,9 +11,22 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import path, reverse_lazy
 
-from autoattendant.services import audit
+from autoattendant.services import audit, sign_in_guard
+from autoattendant.services.sign_in_guard import Door
+
+REASONS = {"invalid_login": "wrong email or password", "inactive": "user is not active"}
+
+
+def locked_out(request: HttpRequest, seconds: int) -> HttpResponse:
+    """The page of a refused sign-in (429), with when to try again."""
+    context = {"minutes": max(1, round(seconds / 60))}
+    response = render(request, "console/auth/locked_out.html", context, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 class SignInForm(AuthenticationForm):
@@ -30,8 +44,26 @@ class SignInView(auth_views.LoginView):
     template_name = "console/auth/login.html"
     redirect_authenticated_user = True
 
+    def post(self, request, *args, **kwargs):
+        email = request.POST.get("username", "")
+        source = sign_in_guard.source_address(request.META)
+        self.attempt = sign_in_guard.attempt_at(Door.CONSOLE, source, email, sign_in_guard.named_user(email))
+        seconds = sign_in_guard.wait(self.attempt)
+        if seconds:
+            return locked_out(request, seconds)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        codes = [error.code for error in form.non_field_errors().as_data()]
+        reason = REASONS.get(codes[0] if codes else "", "malformed sign-in form")
+        seconds = sign_in_guard.failed(self.attempt, reason)
+        if seconds:
+            return locked_out(self.request, seconds)
+        return super().form_invalid(form)
+
     def form_valid(self, form):
         response = super().form_valid(form)
+        sign_in_guard.succeeded(self.attempt)
         audit.signed_in(form.get_user(), via="password")
         return response
 

@@ -41,7 +41,7 @@ def test_sign_in_with_email_and_password_is_audited(client, tenant):
 
 
 def test_wrong_password_is_refused_next_to_the_form_and_locks_out(client, tenant, settings):
-    settings.AXES_FAILURE_LIMIT = 3
+    settings.SIGN_IN_ACCOUNT_LIMIT = 3
     for _ in range(2):
         response = client.post("/console/login/", {"username": "bg@acme.test", "password": "wrong-one"})
         assert response.status_code == 200
@@ -51,9 +51,61 @@ def test_wrong_password_is_refused_next_to_the_form_and_locks_out(client, tenant
     # Locked out: even the right password is refused until the cool-off ends.
     still = client.post("/console/login/", {"username": "bg@acme.test", "password": PASSWORD})
     assert still.status_code == 429
+    assert 1 <= int(still["Retry-After"]) <= settings.SIGN_IN_COOLOFF_SECONDS
     # Another user from the same address is not locked out.
     other = client.post("/console/login/", {"username": "csp@acme.test", "password": PASSWORD})
     assert other.status_code == 302
+
+
+def test_an_account_is_locked_out_from_every_address(tenant, settings):
+    """Per account, not only per account and address: spreading guesses over addresses gains nothing."""
+    settings.SIGN_IN_ACCOUNT_LIMIT = 3
+    for n in range(3):
+        Client(REMOTE_ADDR=f"127.0.2.{n}").post("/console/login/", {"username": "bg@acme.test", "password": "guess"})
+    fresh = Client(REMOTE_ADDR="127.0.2.99").post("/console/login/", {"username": "BG@acme.test", "password": PASSWORD})
+    assert fresh.status_code == 429 and b"Too many failed sign-ins" in fresh.content
+    # Its API token is a 256-bit secret, not locked by password guesses (README "Authentication").
+    assert tenant.bg.get("/autoattendant/enterprise/search").status_code == 200
+    rows = AuditEntry.objects.filter(action=AuditAction.SIGN_IN_REFUSED, object_type="console").order_by("id")
+    # The refusals after the lockout are covered by its row: none per request.
+    assert [row.after["event"] for row in rows] == ["failed", "failed", "locked"]
+    assert {row.object_sid for row in rows} == {tenant.bg_admin.sid}
+    assert [row.after["source"] for row in rows] == ["127.0.2.0", "127.0.2.1", "127.0.2.2"]
+    assert all(row.enterprise_id == tenant.enterprise.pk and "guess" not in str(row.after) for row in rows)
+
+
+def test_one_address_trying_many_emails_is_throttled(tenant, settings):
+    settings.SIGN_IN_SOURCE_LIMIT = 4
+    spray = Client(REMOTE_ADDR="127.0.3.1")
+    statuses = [
+        spray.post("/console/login/", {"username": f"user{n}@acme.test", "password": "Winter2026"}).status_code
+        for n in range(10)
+    ]
+    assert statuses == [200] * 3 + [429] * 7
+    # Before the password is checked: the right one is refused from there too.
+    assert spray.post("/console/login/", {"username": "bg@acme.test", "password": PASSWORD}).status_code == 429
+    assert (
+        Client(REMOTE_ADDR="127.0.3.2")
+        .post("/console/login/", {"username": "bg@acme.test", "password": PASSWORD})
+        .status_code
+        == 302
+    )
+    events = list(
+        AuditEntry.objects.filter(action=AuditAction.SIGN_IN_REFUSED, object_type="console").values_list(
+            "after__event", flat=True
+        )
+    )
+    assert sorted(events) == sorted(["failed"] * 3 + ["locked"])
+
+
+def test_a_good_password_forgives_the_accounts_earlier_failures(client, tenant, settings):
+    settings.SIGN_IN_ACCOUNT_LIMIT = 3
+    for _ in range(2):
+        client.post("/console/login/", {"username": "bg@acme.test", "password": "wrong-one"})
+    assert client.post("/console/login/", {"username": "bg@acme.test", "password": PASSWORD}).status_code == 302
+    client.post("/console/logout/")
+    for _ in range(2):
+        assert client.post("/console/login/", {"username": "bg@acme.test", "password": "wrong-one"}).status_code == 200
 
 
 def test_inactive_user_cannot_sign_in(client, tenant):
@@ -131,6 +183,30 @@ def test_sso_refusals_are_a_clear_page_and_an_audit_entry(client, tenant, other_
     assert entry.object_type == "sso" and entry.after["reason"]
     if case not in ("unknown_key", "missing"):
         assert entry.organisation_id == tenant.csp_admin.organisation_id
+
+
+def test_junk_sso_links_naming_a_real_key_are_throttled_before_they_are_audited(tenant, settings):
+    settings.SIGN_IN_SOURCE_LIMIT = 5
+    junk = Client(REMOTE_ADDR="127.0.4.1")
+    statuses = [
+        junk.get(sso_url(tenant.hmac_key, "bg@acme.test", signature=f"{n:064x}")).status_code for n in range(100)
+    ]
+    assert statuses == [403] * 4 + [429] * 96
+    rows = AuditEntry.objects.filter(action=AuditAction.SIGN_IN_REFUSED, object_type="sso").order_by("id")
+    assert [row.after["event"] for row in rows] == ["failed"] * 4 + ["locked"]
+    assert all(row.object_sid == tenant.hmac_key.sid and row.after["source"] == "127.0.4.1" for row in rows)
+    # A good link from that address waits too; from another it works.
+    assert junk.get(sso_url(tenant.hmac_key, "bg@acme.test")).status_code == 429
+    assert Client(REMOTE_ADDR="127.0.4.2").get(sso_url(tenant.hmac_key, "bg@acme.test")).status_code == 302
+
+
+def test_junk_sso_links_from_many_addresses_are_audited_a_bounded_number_of_times(tenant, settings):
+    settings.SIGN_IN_ACCOUNT_LIMIT = 5
+    for n in range(40):
+        Client(REMOTE_ADDR=f"127.0.5.{n}").get(sso_url(tenant.hmac_key, "bg@acme.test", signature="0" * 64))
+    rows = AuditEntry.objects.filter(action=AuditAction.SIGN_IN_REFUSED, object_type="sso")
+    assert rows.count() == 5  # four failures, then one saying the rest are not audited one by one
+    assert Client().get(sso_url(tenant.hmac_key, "bg@acme.test")).status_code == 302
 
 
 def test_sso_link_works_once(client, tenant):
