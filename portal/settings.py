@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 
 from portal import embedded
 
@@ -83,6 +84,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Content-Security-Policy on every answer (the docs pages' own policy), and no-store on signed-in ones.
+    "portal.security.ContentSecurityPolicyMiddleware",
+    "portal.security.NoStoreWhenSignedInMiddleware",
 ]
 
 # /autoattendant/enterprise and /autoattendant/enterprise/ are both served; no redirects.
@@ -178,6 +182,36 @@ SESSION_COOKIE_AGE = int(os.environ.get("SESSION_HOURS", "12")) * 3600
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", env_bool("BEHIND_TLS_PROXY"))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
+# HSTS over HTTPS only (SecurityMiddleware sends it on secure requests; never on plain http).
+SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "31536000")) if SESSION_COOKIE_SECURE else 0
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp): the console serves every script, style, image and sound
+# itself and has no inline code or styles. htmx is told not to add its indicator <style> and not to
+# eval (templates/console/base.html).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "media-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# The API docs pages (Swagger UI, ReDoc) start from an inline script (with a nonce) and style
+# themselves inline; ReDoc runs a web worker from a blob. They show no tenant data.
+# (the paths, what is added to the policy there)
+CONTENT_SECURITY_POLICY_DOCS = (
+    ("/autoattendant/docs/", "/autoattendant/redoc/"),
+    {"script-src": [NONCE], "style-src": ["'unsafe-inline'"], "worker-src": ["blob:"]},
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
