@@ -14,9 +14,11 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse_lazy
+from django.views import View
 
-from autoattendant.services import audit, sign_in_guard
+from autoattendant.services import audit, sign_in_guard, users
 from autoattendant.services.sign_in_guard import Door
+from portal.console.base import ConsoleMixin
 
 REASONS = {"invalid_login": "wrong email or password", "inactive": "user is not active"}
 
@@ -78,8 +80,30 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
+class ApiTokenView(ConsoleMixin, View):
+    """Every user's own API auth token (HTTP Basic takes `userSid`/`emailId` and the token, never the
+    password): a new one is shown once, on the page that made it."""
+
+    template_name = "console/auth/api_token.html"
+
+    def page(self, request, token: str | None = None) -> HttpResponse:
+        context = {"token": token, "has_token": bool(request.user.auth_token_hash)}
+        response = render(request, self.template_name, context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def get(self, request):
+        return self.page(request)
+
+    def post(self, request):
+        token = users.issue_own_auth_token(request.user)
+        messages.success(request, "New API token issued: the previous one no longer works.")
+        return self.page(request, token)
+
+
 urlpatterns = [
     path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", PasswordChangeView.as_view(), name="password_change"),
+    path("token/", ApiTokenView.as_view(), name="api_token"),
 ]

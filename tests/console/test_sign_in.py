@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 
@@ -11,7 +12,7 @@ from django.test import Client
 from autoattendant.choices import AuditAction, UserStatus
 from autoattendant.models import AuditEntry
 from portal.console.sso import sso_signature
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, Api
 
 pytestmark = pytest.mark.django_db
 
@@ -216,3 +217,24 @@ def test_sso_link_works_once(client, tenant):
     assert replay.status_code == 403 and b"already been used" in replay.content
     refused = AuditEntry.objects.get(action=AuditAction.SIGN_IN_REFUSED)
     assert "replayed" in refused.after["reason"]
+
+
+def test_every_user_issues_its_own_api_token_in_the_console(client, tenant):
+    """The API takes tokens only, so every user, not only a CSP admin from createcsp, can get one."""
+    search = "/autoattendant/enterprise/search"
+    client.force_login(tenant.aa_admin)
+    page = client.get("/console/token/")
+    assert page.status_code == 200 and b"no token yet" in page.content
+    issued = client.post("/console/token/")
+    assert issued.status_code == 200 and issued["Cache-Control"] == "no-store"
+    token = re.search(rb'id="new-token"[^>]*>([0-9a-f]{64})<', issued.content).group(1).decode()
+    assert Api(tenant.aa_admin, token=token).get(search).status_code == 200
+    # Once: the page shows it no more, and a new one replaces it.
+    assert token.encode() not in client.get("/console/token/").content
+    again = client.post("/console/token/")
+    new = re.search(rb'id="new-token"[^>]*>([0-9a-f]{64})<', again.content).group(1).decode()
+    assert new != token
+    assert Api(tenant.aa_admin, token=token).get(search).status_code == 401
+    assert Api(tenant.aa_admin, token=new).get(search).status_code == 200
+    entry = AuditEntry.objects.filter(object_sid=tenant.aa_admin.sid, action=AuditAction.UPDATE).first()
+    assert entry.actor == tenant.aa_admin and token not in str(entry.after) and new not in str(entry.after)
