@@ -57,13 +57,13 @@ class TokenBasicAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != b"basic":
             return None
-        attempt = Attempt(Door.API, sign_in_guard.source_address(request.META))
-        refuse_if_throttled(attempt)
-        if len(header) != 2:
-            refuse(attempt, "malformed Basic header", "Invalid basic header")
         try:
             username, _, secret = base64.b64decode(header[1]).decode("utf-8").partition(":")
-        except (binascii.Error, UnicodeDecodeError):
+        except (binascii.Error, UnicodeDecodeError, IndexError):
+            username = secret = None
+        attempt = Attempt(Door.API, sign_in_guard.source_address(request.META), name=(username or "")[:254])
+        refuse_if_throttled(attempt)
+        if len(header) != 2 or username is None or secret is None:
             refuse(attempt, "malformed Basic header", "Invalid basic header")
         user = sign_in_guard.named_user(username)
         attempt = sign_in_guard.attempt_at(Door.API, attempt.source, username, user)

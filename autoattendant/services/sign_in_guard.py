@@ -13,8 +13,8 @@ SIGN_IN_COOLOFF_SECONDS after the first one of a run:
   single sign-on link), could stop a CSP's integration. Their failures count per source all the same.
 
 The audit log gets one row per failure (door, source address, account; never the secret) while under
-both limits, one row when a limit is reached, and then at most one "throttled" row per source or
-account and cool-off window, however many requests are refused.
+both limits, one "locked" row when a limit is reached, and one "throttled" row for the first request
+refused in the cool-off: none for the others, however many.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def _lock_wait(scope: str, value: str) -> int:
 
 def wait(attempt: Attempt) -> int:
     """Seconds until this attempt may be tried (0: go ahead), asked before checking any credential.
-    A refusal is audited once per source or account and cool-off window."""
+    Only the first refusal of a source's or account's cool-off is audited."""
     for scope, value in _scopes(attempt, locking=True):
         seconds = _lock_wait(scope, value)
         if seconds:
@@ -125,8 +125,6 @@ def failed(attempt: Attempt, reason: str) -> int:
     for scope, value in _scopes(attempt, locking=True):
         if counts[scope] == limits[scope]:
             cache.set(_key("lock", scope, value), time.time() + cooloff, timeout=cooloff)
-            # The next refusals of this window are covered by this row.
-            cache.set(_key("audited", scope, value), 1, timeout=cooloff)
             _audit(attempt, "locked", f"{reason}; {limits[scope]} failures from this {_what(scope)}: locked out")
             locked = cooloff
         elif counts[scope] > limits[scope]:
