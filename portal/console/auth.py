@@ -71,8 +71,26 @@ class SignInView(auth_views.LoginView):
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
+    """The old password is checked here too: its failures count as the user's failed sign-ins, so a
+    session left open is no way to guess it."""
+
     template_name = "console/auth/password_change.html"
     success_url = reverse_lazy("console:dashboard")
+
+    def post(self, request, *args, **kwargs):
+        source = sign_in_guard.source_address(request.META)
+        self.attempt = sign_in_guard.attempt_at(Door.CONSOLE, source, request.user.email_id, request.user)
+        seconds = sign_in_guard.wait(self.attempt)
+        if seconds:
+            return locked_out(request, seconds)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        if "old_password" in form.errors:
+            seconds = sign_in_guard.failed(self.attempt, "wrong old password at password change")
+            if seconds:
+                return locked_out(self.request, seconds)
+        return super().form_invalid(form)
 
     def form_valid(self, form):
         response = super().form_valid(form)

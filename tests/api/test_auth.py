@@ -209,6 +209,22 @@ def test_failures_count_across_doors(tenant, settings):
     assert page.status_code == 429 and b"Too many failed sign-ins" in page.content
 
 
+def test_behind_a_tls_proxy_the_address_is_the_one_the_proxy_saw(tenant, settings):
+    """BEHIND_TLS_PROXY: the last X-Forwarded-For entry (the proxy's own); what the caller put before it
+    is not trusted, so rotating it gains nothing."""
+    settings.SIGN_IN_SOURCE_LIMIT = 3
+    settings.SIGN_IN_ADDRESS_FROM_PROXY = True
+    wrong = basic(tenant.csp_admin.sid, "0" * 64)
+    statuses = [
+        APIClient().get(ENTERPRISES, HTTP_X_FORWARDED_FOR=f"127.9.9.{n}, 127.0.8.1", **wrong).status_code
+        for n in range(5)
+    ]
+    assert statuses == [401, 401, 429, 429, 429]
+    right = basic(tenant.csp_admin.sid, tenant.csp_token)
+    assert APIClient().get(ENTERPRISES, HTTP_X_FORWARDED_FOR="127.0.8.2", **right).status_code == 200
+    assert refusals("api")[0].after["source"] == "127.0.8.1"
+
+
 def test_wrong_signatures_from_one_address_are_throttled(tenant, other_tenant, settings):
     settings.SIGN_IN_SOURCE_LIMIT = 5
     path = ENTERPRISES

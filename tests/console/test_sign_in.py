@@ -134,6 +134,22 @@ def test_password_change_and_logout(client, tenant):
     assert client.get("/console/").status_code == 302
 
 
+def test_guessing_the_old_password_at_password_change_locks_the_account(client, tenant, settings):
+    settings.SIGN_IN_ACCOUNT_LIMIT = 3
+    client.force_login(tenant.bg_admin)
+    guess = {"old_password": "guess", "new_password1": "a-new-pass-42", "new_password2": "a-new-pass-42"}
+    statuses = [client.post("/console/password/", guess).status_code for _ in range(4)]
+    assert statuses == [200, 200, 429, 429]
+    right = {**guess, "old_password": PASSWORD}
+    assert client.post("/console/password/", right).status_code == 429
+    tenant.bg_admin.refresh_from_db()
+    assert tenant.bg_admin.check_password(PASSWORD)
+    signing_in = Client(REMOTE_ADDR="127.0.6.1").post(
+        "/console/login/", {"username": "bg@acme.test", "password": PASSWORD}
+    )
+    assert signing_in.status_code == 429
+
+
 def test_forms_are_csrf_protected(tenant):
     strict = Client(enforce_csrf_checks=True)
     response = strict.post("/console/login/", {"username": "bg@acme.test", "password": PASSWORD})
