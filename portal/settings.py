@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 
 from portal import embedded
 
@@ -69,7 +70,6 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
-    "axes",
     "autoattendant",
     "telephony",
     "portal.console",
@@ -85,8 +85,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # Last, as django-axes asks: it turns a locked-out sign-in into the console's lockout page.
-    "axes.middleware.AxesMiddleware",
+    # Content-Security-Policy on every answer (the docs pages' own policy), and no-store on signed-in ones.
+    "portal.security.ContentSecurityPolicyMiddleware",
+    "portal.security.NoStoreWhenSignedInMiddleware",
 ]
 
 # /autoattendant/enterprise and /autoattendant/enterprise/ are both served; no redirects.
@@ -142,19 +143,15 @@ CELERY_REDIS_SOCKET_TIMEOUT = 2  # seconds
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 
 AUTH_USER_MODEL = "autoattendant.User"
-# django-axes first: it counts failed console sign-ins and refuses a locked-out one before checking
-# the password. The API's Basic and HMAC authenticators do not go through these backends.
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
-AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = float(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_USERNAME_FORM_FIELD = "username"
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "console/auth/locked_out.html"
-AXES_VERBOSE = False
+# Failed sign-ins on every door (console, API Basic, HMAC-signed requests, SSO links), counted in the
+# cache by autoattendant.services.sign_in_guard: a user's password is refused everywhere after
+# LOGIN_FAILURE_LIMIT failures, an address on every door after SIGN_IN_SOURCE_LIMIT, each for
+# LOGIN_COOLOFF_MINUTES.
+SIGN_IN_ACCOUNT_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+SIGN_IN_SOURCE_LIMIT = int(os.environ.get("SIGN_IN_SOURCE_LIMIT", "20"))
+SIGN_IN_COOLOFF_SECONDS = int(float(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")) * 60)
+# Behind a TLS proxy the caller's address is the last one of X-Forwarded-For (the proxy's own entry).
+SIGN_IN_ADDRESS_FROM_PROXY = env_bool("BEHIND_TLS_PROXY")
 LOGIN_URL = "console:login"
 LOGIN_REDIRECT_URL = "console:dashboard"
 LOGOUT_REDIRECT_URL = "console:login"
@@ -191,6 +188,36 @@ SESSION_COOKIE_AGE = int(os.environ.get("SESSION_HOURS", "12")) * 3600
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", env_bool("BEHIND_TLS_PROXY"))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
+# HSTS over HTTPS only (SecurityMiddleware sends it on secure requests; never on plain http).
+SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "31536000")) if SESSION_COOKIE_SECURE else 0
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp): the console serves every script, style, image and sound
+# itself and has no inline code or styles. htmx is told not to add its indicator <style> and not to
+# eval (templates/console/base.html).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "media-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# The API docs pages (Swagger UI, ReDoc) start from an inline script (with a nonce) and style
+# themselves inline; ReDoc runs a web worker from a blob. They show no tenant data.
+# (the paths, what is added to the policy there)
+CONTENT_SECURITY_POLICY_DOCS = (
+    ("/autoattendant/docs/", "/autoattendant/redoc/"),
+    {"script-src": [NONCE], "style-src": ["'unsafe-inline'"], "worker-src": ["blob:"]},
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -219,9 +246,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Auto Attendant Portal API",
     "DESCRIPTION": (
         "The `/autoattendant` API for communication service providers and their enterprises. "
-        "Authenticate with HTTP Basic (`userSid` or `emailId` as the user name, the auth token or "
-        "password as the password) or sign requests with the organisation's HMAC key "
-        "(headers `X-AA-Key-Sid`, `X-AA-Timestamp`, `X-AA-Signature`; see the README)."
+        "Authenticate with HTTP Basic (`userSid` or `emailId` as the user name, the auth token as the "
+        "password; a console password is not accepted) or sign requests with the organisation's HMAC "
+        "key (headers `X-AA-Key-Sid`, `X-AA-Timestamp`, `X-AA-Signature`; see the README). Too many "
+        "failed authentications from one address answer 429 with `Retry-After`."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -332,5 +360,5 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}, "axes": {"level": "WARNING"}},
+    "loggers": {"django.request": {"level": "ERROR"}},
 }

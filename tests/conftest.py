@@ -23,15 +23,30 @@ def _clean_cache():
     yield
 
 
-class Api:
-    """An API client that speaks as one user, with helpers that read the envelope."""
+_TOKENS: dict[int, str] = {}
 
-    def __init__(self, user: User | None = None, token: str | None = None, password: str | None = None):
+
+def api_token(user: User) -> str:
+    """The user's API auth token: issued on first use in a test, then the same one (a new one would
+    revoke the token of an Api made earlier for the same user)."""
+    from autoattendant.models.user import hash_token
+
+    token = _TOKENS.get(user.pk)
+    if token is None or not User.objects.filter(pk=user.pk, auth_token_hash=hash_token(token)).exists():
+        token = _TOKENS[user.pk] = user.issue_auth_token()
+        User.objects.filter(pk=user.pk).update(auth_token_hash=user.auth_token_hash)
+    return token
+
+
+class Api:
+    """An API client that speaks as one user (Basic, userSid and auth token), with helpers that read
+    the envelope."""
+
+    def __init__(self, user: User | None = None, token: str | None = None):
         self.client = APIClient()
         self.user = user
         if user is not None:
-            secret = token or password
-            raw = f"{user.sid}:{secret}".encode()
+            raw = f"{user.sid}:{token or api_token(user)}".encode()
             self.client.credentials(HTTP_AUTHORIZATION="Basic " + base64.b64encode(raw).decode())
 
     def _call(self, method: str, path: str, data=None, **extra):
@@ -92,11 +107,11 @@ class Tenant:
 
     @property
     def bg(self) -> Api:
-        return Api(self.bg_admin, password=PASSWORD)
+        return Api(self.bg_admin)
 
     @property
     def aa(self) -> Api:
-        return Api(self.aa_admin, password=PASSWORD)
+        return Api(self.aa_admin)
 
 
 PASSWORD = "correct-horse-9"

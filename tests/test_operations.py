@@ -86,9 +86,12 @@ def test_createcsp_with_password_allows_password_login(db):
     result = json.loads(
         createcsp("--name", "Hooli", "--email", "ops@hooli.test", "--password", "long-enough-1", "--json")
     )
-    response = APIClient().get("/autoattendant/enterprise/search", **basic("ops@hooli.test", "long-enough-1"))
-    assert response.status_code == 200
     assert User.objects.get(sid=result["userSid"]).check_password("long-enough-1")
+    signed_in = Client().post("/console/login/", {"username": "ops@hooli.test", "password": "long-enough-1"})
+    assert signed_in.status_code == 302 and signed_in["Location"] == "/console/"
+    # The password is the console's; the API takes the printed token.
+    response = APIClient().get("/autoattendant/enterprise/search", **basic("ops@hooli.test", "long-enough-1"))
+    assert response.status_code == 401
 
 
 def test_createcsp_without_json_prints_lines(db):

@@ -1,5 +1,10 @@
 """API authentication: HTTP Basic with a user's SID or email and auth token, or an HMAC-signed request.
 
+Only the auth token: a console password is not accepted here (the reference's `userSid`/`emailId`
+with the auth token), so passwords are tried only at the console, under its lockout. Every failure
+is counted and audited by autoattendant.services.sign_in_guard, which is asked first: an address
+with too many failures gets 429 with Retry-After before any credential is checked.
+
 Signed requests (server-to-server, per organisation):
     X-AA-Key-Sid:   the organisation's HMAC key SID (OHK...)
     X-AA-Timestamp: Unix seconds; refused when more than HMAC_MAX_SKEW_SECONDS from the server's clock
@@ -17,6 +22,7 @@ import hashlib
 import hmac
 import io
 import time
+from typing import NoReturn
 
 from django.conf import settings
 from django.core.cache import cache
@@ -26,33 +32,47 @@ from rest_framework import authentication, exceptions
 from autoattendant.choices import Role, UserStatus
 from autoattendant.models import HmacKey, User
 from autoattendant.models.user import hash_token
+from autoattendant.services import sign_in_guard
+from autoattendant.services.sign_in_guard import Attempt, Door
+
+
+def refuse_if_throttled(attempt: Attempt) -> None:
+    seconds = sign_in_guard.wait(attempt)
+    if seconds:
+        raise exceptions.Throttled(wait=seconds)
+
+
+def refuse(attempt: Attempt, reason: str, message: str) -> NoReturn:
+    """Count and audit the failure; 429 when it locked the address, else 401 with `message`."""
+    seconds = sign_in_guard.failed(attempt, reason)
+    if seconds:
+        raise exceptions.Throttled(wait=seconds)
+    raise exceptions.AuthenticationFailed(message)
 
 
 class TokenBasicAuthentication(authentication.BaseAuthentication):
-    """`Authorization: Basic base64(userSid-or-emailId:authToken)`; the password is accepted too,
-    as Restcomm accepts an account's password in place of its token."""
+    """`Authorization: Basic base64(userSid-or-emailId:authToken)`; the auth token only."""
 
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != b"basic":
             return None
-        if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Invalid basic header")
         try:
             username, _, secret = base64.b64decode(header[1]).decode("utf-8").partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            raise exceptions.AuthenticationFailed("Invalid basic header") from None
-        lookup = {"sid": username} if username.startswith("RCS") else {"email_id__iexact": username}
-        try:
-            user = User.objects.select_related("organisation", "enterprise").get(**lookup)
-        except (User.DoesNotExist, User.MultipleObjectsReturned):
-            user = None
-        if user is None or not (
-            user.check_auth_token(secret) or (user.has_usable_password() and user.check_password(secret))
-        ):
-            raise exceptions.AuthenticationFailed("Invalid credentials")
+        except (binascii.Error, UnicodeDecodeError, IndexError):
+            username = secret = None
+        attempt = Attempt(Door.API, sign_in_guard.source_address(request.META), name=(username or "")[:254])
+        refuse_if_throttled(attempt)
+        if len(header) != 2 or username is None or secret is None:
+            refuse(attempt, "malformed Basic header", "Invalid basic header")
+        user = sign_in_guard.named_user(username)
+        attempt = sign_in_guard.attempt_at(Door.API, attempt.source, username, user)
+        if user is None:
+            refuse(attempt, "no such user", "Invalid credentials")
+        if not user.check_auth_token(secret):
+            refuse(attempt, "wrong auth token", "Invalid credentials")
         if user.status != UserStatus.ACTIVE:
-            raise exceptions.AuthenticationFailed("User is not active")
+            refuse(attempt, "user is not active", "User is not active")
         return user, None
 
     def authenticate_header(self, request):
@@ -93,29 +113,33 @@ class HmacSignatureAuthentication(authentication.BaseAuthentication):
         key_sid = request.META.get("HTTP_X_AA_KEY_SID")
         if not key_sid:
             return None
+        source = sign_in_guard.source_address(request.META)
+        attempt = Attempt(Door.HMAC, source, account=key_sid[:64], name=key_sid[:64])
+        refuse_if_throttled(attempt)
         timestamp = request.META.get("HTTP_X_AA_TIMESTAMP", "")
         signature = request.META.get("HTTP_X_AA_SIGNATURE", "")
         if not timestamp or not signature:
-            raise exceptions.AuthenticationFailed("X-AA-Timestamp and X-AA-Signature are required")
+            refuse(attempt, "incomplete signature headers", "X-AA-Timestamp and X-AA-Signature are required")
         try:
             skew = abs(time.time() - int(timestamp))
         except ValueError:
-            raise exceptions.AuthenticationFailed("X-AA-Timestamp must be Unix seconds") from None
+            refuse(attempt, "timestamp is not Unix seconds", "X-AA-Timestamp must be Unix seconds")
         if skew > settings.HMAC_MAX_SKEW_SECONDS:
-            raise exceptions.AuthenticationFailed("Request timestamp is too far from the server's clock")
+            refuse(attempt, f"timestamp {int(skew)} s off", "Request timestamp is too far from the server's clock")
         key = HmacKey.objects.select_related("organisation").filter(sid=key_sid).first()
         if key is None:
-            raise exceptions.AuthenticationFailed("Invalid signature")
+            refuse(attempt, "no such HMAC key", "Invalid signature")
+        attempt = Attempt(Door.HMAC, source, key.sid, key.sid, key.organisation_id)
         # request.body is read before DRF parses it; the raw bytes are what was signed.
         expected = sign(key.key, timestamp, request.method, request.get_full_path(), signed_body(request._request))
         if not hmac.compare_digest(expected, signature.lower()):
-            raise exceptions.AuthenticationFailed("Invalid signature")
+            refuse(attempt, "wrong signature", "Invalid signature")
         replay_key = "hmac-sig:" + hash_token(f"{key_sid}:{signature.lower()}")
         if not cache.add(replay_key, 1, timeout=2 * settings.HMAC_MAX_SKEW_SECONDS):
-            raise exceptions.AuthenticationFailed("Signature already used")
-        return self._acting_user(key, request.META.get("HTTP_X_AA_USER")), None
+            refuse(attempt, "replayed signature", "Signature already used")
+        return self._acting_user(key, request.META.get("HTTP_X_AA_USER"), attempt), None
 
-    def _acting_user(self, key: HmacKey, wanted: str | None) -> User:
+    def _acting_user(self, key: HmacKey, wanted: str | None, attempt: Attempt) -> User:
         admins = User.objects.select_related("organisation", "enterprise").filter(
             organisation=key.organisation, role=Role.CSP_ADMIN, status=UserStatus.ACTIVE
         )
@@ -124,7 +148,7 @@ class HmacSignatureAuthentication(authentication.BaseAuthentication):
             admins = admins.filter(**lookup)
         user = admins.order_by("date_created", "id").first()
         if user is None:
-            raise exceptions.AuthenticationFailed("No active CSP admin to act as")
+            refuse(attempt, "no active CSP admin to act as", "No active CSP admin to act as")
         return user
 
     def authenticate_header(self, request):

@@ -1,4 +1,5 @@
-"""The audit trail: one row per create, update and delete, with the data before and after."""
+"""The audit trail: one row per create, update and delete, with the data before and after, and one per
+sign-in and refused sign-in."""
 
 from __future__ import annotations
 
@@ -98,15 +99,28 @@ def signed_in(user, via: str) -> AuditEntry:
     )
 
 
-def sign_in_refused(*, organisation_id: int | None, email: str, key_sid: str, reason: str) -> AuditEntry:
-    """A refused single sign-on link, kept for the organisation whose key it named (if any)."""
+def sign_in_failed(
+    *,
+    door: str,
+    source: str,
+    name: str,
+    account_sid: str,
+    organisation_id: int | None,
+    enterprise_id: int | None,
+    event: str,
+    reason: str,
+) -> AuditEntry:
+    """A refused sign-in at `door` (console, api, hmac, sso), kept for the tenant of the account it
+    named, if known. `event`: "failed" (wrong or unusable credentials), "locked" (this failure reached
+    a limit), "throttled" (refused unchecked, or no longer audited one by one). Never the secret."""
     return AuditEntry.objects.create(
         actor=None,
-        actor_email=email[:254],
+        actor_email=name[:254],
         organisation_id=organisation_id,
+        enterprise_id=enterprise_id,
         action=AuditAction.SIGN_IN_REFUSED,
-        object_type="sso",
-        object_sid=key_sid[:40],
-        object_repr=f"{email}: {reason}"[:200],
-        after={"via": "sso", "emailId": email[:254], "reason": reason},
+        object_type=door,
+        object_sid=account_sid[:40],
+        object_repr=f"{name or '?'} from {source}: {reason}"[:200],
+        after={"via": door, "event": event, "account": name[:254], "source": source, "reason": reason[:200]},
     )

@@ -167,3 +167,12 @@ def delete_user(actor, sid: str) -> User:
     audit.record(actor, AuditAction.DELETE, user)
     user.delete()
     return user
+
+
+def issue_own_auth_token(user: User) -> str:
+    """A new API auth token for the signed-in user, shown once: the API takes tokens, not passwords,
+    and only the token's hash is kept. The previous token stops working."""
+    token = user.issue_auth_token()
+    user.save(update_fields=["auth_token_hash"])
+    audit.record(user, AuditAction.UPDATE, user, after={"authToken": "new token issued"})
+    return token

@@ -9,7 +9,9 @@ for `keySid`), of the four other fields joined by newlines in this order:
 
 `timestamp` is Unix seconds; a link is good for SSO_MAX_AGE_SECONDS (5 minutes) and once: its nonce
 (any string of 8-128 letters, digits, `-` or `_`) is remembered. The user must be an active user of
-the key's organisation. Every refusal is a page saying why, and an audit entry.
+the key's organisation. Every refusal is a page saying why, and an audit entry; failures are counted
+by autoattendant.services.sign_in_guard, asked first: from an address with too many failed sign-ins,
+links are refused (429) unchecked and unaudited but for one entry per cool-off.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from django.views.decorators.http import require_GET
 from autoattendant.choices import UserStatus
 from autoattendant.models import HmacKey, User
 from autoattendant.models.user import hash_token
-from autoattendant.services import audit
+from autoattendant.services import audit, sign_in_guard
+from autoattendant.services.sign_in_guard import Attempt, Door
+from portal.console.auth import locked_out
 
 FIELDS = ("emailId", "timestamp", "nonce", "keySid")
 NONCE = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
@@ -101,15 +105,18 @@ def _args(given: dict[str, str]) -> dict[str, str]:
 @never_cache
 @require_GET
 def single_sign_on(request):
+    source = sign_in_guard.source_address(request.META)
+    key_sid, email = request.GET.get("keySid", "")[:64], request.GET.get("emailId", "")[:254]
+    seconds = sign_in_guard.wait(Attempt(Door.SSO, source, account=key_sid, name=email))
+    if seconds:
+        return locked_out(request, seconds)
     try:
         user = verify(request.GET)
     except Refused as refused:
-        audit.sign_in_refused(
-            organisation_id=refused.organisation_id,
-            email=request.GET.get("emailId", ""),
-            key_sid=request.GET.get("keySid", ""),
-            reason=refused.reason,
-        )
+        attempt = Attempt(Door.SSO, source, account=key_sid, name=email, organisation_id=refused.organisation_id)
+        seconds = sign_in_guard.failed(attempt, refused.reason)
+        if seconds:
+            return locked_out(request, seconds)
         context = {"title": refused.title, "reason": refused.reason}
         return render(request, "console/auth/sso_refused.html", context, status=403)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")

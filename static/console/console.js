@@ -31,3 +31,16 @@ document.addEventListener("click", (event) => {
   });
   if (players.length) players[0].play();
 });
+
+// Positions computed by the server (a schedule block's start and length) come as data-css-vars,
+// "--start: 12.5; --length: 25", set here: the Content-Security-Policy allows no style attributes.
+function applyCssVars(root) {
+  root.querySelectorAll("[data-css-vars]").forEach((element) => {
+    element.dataset.cssVars.split(";").forEach((declaration) => {
+      const [name, value] = declaration.split(":").map((part) => part && part.trim());
+      if (name && name.startsWith("--") && value) element.style.setProperty(name, value);
+    });
+  });
+}
+applyCssVars(document);
+document.addEventListener("htmx:afterSettle", (event) => applyCssVars(event.target));

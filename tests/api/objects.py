@@ -20,7 +20,7 @@ def second_enterprise(tenant: Tenant) -> str:
 def sibling_admin(tenant: Tenant, name: str = "Sibling", email: str = "bg.sibling@acme.test") -> Api:
     """The admin of another enterprise of the tenant's CSP: inside the CSP, outside the enterprise."""
     admin = {"email_id": email, "password": PASSWORD, "name": f"{name} BG"}
-    return Api(create_enterprise_directly(tenant.csp_admin, name=name, admin=admin).admin, password=PASSWORD)
+    return Api(create_enterprise_directly(tenant.csp_admin, name=name, admin=admin).admin)
 
 
 def add_number(tenant: Tenant, number: str, extension: str | None = None, enterprise_sid: str | None = None) -> dict:

@@ -31,7 +31,7 @@ from speech import tts
 from tests.api.objects import sibling_admin
 from tests.api.resource_cases import CrudCases, assert_documented
 from tests.celery_worker import running_worker
-from tests.conftest import PASSWORD, Api, assert_error, assert_ok
+from tests.conftest import Api, api_token, assert_error, assert_ok
 
 URL = "/autoattendant/announcement"
 UNKNOWN_AN = "AN" + "0" * 32
@@ -701,10 +701,10 @@ def test_a_real_worker_renders_what_the_api_queues(tenant, speech_worker, audio_
 
 
 def test_basic_auth_header_helper_is_what_the_console_sends(tenant):
-    """The audio URL works with the same Basic credentials as the JSON API (the console's player)."""
+    """The audio URL works with the same Basic credentials as the JSON API (emailId and auth token)."""
     sid = create_tts(tenant.bg)["sid"]
     render(sid)
-    raw = base64.b64encode(f"{tenant.bg_admin.email_id}:{PASSWORD}".encode()).decode()
+    raw = base64.b64encode(f"{tenant.bg_admin.email_id}:{api_token(tenant.bg_admin)}".encode()).decode()
     response = APIClient().get(f"{URL}/{sid}/audio.wav", HTTP_AUTHORIZATION=f"Basic {raw}")
     assert response.status_code == 200
 

@@ -7,11 +7,13 @@ import json
 import time
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from autoattendant.api.authentication import sign
-from autoattendant.models import HmacKey
-from tests.conftest import PASSWORD, Api, assert_error, assert_ok
+from autoattendant.choices import AuditAction
+from autoattendant.models import AuditEntry, HmacKey
+from tests.conftest import PASSWORD, Api, api_token, assert_error, assert_ok
 
 ENTERPRISES = "/autoattendant/enterprise/search"
 ERROR_KEYS = {"errorCode", "message", "data"}
@@ -60,12 +62,16 @@ def test_basic_with_email_and_token(tenant):
     assert response.status_code == 200, response.content
 
 
-def test_basic_with_email_and_password(tenant):
-    response = APIClient().get(ENTERPRISES, **basic(tenant.bg_admin.email_id, PASSWORD))
-    data = response.json()["data"]
-    assert response.status_code == 200
-    assert [item["sid"] for item in data["result"]] == [tenant.enterprise.sid]
-    assert APIClient().get(ENTERPRISES, **basic(tenant.csp_admin.email_id, PASSWORD)).status_code == 200
+@pytest.mark.parametrize("role", ["csp_admin", "bg_admin"])
+def test_a_console_password_is_not_accepted(tenant, role):
+    """The reference's userSid/emailId with the auth token: a password is tried only at the console,
+    under its lockout."""
+    user = getattr(tenant, role)
+    assert user.check_password(PASSWORD)
+    for name in (user.email_id, user.sid):
+        body = assert_unauthenticated(APIClient().get(ENTERPRISES, **basic(name, PASSWORD)))
+        assert tenant.enterprise.sid not in json.dumps(body)
+    assert APIClient().get(ENTERPRISES, **basic(user.sid, api_token(user))).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -95,9 +101,10 @@ def test_wrong_credentials_are_401(tenant, other_tenant, who):
 
 
 def test_a_suspended_user_is_refused(tenant):
+    token = api_token(tenant.bg_admin)
     tenant.bg_admin.status = "SUSPENDED"
     tenant.bg_admin.save()
-    assert_unauthenticated(APIClient().get(ENTERPRISES, **basic(tenant.bg_admin.email_id, PASSWORD)))
+    assert_unauthenticated(APIClient().get(ENTERPRISES, **basic(tenant.bg_admin.email_id, token)))
 
 
 @pytest.mark.parametrize(
@@ -133,6 +140,107 @@ def test_no_authentication_is_401(db, method, path):
 
 def test_an_unknown_scheme_is_401(tenant):
     assert_unauthenticated(APIClient().get(ENTERPRISES, HTTP_AUTHORIZATION=f"Bearer {tenant.csp_token}"))
+
+
+# Failed authentication: throttled per source address on every door, and audited
+
+
+def refusals(door: str) -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(action=AuditAction.SIGN_IN_REFUSED, object_type=door).order_by("id"))
+
+
+def test_wrong_tokens_from_one_address_are_throttled_before_the_token_is_checked(tenant, settings):
+    settings.SIGN_IN_SOURCE_LIMIT = 5
+    wrong = basic(tenant.csp_admin.sid, "0" * 64)
+    statuses = [APIClient().get(ENTERPRISES, **wrong).status_code for _ in range(30)]
+    assert statuses == [401] * 4 + [429] * 26
+    # Throttled: even the right token is refused from that address, with the envelope and Retry-After.
+    response = APIClient().get(ENTERPRISES, **basic(tenant.csp_admin.sid, tenant.csp_token))
+    body = assert_envelope(response, 429)
+    assert body["data"] == {} and 1 <= int(response["Retry-After"]) <= settings.SIGN_IN_COOLOFF_SECONDS + 1
+    # Another address is not throttled by this one's failures.
+    other = APIClient(REMOTE_ADDR="127.0.0.2").get(ENTERPRISES, **basic(tenant.csp_admin.sid, tenant.csp_token))
+    assert other.status_code == 200
+
+
+def test_failures_and_the_lockout_are_audited_once_not_per_request(tenant, settings):
+    settings.SIGN_IN_SOURCE_LIMIT = 3
+    for _ in range(50):
+        APIClient().get(ENTERPRISES, **basic(tenant.csp_admin.email_id, "not-the-token"))
+    rows = refusals("api")
+    # The first refusal of the cool-off is audited, the 46 after it are not.
+    assert [row.after["event"] for row in rows] == ["failed", "failed", "locked", "throttled"]
+    for row in rows:
+        assert row.after["source"] == "127.0.0.1" and row.after["account"] == tenant.csp_admin.email_id
+        assert "not-the-token" not in json.dumps(row.after) + row.object_repr
+    for row in rows[:3]:  # the user is looked up only when the address may try
+        assert row.object_sid == tenant.csp_admin.sid and row.organisation_id == tenant.csp_admin.organisation_id
+    assert "wrong auth token" in rows[0].after["reason"]
+    # The CSP admin sees them in the product's audit log (the dashboard's recent entries).
+    assert AuditEntry.objects.visible_to(tenant.csp_admin).filter(action=AuditAction.SIGN_IN_REFUSED).count() == 3
+
+
+def test_a_token_is_not_locked_by_its_accounts_failures(tenant, settings):
+    """Tokens are 256-bit secrets: failures naming an account from many addresses do not lock its
+    token (or anyone who knows an admin's email could stop a CSP's integration); past the account's
+    limit they are no longer audited one by one."""
+    settings.SIGN_IN_ACCOUNT_LIMIT = 3
+    for n in range(10):
+        client = APIClient(REMOTE_ADDR=f"127.0.1.{n}")
+        assert client.get(ENTERPRISES, **basic(tenant.csp_admin.sid, "f" * 64)).status_code == 401
+    assert (
+        APIClient(REMOTE_ADDR="127.0.1.1").get(ENTERPRISES, **basic(tenant.csp_admin.sid, tenant.csp_token)).status_code
+        == 200
+    )
+    assert [row.after["event"] for row in refusals("api")] == ["failed", "failed", "throttled"]
+
+
+def test_failures_count_across_doors(tenant, settings):
+    """One address's failures at the console, by SSO and on the API add up."""
+    settings.SIGN_IN_SOURCE_LIMIT = 4
+    for _ in range(2):
+        assert Client().post("/console/login/", {"username": "bg@acme.test", "password": "wrong"}).status_code == 200
+    assert APIClient().get(ENTERPRISES, **basic(tenant.csp_admin.sid, "0" * 64)).status_code == 401
+    assert APIClient().get(ENTERPRISES, **basic(tenant.csp_admin.sid, "1" * 64)).status_code == 429
+    assert APIClient().get(ENTERPRISES, **basic(tenant.csp_admin.sid, tenant.csp_token)).status_code == 429
+    path = ENTERPRISES
+    assert assert_envelope(APIClient().get(path, **signed(tenant.hmac_key, "GET", path)), 429)
+    page = Client().post("/console/login/", {"username": "csp@acme.test", "password": PASSWORD})
+    assert page.status_code == 429 and b"Too many failed sign-ins" in page.content
+
+
+def test_behind_a_tls_proxy_the_address_is_the_one_the_proxy_saw(tenant, settings):
+    """BEHIND_TLS_PROXY: the last X-Forwarded-For entry (the proxy's own); what the caller put before it
+    is not trusted, so rotating it gains nothing."""
+    settings.SIGN_IN_SOURCE_LIMIT = 3
+    settings.SIGN_IN_ADDRESS_FROM_PROXY = True
+    wrong = basic(tenant.csp_admin.sid, "0" * 64)
+    statuses = [
+        APIClient().get(ENTERPRISES, HTTP_X_FORWARDED_FOR=f"127.9.9.{n}, 127.0.8.1", **wrong).status_code
+        for n in range(5)
+    ]
+    assert statuses == [401, 401, 429, 429, 429]
+    right = basic(tenant.csp_admin.sid, tenant.csp_token)
+    assert APIClient().get(ENTERPRISES, HTTP_X_FORWARDED_FOR="127.0.8.2", **right).status_code == 200
+    assert refusals("api")[0].after["source"] == "127.0.8.1"
+
+
+def test_wrong_signatures_from_one_address_are_throttled(tenant, other_tenant, settings):
+    settings.SIGN_IN_SOURCE_LIMIT = 5
+    path = ENTERPRISES
+    wrong_key = (tenant.hmac_key.sid, other_tenant.hmac_key.key)
+    statuses = [
+        APIClient().get(path, **signed(wrong_key, "GET", path, timestamp=int(time.time()) - n)).status_code
+        for n in range(12)
+    ]
+    assert statuses == [401] * 4 + [429] * 8
+    response = APIClient().get(path, **signed(tenant.hmac_key, "GET", path))
+    assert_envelope(response, 429)
+    assert int(response["Retry-After"]) >= 1
+    rows = refusals("hmac")
+    assert [row.after["event"] for row in rows] == ["failed"] * 4 + ["locked", "throttled"]
+    assert rows[0].object_sid == tenant.hmac_key.sid and rows[0].organisation_id == tenant.csp_admin.organisation_id
+    assert APIClient(REMOTE_ADDR="127.0.0.3").get(path, **signed(tenant.hmac_key, "GET", path)).status_code == 200
 
 
 # HMAC-signed requests
@@ -423,6 +531,8 @@ def test_enterprise_admins_cannot_list_hmac_keys(tenant, role):
 
 
 def test_the_api_helper_authenticates_as_documented(tenant):
-    """The fixtures' Api speaks Basic with userSid:token and userSid:password."""
+    """The fixtures' Api speaks Basic with userSid:token, issuing a user's token once per test."""
     assert Api(tenant.csp_admin, token=tenant.csp_token).get(ENTERPRISES).status_code == 200
-    assert Api(tenant.bg_admin, password=PASSWORD).get(ENTERPRISES).status_code == 200
+    first = Api(tenant.bg_admin)
+    assert Api(tenant.bg_admin).get(ENTERPRISES).status_code == 200
+    assert first.get(ENTERPRISES).status_code == 200

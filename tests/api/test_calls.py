@@ -288,7 +288,7 @@ def test_another_enterprise_of_the_same_csp_finds_none_of_its_calls(tenant, call
         aa_system_sids=[sibling_system.sid],
     )
     for user in (sibling.admin, sibling_aa):
-        api = Api(user, password=PASSWORD)
+        api = Api(user)
         assert listed(api) == []
         assert listed(api, aaSystemSid=calls["front"].system.sid) == []
         for sid in calls["sids"].values():

@@ -382,7 +382,7 @@ def test_an_aa_admin_assigned_no_system_reaches_none(tenant, office):
     user = create_user(
         tenant.bg_admin, email_id="new-aa@acme.test", password=PASSWORD, role=Role.AA_ADMIN, enterprise_sid=None
     )
-    api = Api(user, password=PASSWORD)
+    api = Api(user)
     assert_error(api.post(SCHEDULE, office_hours(office)), 490)
     assert assert_ok(api.get(f"{SCHEDULE}/search"))["total"] == 0
 

@@ -123,7 +123,7 @@ def test_another_enterprise_of_the_same_csp_finds_none_of_the_messages(tenant, o
     sibling = create_enterprise(
         tenant.csp_admin, name="acme Sibling", admin={"email_id": "bg@sibling.acme.test", "password": PASSWORD}
     )
-    api = Api(sibling.admin, password=PASSWORD)
+    api = Api(sibling.admin)
     assert assert_ok(api.get(f"{VOICEMAIL}/search"))["total"] == 0
     error = assert_error(api.get(f"{VOICEMAIL}/search/{sid}"), 534)
     assert error["data"] == {"sid": sid}

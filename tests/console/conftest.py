@@ -3,8 +3,8 @@
 Browser tests use Debian's chromium (`/usr/bin/chromium`, or CHROMIUM). Screenshots of every page they
 visit are kept under ARTIFACTS_DIR (default var/test-artifacts)/screenshots/<test>/.
 
-View tests sign in with `client.force_login(user)`: django-axes needs the request that
-`Client.login()` does not pass to `authenticate()`.
+View tests sign in with `client.force_login(user)`. Browser tests fail on a JavaScript error and on
+any Content-Security-Policy violation in the page.
 """
 
 from __future__ import annotations
@@ -75,15 +75,40 @@ def screens(request) -> Screens:
 
 @pytest.fixture
 def page(browser):
-    """A fresh browser context (no cookies) at a laptop's size; the console's errors fail the test."""
+    """A fresh browser context (no cookies) at a laptop's size; the console's errors, and anything its
+    Content-Security-Policy blocked, fail the test."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
+    context.add_init_script(CSP_VIOLATIONS_REPORTED)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda message: csp_violation(message, errors))
     yield page
     context.close()
-    assert not errors, f"JavaScript errors in the page: {errors}"
+    assert not errors, f"JavaScript errors or CSP violations in the page: {errors}"
+
+
+# Every violation as a console error, with what was blocked (Chromium's own message names the
+# directive but not always the element).
+CSP_VIOLATIONS_REPORTED = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`Content Security Policy violation: ${event.violatedDirective} blocked ` +
+                `${event.blockedURI || "inline"} at ${event.sourceFile}:${event.lineNumber} ${event.sample}`);
+});
+"""
+
+
+# Blocked on purpose: ReDoc's attribution logo, which it always loads from its CDN (the docs, like the
+# console, fetch nothing from outside).
+EXPECTED_BLOCKS = ("https://cdn.redoc.ly/redoc/logo-mini.svg",)
+
+
+def csp_violation(message, errors: list[str]) -> None:
+    text = message.text
+    if message.type == "error" and "Content Security Policy" in text:
+        if not any(blocked in text for blocked in EXPECTED_BLOCKS):
+            errors.append(text)
 
 
 def sign_in(page, base_url: str, email: str, password: str) -> None:

@@ -102,7 +102,7 @@ def test_work_hours_created_through_the_form_are_stored_and_drawn(client, tenant
     assert "Office 10:00–14:00" in day_column(html, "SAT")
     assert "Office" not in day_column(html, "SUN") and "No work hours" in day_column(html, "SUN")
     # 13:00 is 54.1667% down the day, 4 hours 16.6667% of it.
-    assert 'style="--start: 54.1667; --length: 16.6667"' in html
+    assert 'data-css-vars="--start: 54.1667; --length: 16.6667"' in html
     assert "Mon–Fri 09:00–12:00" in html and "Sat 10:00–14:00" in html
 
 

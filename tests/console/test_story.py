@@ -279,6 +279,13 @@ def schedules_story(page, screens) -> None:
     assert "25 December every year" in page.locator("#special-days").inner_text()
     monday = page.locator('#work-hours [data-day="MON"]').inner_text()
     assert "Main" in monday and "09:00–17:00" in monday
+    # Placed in the day by console.js from data-css-vars (no style attributes under the CSP): 09:00 is
+    # 37.5% down the day, and the block spans 8 hours.
+    block = page.locator('#work-hours [data-day="MON"] .block').first
+    assert float(block.evaluate("b => getComputedStyle(b).getPropertyValue('--start')")) == 37.5
+    track = page.locator('#work-hours [data-day="MON"] .track').first.bounding_box()
+    box = block.bounding_box()
+    assert abs((box["y"] - track["y"]) / track["height"] - 0.375) < 0.02 and box["height"] > track["height"] / 4
     timeline = page.locator("#timeline").inner_text()
     assert "Europe/Berlin" in page.locator("#timezone").inner_text()
     assert "09:00–17:00" in timeline and "Work hours: Office hours" in timeline and "Default menu" in timeline
