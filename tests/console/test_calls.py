@@ -71,3 +71,20 @@ def test_an_aa_admin_sees_the_calls_and_voicemail_of_its_systems_only(client, te
     assert client.get(f"/console/voicemail/{their_message}/audio.wav").status_code == 404
     assert client.get("/console/").context["calls_today"] == 2
     assert CallRecord.objects.count() == 3
+
+
+def test_a_call_in_progress_and_a_lost_one_are_labelled_in_words(client, tenant):
+    from autoattendant.services.calls import CallStart, close_lost_calls, record_call_start
+
+    system = create_system(tenant.csp_admin, name="Front desk", enterprise_sid=tenant.enterprise.sid)
+    now = timezone.now()
+    record_call_start(CallStart(call_sid="CA-going-on", aa_system_sid=system.sid, start_time=now, from_number="+1991"))
+    long_ago = now - datetime.timedelta(days=1)
+    record_call_start(CallStart(call_sid="CA-never-ended", aa_system_sid=system.sid, start_time=long_ago))
+    assert close_lost_calls() == 1
+
+    client.force_login(tenant.csp_admin)
+    page = client.get("/console/calls/").content.decode()
+    assert '<span class="badge IN_PROGRESS" title="The call is going on' in page
+    assert ">In progress</span>" in page and ">Lost</span>" in page
+    assert "In_Progress" not in page and "Caller_Hangup" not in page

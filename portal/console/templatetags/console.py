@@ -62,3 +62,9 @@ def object_words(object_type: str) -> str:
     """An audit entry's object type as people say it: hmackey -> "HMAC key"."""
     words = _model_words().get(object_type, object_type)
     return {"hmac key": "HMAC key", "sso": "single sign-on"}.get(words, words)
+
+
+@register.filter
+def code_words(code: str) -> str:
+    """A stored code as a label: IN_PROGRESS -> "In progress", CALLER_HANGUP -> "Caller hangup"."""
+    return code.replace("_", " ").capitalize()
