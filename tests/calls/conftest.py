@@ -46,6 +46,21 @@ def _free_rtp_range() -> tuple[int, int]:
     raise RuntimeError("no free RTP port range")
 
 
+def hangup_policies(**overrides) -> dict:
+    """An AA system's policies that hang up on a timeout, a wrong key or a wrong extension."""
+    hangup = {"actionType": "HANGUP"}
+    return {
+        "timeoutSeconds": 2,
+        "timeoutAction": hangup,
+        "timeoutMaxOccurance": 1,
+        "invalidInputAction": hangup,
+        "invalidInputMaxOccurance": 1,
+        "invalidExtensionAction": hangup,
+        "invalidExtensionMaxOccurance": 1,
+        **overrides,
+    }
+
+
 class Api:
     """The public API as a CSP admin (HTTP Basic), failing loudly on anything but success."""
 

@@ -19,8 +19,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.calls.conftest import hangup_policies
 from tests.calls.sipp import Sipp, caller
-from tests.calls.test_calls import _number, _policies, dial
+from tests.calls.test_calls import _number, dial
 from tests.servers import BASE_DIR, MANAGE, free_sip_port, listening, process, wait_until
 
 AA_NUMBER = "+15550004000"
@@ -51,7 +52,7 @@ def desk(call_stack) -> Desk:
             "timezoneId": "UTC",
             "enterpriseSid": enterprise,
             "aaNumbers": [aa],
-            **_policies(timeoutSeconds=5),
+            **hangup_policies(timeoutSeconds=5),
         },
     )["sid"]
     options = [{"key": "9", "actionType": "HANGUP"}]

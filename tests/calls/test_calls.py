@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.calls.conftest import hangup_policies
 from tests.calls.sipp import Sipp, caller, extension, held_key_pcap, register
 from tests.servers import MANAGE, free_port, free_sip_port, listening, process, wait_until
 
@@ -47,20 +48,6 @@ def _number(api, enterprise_sid: str, number: str, extension: str | None = None,
     return api.post(PN, body)["sid"]
 
 
-def _policies(**overrides) -> dict:
-    hangup = {"actionType": "HANGUP"}
-    return {
-        "timeoutSeconds": 2,
-        "timeoutAction": hangup,
-        "timeoutMaxOccurance": 1,
-        "invalidInputAction": hangup,
-        "invalidInputMaxOccurance": 1,
-        "invalidExtensionAction": hangup,
-        "invalidExtensionMaxOccurance": 1,
-        **overrides,
-    }
-
-
 @pytest.fixture(scope="module")
 def reception(call_stack) -> Reception:
     """Main menu (greeting; 1 Alice, 2 support menu, 3 Carol; dial by extension) and a support menu
@@ -89,7 +76,7 @@ def reception(call_stack) -> Reception:
             "enterpriseSid": enterprise,
             "aaNumbers": [aa],
             "extensions": [alice, bob, carol],
-            **_policies(),
+            **hangup_policies(),
         },
     )["sid"]
     greeting = api.post(
@@ -136,7 +123,7 @@ def reception(call_stack) -> Reception:
             "timezoneId": "UTC",
             "enterpriseSid": enterprise,
             "aaNumbers": [inactive_aa],
-            **_policies(),
+            **hangup_policies(),
         },
     )["sid"]
     call_stack.wait_published(system)

@@ -27,7 +27,7 @@ import pytest
 import requests
 from supervisor.xmlrpc import SupervisorTransport
 
-from tests.calls.conftest import Api
+from tests.calls.conftest import Api, hangup_policies
 from tests.calls.sipp import Sipp, caller
 from tests.servers import free_port, free_sip_port
 
@@ -138,15 +138,7 @@ def _publish_aa_number(product: Product) -> None:
         "/autoattendant/phonenumber", {"number": AA_NUMBER, "enterpriseSid": enterprise, "isExtension": False}
     )["sid"]
     hangup = {"actionType": "HANGUP"}
-    policies = {
-        "timeoutSeconds": 5,
-        "timeoutAction": hangup,
-        "timeoutMaxOccurance": 1,
-        "invalidInputAction": hangup,
-        "invalidInputMaxOccurance": 1,
-        "invalidExtensionAction": hangup,
-        "invalidExtensionMaxOccurance": 1,
-    }
+    policies = hangup_policies(timeoutSeconds=5)
     body = {"name": "Front desk", "status": "ACTIVE", "timezoneId": "UTC", "enterpriseSid": enterprise}
     system = api.post("/autoattendant/system", {**body, "aaNumbers": [number], **policies})["sid"]
     menu = api.post(
