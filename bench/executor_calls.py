@@ -78,7 +78,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.media_clock import timestamping_socket  # noqa: E402
-from bench.rcml_fetch import Portal, free_port, log, server_cpu  # noqa: E402
+from bench.rcml_fetch import Portal, descendants, free_port, log, server_cpu  # noqa: E402
 
 HOST = "127.0.0.1"
 SIPP = shutil.which("sipp") or "/usr/bin/sipp"
@@ -488,17 +488,12 @@ class Bench:
         return self.find_child(b"run_executor")
 
     def find_child(self, name: bytes) -> int:
-        """The child of portal.run whose command line has `name`."""
+        """The process under portal.run (supervisord's program) whose command line has `name`."""
         root = self.portal.process.pid
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
+        for pid in descendants(root):
             with contextlib.suppress(OSError):
-                stat = (entry / "stat").read_text()
-                if int(stat[stat.rindex(")") + 2 :].split()[1]) != root:
-                    continue
-                if name in (entry / "cmdline").read_bytes():
-                    return int(entry.name)
+                if name in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    return pid
         raise fail(f"no {name.decode()} process under portal.run ({root})")
 
     def provision(self) -> None:

@@ -162,7 +162,7 @@ class Portal:
         return result.stdout
 
     def server_pids(self) -> list[int]:
-        """portal.run (gunicorn, Celery and Redis are its children) and PostgreSQL's postmaster."""
+        """portal.run, whose supervisord runs everything (PostgreSQL included), and the postmaster."""
         pids = [self.process.pid] if self.process else []
         with contextlib.suppress(OSError, ValueError, IndexError):
             pids.append(int((self.data_dir / "postgres" / "postmaster.pid").read_text().split()[0]))
@@ -174,7 +174,7 @@ class Portal:
         return ""
 
     def stop(self) -> None:
-        """SIGTERM: portal.run stops gunicorn, Celery, Redis and PostgreSQL in order and exits."""
+        """SIGTERM: portal.run has supervisord stop the executor, gunicorn, Celery, Redis and PostgreSQL in order."""
         process = self.process
         if process is None:
             return
@@ -183,19 +183,12 @@ class Portal:
             try:
                 process.wait(STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
-                log("portal.run did not stop in time: killing it, then stopping PostgreSQL")
+                log("portal.run did not stop in time: killing it (its supervisord stops the rest)")
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-                # Its children get SIGTERM from the kernel (PR_SET_PDEATHSIG); PostgreSQL, which
-                # pg_ctl daemonised, is stopped the way portal.run stops it.
-                subprocess.run(
-                    [PYTHON, "-c", "from portal.run import Portal; Portal().stop_postgres()"],
-                    cwd=ROOT,
-                    env=self.env,
-                    timeout=120,
-                    check=False,
-                )
+                # supervisord gets SIGTERM from the kernel (PR_SET_PDEATHSIG) and stops PostgreSQL,
+                # Redis and the app processes itself.
         self.process = None
 
 
@@ -495,21 +488,27 @@ def _processes() -> dict[int, tuple[int, float]]:
     return table
 
 
+def descendants(root: int, table: dict[int, tuple[int, float]] | None = None) -> list[int]:
+    """`root` and every process under it, parents first."""
+    table = table if table is not None else _processes()
+    children = defaultdict(list)
+    for pid, (ppid, _) in table.items():
+        children[ppid].append(pid)
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop(0)
+        if pid in table and pid not in found:
+            found.append(pid)
+            todo.extend(children[pid])
+    return found
+
+
 def server_cpu(roots: list[int]) -> float:
     """CPU seconds used by these processes and all their descendants: on a shared, noisy machine the
     server's CPU per request is steadier than requests/s, which depends on what else runs."""
     table = _processes()
-    children = defaultdict(list)
-    for pid, (ppid, _) in table.items():
-        children[ppid].append(pid)
-    total, todo, seen = 0.0, list(roots), set()
-    while todo:
-        pid = todo.pop()
-        if pid in table and pid not in seen:
-            seen.add(pid)
-            total += table[pid][1]
-            todo.extend(children[pid])
-    return total
+    pids = {pid for root in roots for pid in descendants(root, table)}
+    return sum(table[pid][1] for pid in pids)
 
 
 def machine_busy() -> float:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -130,32 +131,46 @@ def _ending(report: CallReport) -> dict:
 def record_call(report: CallReport) -> str | None:
     """Complete the call's record (or update it again: a retried report); its SID. A call the
     portal did not see begin is stored now if its AA system exists; None when it is nobody's."""
-    ending = _ending(report)
-    with transaction.atomic():
-        if CallRecord.objects.filter(call_sid=report.call_sid).update(**ending):
-            return CallRecord.objects.values_list("sid", flat=True).get(call_sid=report.call_sid)
-        enterprise_sid = _enterprise_sid(report.aa_system_sid)
-        if not enterprise_sid:
+    return record_calls([report])[0]
+
+
+@transaction.atomic
+def record_calls(reports: Sequence[CallReport]) -> list[str | None]:
+    """A batch of reports (an executor reporting many calls a second), stored all or none; their
+    SIDs (None for a report not stored, as record_call).
+
+    A few statements whatever the batch's size: which calls are recorded already, the enterprises
+    of the others' AA systems, one INSERT … ON CONFLICT DO UPDATE per set of fields the reports
+    write (a report that knows no AA system or SIP Call-ID leaves the entry document's), and the SIDs.
+    """
+    latest = {report.call_sid: report for report in reports}  # a call reported twice: its last report
+    known = set(CallRecord.objects.filter(call_sid__in=latest).values_list("call_sid", flat=True))
+    new_systems = {report.aa_system_sid for report in latest.values() if report.call_sid not in known}
+    enterprises = dict(
+        AutoAttendantSystem.objects.filter(sid__in=new_systems - {""}).values_list("sid", "enterprise__sid")
+    )
+    by_fields: dict[tuple[str, ...], list[CallRecord]] = defaultdict(list)
+    for report in latest.values():
+        enterprise_sid = enterprises.get(report.aa_system_sid, "")
+        if report.call_sid not in known and not enterprise_sid:
             logger.info("call %s not recorded: it names no AA system", report.call_sid)
-            return None
+            continue
+        ending = _ending(report)
         record = CallRecord(
             sid=sids.new_sid(sids.CALL_RECORD),
             call_sid=report.call_sid,
             enterprise_sid=enterprise_sid,
             **{name: value for name, value in ending.items() if name != "date_updated"},
         )
-        # One statement (INSERT … ON CONFLICT DO UPDATE): two reports of one call cannot both insert.
+        by_fields[tuple(ending)].append(record)
+    for fields, records in by_fields.items():
+        # One statement: a report racing its entry document (or a retry) cannot insert the call twice.
         CallRecord.objects.bulk_create(
-            [record], update_conflicts=True, unique_fields=["call_sid"], update_fields=list(ending)
+            records, update_conflicts=True, unique_fields=["call_sid"], update_fields=list(fields)
         )
-        return CallRecord.objects.values_list("sid", flat=True).get(call_sid=report.call_sid)
-
-
-@transaction.atomic
-def record_calls(reports: Sequence[CallReport]) -> list[str | None]:
-    """A batch of reports (an executor reporting many calls a second), stored all or none; their
-    SIDs (None for a report not stored, as record_call)."""
-    return [record_call(report) for report in reports]
+    stored = [record.call_sid for records in by_fields.values() for record in records]
+    found = dict(CallRecord.objects.filter(call_sid__in=stored).values_list("call_sid", "sid")) if stored else {}
+    return [found.get(report.call_sid) for report in reports]
 
 
 def close_lost_calls(now: datetime.datetime | None = None) -> int:

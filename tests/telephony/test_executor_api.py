@@ -471,3 +471,26 @@ def test_call_records_in_a_batch_are_stored_together_or_not_at_all(tenant, recep
     assert [stored[f"batch-{n}"] for n in range(3)] == sids
     assert post_cdr(executor, batch[:1]).json()["sids"] == sids[:1]  # posted again: the same record
     assert post_cdr(executor, [cdr()] * (executor_views.MAX_BATCH + 1)).status_code == 400
+
+
+def test_a_batch_mixing_known_new_repeated_and_nobodys_calls(tenant, reception, executor):
+    """One batch: a call its entry document recorded (the report completes it and keeps the entry's
+    SIP Call-ID), a new one, one reported twice (its last report wins) and one that is nobody's."""
+    assert entry(executor, "known", SipCallId="sip-known@pc33").status_code == 200
+    system = reception.system.sid
+    batch = [
+        cdr(callSid="known", aaSystemSid=system, outcome="TRANSFERRED", dialStatus="completed"),
+        cdr(callSid="twice", aaSystemSid=system, outcome="FAILED"),
+        cdr(callSid="nobodys", aaSystemSid=""),
+        cdr(callSid="twice", aaSystemSid=system, outcome="COMPLETED"),
+        cdr(callSid="new", aaSystemSid=system, sipCallId="sip-new@pc33"),
+    ]
+    response = post_cdr(executor, batch)
+    assert response.status_code == 201, response.content
+    sids = response.json()["sids"]
+    stored = {r.call_sid: r for r in CallRecord.objects.all()}
+    assert set(stored) == {"known", "twice", "new"} and sids[2] is None
+    assert sids == [stored["known"].sid, stored["twice"].sid, None, stored["twice"].sid, stored["new"].sid]
+    assert (stored["known"].outcome, stored["known"].sip_call_id) == ("TRANSFERRED", "sip-known@pc33")
+    assert stored["known"].enterprise_sid == tenant.enterprise.sid and stored["twice"].outcome == "COMPLETED"
+    assert stored["new"].sip_call_id == "sip-new@pc33" and stored["new"].end_time is not None
