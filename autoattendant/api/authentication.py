@@ -144,8 +144,7 @@ class HmacSignatureAuthentication(authentication.BaseAuthentication):
             organisation=key.organisation, role=Role.CSP_ADMIN, status=UserStatus.ACTIVE
         )
         if wanted:
-            lookup = {"sid": wanted} if wanted.startswith("RCS") else {"email_id__iexact": wanted}
-            admins = admins.filter(**lookup)
+            admins = admins.named(wanted)
         user = admins.order_by("date_created", "id").first()
         if user is None:
             refuse(attempt, "no active CSP admin to act as", "No active CSP admin to act as")

@@ -18,6 +18,10 @@ def hash_token(token: str) -> str:
 
 
 class UserQuerySet(TenantQuerySet):
+    def named(self, name: str) -> UserQuerySet:
+        """The user a sign-in names: by SID (`RCS…`) or, case-insensitively, by email."""
+        return self.filter(sid=name) if name.startswith(sids.USER) else self.filter(email_id__iexact=name)
+
     def for_aa_admin(self, user) -> UserQuerySet:
         """An AA admin sees itself only."""
         return self.filter(pk=user.pk)

@@ -70,19 +70,16 @@ class CallReport:
     hangup_cause: str = ""
 
 
-def _enterprise_sid(aa_system_sid: str) -> str:
-    """The AA system's enterprise now, kept on the record so that the call stays its enterprise's
-    when the system is deleted; empty for a number in no AA system (or a system already gone)."""
-    if not aa_system_sid:
-        return ""
-    found = AutoAttendantSystem.objects.filter(sid=aa_system_sid).values_list("enterprise__sid", flat=True).first()
-    return found or ""
+def _enterprise_sids(aa_system_sids: set[str]) -> dict[str, str]:
+    """Each AA system's enterprise now, kept on its calls' records so that a call stays its
+    enterprise's when the system is deleted; a system gone (or none) has no entry: nobody's call."""
+    return dict(AutoAttendantSystem.objects.filter(sid__in=aa_system_sids - {""}).values_list("sid", "enterprise__sid"))
 
 
 def record_call_start(start: CallStart) -> bool:
     """Store the call IN_PROGRESS, once (the executor may fetch its entry document twice); False
     when it is nobody's (its AA system is gone)."""
-    enterprise_sid = _enterprise_sid(start.aa_system_sid)
+    enterprise_sid = _enterprise_sids({start.aa_system_sid}).get(start.aa_system_sid)
     if not enterprise_sid:
         return False
     record = CallRecord(
@@ -146,9 +143,7 @@ def record_calls(reports: Sequence[CallReport]) -> list[str | None]:
     latest = {report.call_sid: report for report in reports}  # a call reported twice: its last report
     known = set(CallRecord.objects.filter(call_sid__in=latest).values_list("call_sid", flat=True))
     new_systems = {report.aa_system_sid for report in latest.values() if report.call_sid not in known}
-    enterprises = dict(
-        AutoAttendantSystem.objects.filter(sid__in=new_systems - {""}).values_list("sid", "enterprise__sid")
-    )
+    enterprises = _enterprise_sids(new_systems)
     by_fields: dict[tuple[str, ...], list[CallRecord]] = defaultdict(list)
     for report in latest.values():
         enterprise_sid = enterprises.get(report.aa_system_sid, "")

@@ -59,9 +59,8 @@ class Attempt:
 
 def named_user(name: str) -> User | None:
     """The user a sign-in names: by SID (`RCS…`) or, case-insensitively, by email."""
-    lookup = {"sid": name} if name.startswith("RCS") else {"email_id__iexact": name}
     try:
-        return User.objects.select_related("organisation", "enterprise").get(**lookup)
+        return User.objects.select_related("organisation", "enterprise").named(name).get()
     except (User.DoesNotExist, User.MultipleObjectsReturned):
         return None
 
