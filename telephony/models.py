@@ -71,3 +71,65 @@ class PublishedRcml(models.Model):
 
     def __str__(self) -> str:
         return f"{self.aa_system_sid} v{self.version}"
+
+
+class Registration(models.Model):
+    """A phone's binding, as the SIP edge's registrar (Kamailio usrloc, db_mode write-through) keeps it.
+
+    Kamailio owns the table: the portal only reads it (registration status) and deletes rows (an
+    extension's registrations dropped), never writes one. Its columns are Kamailio's `location` schema.
+    """
+
+    id = models.AutoField(primary_key=True)
+    ruid = models.CharField(max_length=64, unique=True)
+    username = models.CharField(max_length=64)
+    domain = models.CharField(max_length=64, null=True)  # noqa: DJ001 (Kamailio's schema)
+    contact = models.CharField(max_length=512)
+    received = models.CharField(max_length=128, null=True)  # noqa: DJ001
+    path = models.CharField(max_length=512, null=True)  # noqa: DJ001
+    expires = models.DateTimeField()
+    q = models.FloatField()
+    callid = models.CharField(max_length=255)
+    cseq = models.IntegerField()
+    last_modified = models.DateTimeField()
+    flags = models.IntegerField()
+    cflags = models.IntegerField()
+    user_agent = models.CharField(max_length=255)
+    socket = models.CharField(max_length=64, null=True)  # noqa: DJ001
+    methods = models.IntegerField(null=True)
+    instance = models.CharField(max_length=255, null=True)  # noqa: DJ001
+    reg_id = models.IntegerField()
+    server_id = models.IntegerField()
+    connection_id = models.IntegerField()
+    keepalive = models.IntegerField()
+    partition = models.IntegerField()
+
+    class Meta:
+        managed = False
+        db_table = "sip_edge_location"
+
+    def __str__(self) -> str:
+        return f"{self.username} at {self.contact}"
+
+
+class ExecutorNode(models.Model):
+    """An executor the SIP edge dispatches calls to (Kamailio dispatcher's table, set 1).
+
+    `destination` is its SIP URI; `attrs` carries Kamailio's dispatcher attributes (its maximum of
+    calls, `maxload`, and its weight). Added and removed by `manage.py executors`.
+    """
+
+    id = models.AutoField(primary_key=True)
+    setid = models.IntegerField(default=1)
+    destination = models.CharField(max_length=192)
+    flags = models.IntegerField(default=0)
+    priority = models.IntegerField(default=0)
+    attrs = models.CharField(max_length=128, default="")
+    description = models.CharField(max_length=64, default="")
+
+    class Meta:
+        managed = False
+        db_table = "sip_edge_dispatcher"
+
+    def __str__(self) -> str:
+        return self.destination
