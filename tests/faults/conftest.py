@@ -6,7 +6,6 @@ One product serves the package: each test breaks one part and checks that it cam
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import re
@@ -17,8 +16,7 @@ import sys
 import tempfile
 import time
 import xmlrpc.client
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,22 +26,13 @@ import requests
 from supervisor.xmlrpc import SupervisorTransport
 
 from tests.calls.conftest import Api, hangup_policies
-from tests.calls.sipp import Sipp, caller
+from tests.calls.sipp import Load, Sipp, burst, load
 from tests.servers import free_port, free_sip_port
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 AA_NUMBER = "+15550002000"
 START_TIMEOUT = 180.0  # seconds for initdb, migrations and the first healthy /healthz
 RTP_PORTS = ("19600", "19999")  # below make run's own range (20000-29999) and the call tests' windows
-
-
-@dataclass
-class Load:
-    """What a burst of calls from sipp did."""
-
-    created: int
-    succeeded: int
-    failed: int
 
 
 class Product:
@@ -84,27 +73,15 @@ class Product:
                 pytest.fail(f"{program} not serving again within {bound} s: {info}\n{self.tail()}")
             time.sleep(0.2)
 
-    def calls(self, count: int, rate: float, hold_ms: int = 1000) -> tuple[subprocess.Popen[bytes], Path]:
+    def calls(self, count: int, rate: float, hold_ms: int = 1000) -> Sipp:
         """Start `count` calls at `rate` per second (each waits `hold_ms`, then hangs up); see `load`."""
         self.runs += 1
         workdir = self.data_dir / "sipp" / f"{self.runs:02d}"
-        scenario = caller([("wait", hold_ms)], end="our-bye", caller_number=f"1555300{self.runs:04d}")
-        sipp = Sipp(workdir, scenario, self.sip_port, service=AA_NUMBER.lstrip("+"), timeout=count / rate + 60)
-        command = sipp.command
-        command[command.index("-m") + 1] = str(count)
-        command[command.index("-l") + 1] = str(max(4, int(rate * 10)))
-        command += ["-r", str(rate), "-recv_timeout", "8000", "-trace_stat", "-stf", "stats.csv", "-fd", "1"]
-        sipp.start()
-        assert sipp.process is not None
-        return sipp.process, workdir
+        return burst(workdir, self.sip_port, AA_NUMBER.lstrip("+"), count, rate, hold_ms, f"1555300{self.runs:04d}")
 
     @staticmethod
-    def load(started: tuple[subprocess.Popen[bytes], Path]) -> Load:
-        process, workdir = started
-        process.communicate(timeout=300)
-        with open(workdir / "stats.csv") as stats:
-            last = list(csv.DictReader(stats, delimiter=";"))[-1]
-        return Load(int(last["TotalCallCreated"]), int(last["SuccessfulCall(C)"]), int(last["FailedCall(C)"]))
+    def load(started: Sipp) -> Load:
+        return load(started)
 
 
 def _environment(data_dir: Path, http_port: int, sip_port: int) -> dict[str, str]:
@@ -126,21 +103,20 @@ def _environment(data_dir: Path, http_port: int, sip_port: int) -> dict[str, str
     return env
 
 
-def _publish_aa_number(product: Product) -> None:
-    """An enterprise, an AA number and an active system whose menu waits for a key: what calls dial."""
-    assert product.api is not None
-    api = product.api
+def publish_front_desk(api: Api, number: str, diagnostics: Callable[[], str]) -> str:
+    """An enterprise, an AA number and an active system whose menu waits for a key: what calls dial.
+    Returns the enterprise's sid."""
     enterprise = api.post(
         "/autoattendant/enterprise",
         {"name": "Faults Inc", "enterpriseAdmin": {"emailId": "bg@faults.test", "password": "bg-pass-1234"}},
     )["sid"]
-    number = api.post(
-        "/autoattendant/phonenumber", {"number": AA_NUMBER, "enterpriseSid": enterprise, "isExtension": False}
+    aa_number = api.post(
+        "/autoattendant/phonenumber", {"number": number, "enterpriseSid": enterprise, "isExtension": False}
     )["sid"]
     hangup = {"actionType": "HANGUP"}
     policies = hangup_policies(timeoutSeconds=5)
     body = {"name": "Front desk", "status": "ACTIVE", "timezoneId": "UTC", "enterpriseSid": enterprise}
-    system = api.post("/autoattendant/system", {**body, "aaNumbers": [number], **policies})["sid"]
+    system = api.post("/autoattendant/system", {**body, "aaNumbers": [aa_number], **policies})["sid"]
     menu = api.post(
         "/autoattendant/menu", {"name": "Main", "autoAttendantSid": system, "options": [{"key": "1", **hangup}]}
     )["sid"]
@@ -148,8 +124,9 @@ def _publish_aa_number(product: Product) -> None:
     deadline = time.monotonic() + 60
     while api.get(f"/autoattendant/system/search/{system}").get("publishStatus") != "PUBLISHED":
         if time.monotonic() > deadline:
-            pytest.fail(f"not published in 60 s\n{product.tail()}")
+            pytest.fail(f"not published in 60 s\n{diagnostics()}")
         time.sleep(0.3)
+    return enterprise
 
 
 @pytest.fixture(scope="package")
@@ -175,7 +152,7 @@ def product() -> Iterator[Product]:
                 pytest.fail(f"make run did not become healthy\n{product.tail()}")
             time.sleep(0.5)
         product.api = Api(product.url, json.loads((data_dir / "demo.json").read_text()))
-        _publish_aa_number(product)
+        publish_front_desk(product.api, AA_NUMBER, product.tail)
         yield product
     finally:
         product.process.send_signal(signal.SIGTERM)
