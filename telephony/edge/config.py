@@ -6,7 +6,10 @@ runs is readable in the repository and in $SIP_EDGE_RUN_DIR/kamailio.cfg as rend
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +31,7 @@ class EdgeConfig:
     port: int
     db_url: str  # Kamailio's form: postgres://user[:password]@host[:port]/name
     db_socket_dir: str  # PostgreSQL on a unix socket: libpq's PGHOST, the URL's host left empty
+    db_port: str
     run_dir: Path
     kamailio: str = "/usr/sbin/kamailio"
     children: int = 4
@@ -46,6 +50,7 @@ class EdgeConfig:
             port=settings.SIP_PORT,
             db_url=db_url,
             db_socket_dir=socket_dir,
+            db_port=str(settings.DATABASES["default"].get("PORT") or ""),
             run_dir=Path(settings.SIP_EDGE_RUN_DIR),
             kamailio=settings.SIP_EDGE_KAMAILIO,
             children=settings.SIP_EDGE_CHILDREN,
@@ -124,29 +129,61 @@ class EdgeConfig:
             "-M", "8",
         ]  # fmt: skip
 
+    def stop_leftovers(self, timeout: float = 10.0) -> list[int]:
+        """Kill what is left of an instance of ours whose main process was killed: its children keep
+        the SIP ports and would keep the new one from starting. Ours: Kamailio on our cfg file."""
+        ours = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit() or int(entry.name) == os.getpid():
+                continue
+            try:
+                argv = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if argv[0].decode(errors="replace") == self.kamailio and str(self.cfg_file).encode() in argv:
+                ours.append(int(entry.name))
+        for pid in ours:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and any(_running(pid) for pid in ours):
+            time.sleep(0.05)
+        return ours
+
     def environment(self, base: dict[str, str]) -> dict[str, str]:
-        """Kamailio's environment: PGHOST names the socket directory of a PostgreSQL on a unix socket."""
+        """Kamailio's environment: PGHOST (and PGPORT) name the socket of a PostgreSQL on a unix socket."""
         env = dict(base)
         if self.db_socket_dir:
             env["PGHOST"] = self.db_socket_dir
+            if self.db_port:
+                env["PGPORT"] = self.db_port
         return env
 
 
 def kamailio_db_url(database: dict[str, Any]) -> tuple[str, str]:
     """Django's database settings as Kamailio's URL, and the socket directory when HOST is one.
 
-    Kamailio's URL has no room for a socket path: its host is left out and libpq finds the socket
-    through PGHOST (the second value)."""
+    Kamailio's URL has no room for a socket path: its host is left empty and libpq finds the socket
+    through PGHOST and PGPORT (see `EdgeConfig.environment`)."""
     user = quote(str(database.get("USER") or "postgres"), safe="")
     password = database.get("PASSWORD") or ""
     credentials = f"{user}:{quote(str(password), safe='')}" if password else user
     host = str(database.get("HOST") or "")
     port = str(database.get("PORT") or "")
-    socket_dir = host if host.startswith("/") else ""
-    where = "localhost" if socket_dir else host or "localhost"
-    if port and not socket_dir:
-        where += f":{port}"
-    return f"postgres://{credentials}@{where}/{database['NAME']}", socket_dir
+    if host.startswith("/"):
+        return f"postgres://{credentials}@/{database['NAME']}", host
+    where = (host or "localhost") + (f":{port}" if port else "")
+    return f"postgres://{credentials}@{where}/{database['NAME']}", ""
+
+
+def _running(pid: int) -> bool:
+    """The process exists and is not a zombie (one whose parent died may never be reaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def modules_dir() -> str:

@@ -93,6 +93,7 @@ def _environment(data_dir: Path, http_port: int, sip_port: int) -> dict[str, str
             "DATA_DIR": str(data_dir),
             "PORTAL_HTTP_PORT": str(http_port),
             "SIP_PORT": str(sip_port),
+            "EXECUTOR_SIP_PORT": str(free_sip_port()),
             "RTP_PORT_MIN": RTP_PORTS[0],
             "RTP_PORT_MAX": RTP_PORTS[1],
             "API_THROTTLE_USER": "1000000/min",
@@ -163,12 +164,13 @@ def product() -> Iterator[Product]:
             status = product.process.wait()
         print(f"make run stopped with status {status}")
         left = _processes_of(data_dir)
-        stops = re.findall(r"INFO stopped: (\w+)", product.tail(200_000).split("received SIGTERM")[-1])
+        stops = re.findall(r"INFO stopped: ([\w-]+)", product.tail(200_000).split("received SIGTERM")[-1])
         shutil.rmtree(data_dir, ignore_errors=True)
         assert status == 0, "SIGTERM of make run is its normal way out"
         assert not left, f"outlived make run: {left}"
-        assert stops[:4] == ["executor", "web", "beat", "worker"], f"stopped in this order: {stops}"
-        assert sorted(stops[4:]) == ["postgres", "redis"], f"stopped in this order: {stops}"
+        expected = ["executor-1", "kamailio", "web", "beat", "worker"]
+        assert stops[:5] == expected, f"stopped in this order: {stops}"
+        assert sorted(stops[5:]) == ["postgres", "redis"], f"stopped in this order: {stops}"
 
 
 def _processes_of(data_dir: Path) -> list[str]:

@@ -33,6 +33,8 @@ class Command(BaseCommand):
         command = config.command()
         if options["check"]:
             command = [config.kamailio, "-c", "-f", str(path)]
+        elif leftovers := config.stop_leftovers():
+            self.stderr.write(f"killed {len(leftovers)} process(es) left by a Kamailio of ours that was killed")
         sys.stdout.flush()
         sys.stderr.flush()
         os.execve(command[0], command, config.environment(dict(os.environ)))
