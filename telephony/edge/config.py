@@ -94,7 +94,7 @@ class EdgeConfig:
             "BAN_SECONDS": str(self.ban_seconds),
             "SCANNERS": "|".join(re.escape(name) for name in SCANNERS),
             "LOG_LEVEL": str(self.log_level),
-            "LOG_PREFIX": "edge {mt} {hdr:CSeq} {ci}: ",
+            "LOG_PREFIX": "edge {$mt $hdr(CSeq) $ci}: ",
         }
 
     def render(self, template: str | None = None) -> str:

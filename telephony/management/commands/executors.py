@@ -58,6 +58,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"{len(found)} local executor(s): {' '.join(e.uri for e in found) or '-'}")
         except dispatcher.DispatcherError as exc:
             raise CommandError(str(exc)) from exc
+        if not ctl_socket.exists():
+            self.stdout.write("the SIP edge is not running here: it reads its executors when it starts")
+            return
         try:
             dispatcher.reload(ctl_socket)
             self.stdout.write("the SIP edge reloaded its executors")
