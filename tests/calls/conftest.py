@@ -25,14 +25,14 @@ from tests.servers import MANAGE, createcsp, free_sip_port, gunicorn, listening,
 RTP_SPAN = 400
 
 
-def own_redis_db(url: str, offset: int = 9) -> str:
+def _own_redis_db(url: str, offset: int = 9) -> str:
     """Another database number of the same Redis: a stack's broker that no other worker reads."""
     parts = urlsplit(url)
     db = int((parts.path or "/0").lstrip("/") or 0)
     return urlunsplit(parts._replace(path=f"/{(db + offset) % 16}"))
 
 
-def free_rtp_range(shift: int = 0) -> tuple[int, int]:
+def _free_rtp_range(shift: int = 0) -> tuple[int, int]:
     """A run of RTP_SPAN ports that is free now (other tests on this machine use ephemeral ports);
     stacks of one test run pass different shifts so that their executors' ranges differ."""
     windows = list(range(15000, 19600 - RTP_SPAN + 1, RTP_SPAN))  # below the ephemeral ports and make run's range
@@ -144,7 +144,7 @@ def call_stack(tmp_path_factory) -> Iterator[CallStack]:
             {
                 "DATA_DIR": str(workdir),
                 "SECRET_KEY": "calls-test-secret-key-" + os.urandom(8).hex(),
-                "REDIS_URL": own_redis_db(os.environ["REDIS_URL"]),
+                "REDIS_URL": _own_redis_db(os.environ["REDIS_URL"]),
                 "CACHE_KEY_PREFIX": "aa-calls",
                 "API_THROTTLE_USER": "1000000/min",
                 "API_THROTTLE_ANON": "1000000/min",
@@ -156,7 +156,7 @@ def call_stack(tmp_path_factory) -> Iterator[CallStack]:
         logs = {name: workdir / f"{name}.log" for name in ("gunicorn", "worker", "executor")}
         with gunicorn(env, logs["gunicorn"]) as url, running_worker("calls", logs["worker"], env):
             sip_port = free_sip_port()
-            rtp_min, rtp_max = free_rtp_range()
+            rtp_min, rtp_max = _free_rtp_range()
             executor_env = {
                 **env,
                 "EXECUTOR_PORTAL_URL": url,

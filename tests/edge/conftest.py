@@ -22,7 +22,7 @@ import psycopg
 import pytest
 import redis
 
-from tests.calls.conftest import RTP_SPAN, Api, free_rtp_range, own_redis_db
+from tests.calls.conftest import RTP_SPAN, Api, _free_rtp_range, _own_redis_db
 from tests.calls.sipp import Sipp, burst
 from tests.celery_worker import running_worker
 from tests.faults.conftest import publish_front_desk
@@ -142,7 +142,7 @@ def edge_stack(tmp_path_factory) -> Iterator[EdgeStack]:
             {
                 "DATA_DIR": str(workdir),
                 "SECRET_KEY": "edge-test-secret-key-" + os.urandom(8).hex(),
-                "REDIS_URL": own_redis_db(os.environ["REDIS_URL"], 11),
+                "REDIS_URL": _own_redis_db(os.environ["REDIS_URL"], 11),
                 "CACHE_KEY_PREFIX": "aa-edge",
                 "API_THROTTLE_USER": "1000000/min",
                 "API_THROTTLE_ANON": "1000000/min",
@@ -160,7 +160,7 @@ def edge_stack(tmp_path_factory) -> Iterator[EdgeStack]:
         credentials = createcsp(env, "Edge CSP", "admin@edge.test")
         logs = {name: workdir / f"{name}.log" for name in ("gunicorn", "worker", "kamailio")}
         with gunicorn(env, logs["gunicorn"]) as url, running_worker("edge", logs["worker"], env):
-            rtp_min, _ = free_rtp_range(shift=3)
+            rtp_min, _ = _free_rtp_range(shift=3)
             executors = []
             for i in (1, 2):
                 port = free_sip_port()

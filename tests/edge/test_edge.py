@@ -8,8 +8,9 @@ import signal
 import socket
 import time
 
-from tests.calls.sipp import Sipp, load, register
+from tests.calls.sipp import Sipp, load
 from tests.edge.conftest import AUTH_FAILURES, REGISTER_DENSITY, answered_by
+from tests.edge.scenarios import register
 from tests.edge.sip import Answer, Peer
 from tests.servers import free_port
 
