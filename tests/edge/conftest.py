@@ -30,6 +30,8 @@ from tests.servers import BASE_DIR, MANAGE, createcsp, free_sip_port, gunicorn, 
 
 AA_NUMBER = "+15550003000"
 PHONE = ("dave301", "dave-secret-301")  # a client extension that registers through the edge
+TRANSFER_NUMBER = "+15550003001"  # key 1 transfers to TRANSFER_PHONE
+TRANSFER_PHONE = ("erin302", "erin-secret-302")
 AUTH_FAILURES = 5
 REGISTER_DENSITY = 10  # REGISTERs per 2 s from one address
 BAN_SECONDS = 60
@@ -207,10 +209,25 @@ def edge_stack(tmp_path_factory) -> Iterator[EdgeStack]:
                     kamailio.wait()
 
 
+def client_extension(stack: EdgeStack, login: str, password: str, extension: str) -> str:
+    """A client extension of the front desk's enterprise; the sid of its number."""
+    body = {"number": login, "enterpriseSid": stack.enterprise, "isExtension": True, "extension": extension}
+    body.update(extensionType="client", extensionClientPassword=password)
+    return stack.api.post("/autoattendant/phonenumber", body)["sid"]
+
+
 @pytest.fixture(scope="package")
 def phone(edge_stack) -> tuple[str, str]:
-    """A client extension of the front desk's enterprise: its SIP login and password."""
-    body = {"number": PHONE[0], "enterpriseSid": edge_stack.enterprise, "isExtension": True, "extension": "301"}
-    body.update(extensionType="client", extensionClientPassword=PHONE[1])
-    edge_stack.api.post("/autoattendant/phonenumber", body)
+    """A client extension that registers through the edge: its SIP login and password."""
+    client_extension(edge_stack, *PHONE, "301")
     return PHONE
+
+
+@pytest.fixture(scope="package")
+def transfer_desk(edge_stack) -> str:
+    """An AA number whose key 1 transfers to a client extension (TRANSFER_PHONE); the number dialled."""
+    sid = client_extension(edge_stack, *TRANSFER_PHONE, "302")
+    transfer = {"actionType": "TRANSFER_TO_EXTENSION", "actionData": sid}
+    api, diagnostics = edge_stack.api, edge_stack.diagnostics
+    publish_front_desk(api, TRANSFER_NUMBER, diagnostics, edge_stack.enterprise, transfer, (sid,))
+    return TRANSFER_NUMBER.lstrip("+")

@@ -8,8 +8,10 @@ import signal
 import socket
 import time
 
-from tests.calls.sipp import Sipp, load
-from tests.edge.conftest import AUTH_FAILURES, REGISTER_DENSITY, answered_by
+import pytest
+
+from tests.calls.sipp import Sipp, caller, extension, load
+from tests.edge.conftest import AUTH_FAILURES, BASE_DIR, REGISTER_DENSITY, TRANSFER_PHONE, answered_by
 from tests.edge.scenarios import register
 from tests.edge.sip import Answer, Peer
 from tests.servers import free_port
@@ -104,6 +106,49 @@ def test_calls_are_spread_over_both_executors(edge_stack):
     shares = {executor.port: ports.count(executor.port) for executor in edge_stack.executors}
     print(f"\ncalls per executor: {shares}")
     assert all(share >= 3 for share in shares.values()), shares
+
+
+def _phone_at(edge_stack, login: str, password: str, name: str) -> Sipp:
+    """A phone registered through the edge from a port, then sipp taking one call on that port."""
+    port = free_port(2)
+    signup = Sipp(edge_stack.scratch(f"{name}-register"), register(login, password), edge_stack.sip_port, sip_port=port)
+    assert (run := signup.run()).ok, f"{run.output}\n{run.messages}"
+    phone = Sipp(edge_stack.scratch(name), extension(login, hold_ms=1000), edge_stack.sip_port, sip_port=port)
+    phone.command += ["-rtp_echo"]
+    phone.start()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                return phone  # bound by sipp
+        time.sleep(0.05)
+    pytest.fail("the phone's sipp did not start")
+
+
+def test_a_phone_registered_at_the_edge_takes_a_transfer_from_either_executor(edge_stack, transfer_desk):
+    if "SIP_EDGE" not in (BASE_DIR / "telephony" / "executor" / "config.py").read_text():
+        pytest.skip("this executor predates SIP_EDGE: it does not dial client extensions through the edge")
+    login, password = TRANSFER_PHONE
+    for answering in edge_stack.executors:
+        others = [e for e in edge_stack.executors if e is not answering]
+        for other in others:  # the call can only go to `answering`
+            edge_stack.manage("executors", "remove", other.uri)
+        try:
+            phone = _phone_at(edge_stack, login, password, f"phone-{answering.name}")
+            steps = [("wait", 1500), ("dtmf", "1")]
+            scenario = caller(steps, caller_number=f"1555320000{answering.port % 10}")
+            call = Sipp(edge_stack.scratch("transferred"), scenario, edge_stack.sip_port, service=transfer_desk)
+            assert (run := call.run()).ok, f"{run.output}\n{edge_stack.diagnostics()}"
+            assert list(answered_by(call).values()) == [answering.port]
+            taken = phone.wait()
+            assert taken.ok, taken.output
+            assert f"INVITE sip:{login}@127.0.0.1:" in taken.messages  # relayed by the edge to its binding
+        finally:
+            for other in others:
+                edge_stack.manage("executors", "add", other.uri)
+                edge_stack.wait_state(other, active=True)
 
 
 def test_a_killed_executor_loses_its_calls_and_new_ones_go_to_the_other(edge_stack):

@@ -104,23 +104,29 @@ def _environment(data_dir: Path, http_port: int, sip_port: int) -> dict[str, str
     return env
 
 
-def publish_front_desk(api: Api, number: str, diagnostics: Callable[[], str]) -> str:
-    """An enterprise, an AA number and an active system whose menu waits for a key: what calls dial.
-    Returns the enterprise's sid."""
-    enterprise = api.post(
-        "/autoattendant/enterprise",
-        {"name": "Faults Inc", "enterpriseAdmin": {"emailId": "bg@faults.test", "password": "bg-pass-1234"}},
-    )["sid"]
+def publish_front_desk(
+    api: Api,
+    number: str,
+    diagnostics: Callable[[], str],
+    enterprise: str = "",
+    key_1: dict | None = None,
+    extensions: tuple[str, ...] = (),
+) -> str:
+    """An AA number and an active system whose menu waits for a key (1: `key_1`, hang up by default):
+    what calls dial. In a new enterprise unless one is given; its sid is returned. `extensions`:
+    the sids of the enterprise's extension numbers the system serves."""
+    if not enterprise:
+        admin = {"emailId": "bg@faults.test", "password": "bg-pass-1234"}
+        enterprise = api.post("/autoattendant/enterprise", {"name": "Faults Inc", "enterpriseAdmin": admin})["sid"]
     aa_number = api.post(
         "/autoattendant/phonenumber", {"number": number, "enterpriseSid": enterprise, "isExtension": False}
     )["sid"]
-    hangup = {"actionType": "HANGUP"}
     policies = hangup_policies(timeoutSeconds=5)
-    body = {"name": "Front desk", "status": "ACTIVE", "timezoneId": "UTC", "enterpriseSid": enterprise}
-    system = api.post("/autoattendant/system", {**body, "aaNumbers": [aa_number], **policies})["sid"]
-    menu = api.post(
-        "/autoattendant/menu", {"name": "Main", "autoAttendantSid": system, "options": [{"key": "1", **hangup}]}
-    )["sid"]
+    body = {"name": f"Desk {number}", "status": "ACTIVE", "timezoneId": "UTC", "enterpriseSid": enterprise}
+    body.update(aaNumbers=[aa_number], extensions=list(extensions), **policies)
+    system = api.post("/autoattendant/system", body)["sid"]
+    option = {"key": "1", **(key_1 or {"actionType": "HANGUP"})}
+    menu = api.post("/autoattendant/menu", {"name": "Main", "autoAttendantSid": system, "options": [option]})["sid"]
     api.put(f"/autoattendant/system/{system}", {"defaultMenuSid": menu})
     deadline = time.monotonic() + 60
     while api.get(f"/autoattendant/system/search/{system}").get("publishStatus") != "PUBLISHED":
