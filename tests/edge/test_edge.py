@@ -108,9 +108,8 @@ def test_calls_are_spread_over_both_executors(edge_stack):
     assert all(share >= 3 for share in shares.values()), shares
 
 
-def _phone_at(edge_stack, login: str, password: str, name: str) -> Sipp:
-    """A phone registered through the edge from a port, then sipp taking one call on that port."""
-    port = free_port(2)
+def _phone_at(edge_stack, login: str, password: str, name: str, port: int) -> Sipp:
+    """A phone registered through the edge from `port`, then sipp taking one call on that port."""
     signup = Sipp(edge_stack.scratch(f"{name}-register"), register(login, password), edge_stack.sip_port, sip_port=port)
     assert (run := signup.run()).ok, f"{run.output}\n{run.messages}"
     phone = Sipp(edge_stack.scratch(name), extension(login, hold_ms=1000), edge_stack.sip_port, sip_port=port)
@@ -131,12 +130,13 @@ def test_a_phone_registered_at_the_edge_takes_a_transfer_from_either_executor(ed
     if "SIP_EDGE" not in (BASE_DIR / "telephony" / "executor" / "config.py").read_text():
         pytest.skip("this executor predates SIP_EDGE: it does not dial client extensions through the edge")
     login, password = TRANSFER_PHONE
+    port = free_port(2)  # one binding, the same phone each time
     for answering in edge_stack.executors:
         others = [e for e in edge_stack.executors if e is not answering]
         for other in others:  # the call can only go to `answering`
             edge_stack.manage("executors", "remove", other.uri)
         try:
-            phone = _phone_at(edge_stack, login, password, f"phone-{answering.name}")
+            phone = _phone_at(edge_stack, login, password, f"phone-{answering.name}", port)
             steps = [("wait", 1500), ("dtmf", "1")]
             scenario = caller(steps, caller_number=f"1555320000{answering.port % 10}")
             call = Sipp(edge_stack.scratch("transferred"), scenario, edge_stack.sip_port, service=transfer_desk)
