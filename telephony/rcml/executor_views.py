@@ -7,7 +7,7 @@ $EXECUTOR_TOKEN` on every request (401 otherwise).
     GET  /rcml/speech?text=&voice=&language=    <Say> text as 8 kHz WAV, rendered once and kept
     POST /rcml/recording?CallSid=     a recording (WAV body) -> {"url": "/rcml/recording/<sid>.wav"}
     GET  /rcml/recording/<sid>.wav    that recording
-    POST /rcml/call                   a call's end (CDR): completes its record, idempotent by callSid
+    POST /rcml/call                   a call's end (CDR): queued, completes its record, idempotent by callSid
 
 Plain Django views, like the RCML ones (telephony.rcml.views): the executor's hot path.
 """
@@ -32,11 +32,11 @@ from rest_framework import serializers
 
 from autoattendant import recordings
 from autoattendant.choices import CALL_ENDINGS
-from autoattendant.services.calls import CallReport, record_call, record_calls
+from autoattendant.services.calls import CallReport, queue_call_reports, record_call, record_calls
 from telephony.models import SipClient
 from telephony.rcml import cache
 from telephony.rcml.compiler import say_language
-from telephony.rcml.views import executor_authorized, number_variants
+from telephony.rcml.views import executor_authorized
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ def number(request: HttpRequest, number: str) -> HttpResponse:
     """Who answers a number: `{"number", "aaSystemSid", "active", "voiceUrl"}`; 404 when nobody does."""
     if len(number) > 64 or "\x00" in number:  # longer than any number stored
         return _error(404, "not found")
-    for variant in number_variants(number):
+    for variant in cache.number_variants(number):
         target = cache.entry(variant)  # one Redis read when cached
         if target:
             return JsonResponse(
@@ -363,13 +363,16 @@ def call_report(data: dict[str, Any]) -> CallReport:
 
 @executor_endpoint("POST")
 def call_record(request: HttpRequest) -> HttpResponse:
-    """A call's end (CDR) -> 201 `{"sid": "CA…"}`: completes the record made when its entry
-    document was served (or makes it); posting it again updates the same record. A call that names
-    no AA system is not stored -> 200 `{"sid": null}` (the executor counts such calls itself).
+    """A call's end (CDR), or a JSON list of them (at most MAX_BATCH: an executor reporting many
+    calls a second batches them), validated here and queued -> 200 `{"queued": n}`; the writer
+    (autoattendant.services.calls.store_queued_calls) stores a request's records together, within
+    seconds. Each completes the record made when its entry document was served (or makes it);
+    posting one again updates the same record. A call that names no AA system is not stored (the
+    executor counts such calls itself). If one record is invalid, none is queued (400, errors by
+    index for a list).
 
-    A JSON list of records (at most MAX_BATCH; an executor reporting many calls a second batches
-    them) -> 201 `{"sids": [...]}` (null for one not stored), all stored or, if one is invalid,
-    none (400, errors by index).
+    When Redis fails, the records are stored before answering, as before the queue: 201
+    `{"sid": "CA…"}` (200 `{"sid": null}` for a call not stored), or `{"sids": [...]}` for a list.
     """
     data = _read_body(request, CALL_MAX_BYTES * MAX_BATCH)
     if data is None:
@@ -389,7 +392,10 @@ def call_record(request: HttpRequest) -> HttpResponse:
         }
         if errors:
             return _error(400, "invalid request", errors=errors)
-        sids = record_calls([call_report(serializer.validated_data) for serializer in serializers_])
+        reports = [call_report(serializer.validated_data) for serializer in serializers_]
+        if cache.try_redis(lambda: queue_call_reports(reports), False):
+            return JsonResponse({"queued": len(reports)})
+        sids = record_calls(reports)
         return JsonResponse({"sids": sids}, status=201)
     if not isinstance(body, dict) or len(data) > CALL_MAX_BYTES:
         if isinstance(body, dict):
@@ -398,5 +404,8 @@ def call_record(request: HttpRequest) -> HttpResponse:
     serializer = CallRecordInput(data=body)
     if not serializer.is_valid():
         return _error(400, "invalid request", errors=serializer.errors)
-    sid = record_call(call_report(serializer.validated_data))
+    report = call_report(serializer.validated_data)
+    if cache.try_redis(lambda: queue_call_reports([report]), False):
+        return JsonResponse({"queued": 1})
+    sid = record_call(report)
     return JsonResponse({"sid": sid}, status=201 if sid else 200)
