@@ -116,36 +116,54 @@ def plan(sid: str, version: int | None = None) -> dict[str, Any] | None:
 
 
 def entry(number: str) -> dict[str, Any] | None:
-    """Who answers a number, in one Redis read: `{"sid", "version", "active"}` (None: nobody).
+    """Who answers a number as stored (see find): `{"sid", "version", "active"}`; None: nobody."""
+    key = _entry_key(number)
+    found = try_redis(lambda: cache.get(key), None)
+    if found is None:
+        found = _entry_from_database(number)
+        try_redis(lambda: cache.set(key, found, timeout=ROUTE_TTL_SECONDS), None)
+    return found or None
 
-    Dropped by each publish of the system, published or failed (publish.py: a new version, or a
-    status changed, answers new calls at once), and by each change of the number's route
-    (telephony.provisioning.bundled); ROUTE_TTL_SECONDS is only a backstop. `version` is None while
-    nothing is published. The schedules are not in it: the entry document evaluates them on the
-    plan at each call, to the second.
+
+def find(dialled: str) -> tuple[str, dict[str, Any]] | None:
+    """Who answers a dialled number: the number as stored and its entry, `{"sid", "version",
+    "active"}`; None: nobody. Each form the number may be stored in (with or without `+`) has its
+    entry, "nobody" included, all read in one Redis command.
+
+    Entries are dropped by each publish of the system, published or failed (publish.py: a new
+    version, or a status changed, answers new calls at once), and by each change of the number's
+    route (telephony.provisioning.bundled); ROUTE_TTL_SECONDS is only a backstop. `version` is None
+    while nothing is published. The schedules are not in it: the entry document evaluates them on
+    the plan at each call, to the second.
     """
+    keys = {_entry_key(variant): variant for variant in number_variants(dialled)}
+    cached = try_redis(lambda: cache.get_many(list(keys)), {})
+    for key, variant in keys.items():
+        found = cached.get(key)
+        if found is None:
+            found = _entry_from_database(variant)
+            try_redis(lambda: cache.set(key, found, timeout=ROUTE_TTL_SECONDS), None)  # noqa: B023
+        if found:
+            return variant, found
+    return None
+
+
+def _entry_from_database(number: str) -> dict[str, Any]:
     from autoattendant.choices import SystemStatus
     from autoattendant.models import AutoAttendantSystem
     from telephony.models import NumberRoute
 
-    key = _entry_key(number)
-    found = try_redis(lambda: cache.get(key), None)
-    if found is None:
-        found = {}
-        route_row = NumberRoute.objects.filter(number=number).exclude(aa_system_sid="").first()
-        system = (
-            AutoAttendantSystem.objects.filter(sid=route_row.aa_system_sid).only("status", "published_version").first()
-            if route_row
-            else None
-        )
-        if route_row is not None and system is not None:
-            found = {
-                "sid": route_row.aa_system_sid,
-                "version": system.published_version,
-                "active": system.status == SystemStatus.ACTIVE,
-            }
-        try_redis(lambda: cache.set(key, found, timeout=ROUTE_TTL_SECONDS), None)
-    return found or None
+    route = NumberRoute.objects.filter(number=number).exclude(aa_system_sid="").first()
+    if route is None:
+        return {}
+    system = AutoAttendantSystem.objects.filter(sid=route.aa_system_sid).only("status", "published_version").first()
+    if system is None:
+        return {}
+    return {
+        "sid": route.aa_system_sid,
+        "version": system.published_version,
+        "active": system.status == SystemStatus.ACTIVE,
+    }
 
 
 def _entry_key(number: str) -> str:

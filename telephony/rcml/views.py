@@ -83,13 +83,10 @@ def voice(params: dict[str, str]) -> Answer:
 
     `at` (ISO date-time) evaluates the schedules at another moment, for the call simulator.
     """
-    target = None
-    for number in cache.number_variants(params.get("To") or params.get("Called") or ""):
-        target = cache.entry(number)
-        if target:
-            break
-    if not target:
+    found = cache.find(params.get("To") or params.get("Called") or "")
+    if found is None:
         return 404, NOT_IN_SERVICE
+    target = found[1]
     if not target["active"]:
         return 200, REJECTED
     plan = cache.plan(target["sid"], target["version"]) if target["version"] else None
