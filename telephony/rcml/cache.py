@@ -137,7 +137,7 @@ def find(dialled: str) -> tuple[str, dict[str, Any]] | None:
     the plan at each call, to the second.
     """
     keys = {_entry_key(variant): variant for variant in number_variants(dialled)}
-    cached = try_redis(lambda: cache.get_many(list(keys)), {})
+    cached: dict[str, Any] = try_redis(lambda: cache.get_many(list(keys)), {})
     for key, variant in keys.items():
         found = cached.get(key)
         if found is None:
