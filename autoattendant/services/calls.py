@@ -23,7 +23,6 @@ When Redis fails, the endpoints store directly, as before (telephony.rcml.views)
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import json
 import logging
@@ -223,7 +222,8 @@ def _stream() -> tuple[Any, str]:
 
 
 def _encode(events: Sequence[CallStart] | Sequence[CallReport]) -> str:
-    return json.dumps([dataclasses.asdict(event) for event in events], default=datetime.datetime.isoformat)
+    # The fields as they are (dataclasses.asdict copies each deeply: a tenth of a request's time here).
+    return json.dumps([vars(event) for event in events], default=datetime.datetime.isoformat)
 
 
 def _queue(kind: str, events: Sequence[CallStart] | Sequence[CallReport]) -> bool:
