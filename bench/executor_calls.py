@@ -93,6 +93,7 @@ TARGET_GAP_P99_MS = 25.0
 TARGET_KEY_CALLS = 1000
 TARGET_KEY_P99_MS = 150.0
 TARGET_PORTAL_MS = 1.0  # the portal's CPU per answered call (issue 12)
+PORTAL_PARTS = ("gunicorn", "celery", "postgres", "redis")  # by command line; the rest is supervisord and portal.run
 FRAME_NS = 20_000_000
 TICK = os.sysconf("SC_CLK_TCK")
 SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
@@ -730,6 +731,18 @@ class Bench:
                 return metrics
             time.sleep(1.0)
 
+    def portal_parts(self) -> Counter:
+        """The portal's CPU seconds so far by part: gunicorn, celery, postgres, redis, and supervisor (supervisord
+        and portal.run, which relay every program's output to the log)."""
+        parts: Counter = Counter()
+        skip = set(self.executors) | set(self.edge)
+        for pid in {p for root in self.portal.server_pids() for p in descendants(root)} - skip:
+            with contextlib.suppress(OSError):
+                command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+                name = next((n for n in PORTAL_PARTS if n.encode() in command), "supervisor")
+                parts[name] += pid_cpu(pid)
+        return parts
+
     def wait_portal_quiet(self, below: float = 0.1, timeout: float = 120.0) -> None:
         """Until the portal's processes use less than `below` CPUs over a second: the publish tasks that
         provisioning queued (one per change, each a no-op once published) are worked off before measuring."""
@@ -792,6 +805,7 @@ class Step:
     executor_failed: int = 0  # calls the executor counted as anything but a caller hang-up
     foreign: float | None = None  # CPUs busy with other work than this run's during the step
     cpu: dict[str, float] = field(default_factory=dict)
+    portal_parts: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, rate: float, calls: int, stats: Path, code: int, seconds: float, hold_ms: int) -> Step:
@@ -1004,6 +1018,7 @@ def part_rate(bench: Bench, args) -> dict:
         bench.receiver.ask("reset")
         before = bench.wait_idle()["counters"]
         ex_cpu, web_cpu, sipp_cpu, edge_cpu = bench.executor_cpu(), bench.portal_cpu(), children_cpu(), bench.edge_cpu()
+        parts = bench.portal_parts()
         watch = CpuWatch(bench)
         calls = int(rate * args.step_seconds)
         step = bench.sipp_calls(f"rate-executor-{rate}", rate=rate, calls=calls, hold_ms=args.hold_ms)
@@ -1021,8 +1036,11 @@ def part_rate(bench: Bench, args) -> dict:
         }
         if bench.edge:
             step.cpu["edge"] = 1000 * (bench.edge_cpu() - edge_cpu) / n
+        parts = bench.portal_parts() - parts  # Counter subtraction: the parts that used CPU in the step
+        step.portal_parts = {name: 1000 * seconds / n for name, seconds in sorted(parts.items())}
         step.foreign = watch.shares()["foreign"]
         print(f"  executor {step.line()}", flush=True)
+        print("    portal CPU ms/call by part: " + ", ".join(f"{k} {v:.2f}" for k, v in step.portal_parts.items()))
         if step.executor_failed:
             print(f"    executor outcomes: {dict((k, v) for k, v in counters.items() if v)}")
         steps.append(step)
