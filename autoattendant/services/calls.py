@@ -301,7 +301,9 @@ def store_queued_calls(batch: int | None = None, seconds: float = 10.0) -> int:
     are stored first."""
     client, key = _stream()
     batch = batch or settings.CALL_RECORDS_BATCH
-    lock = client.lock(cache.make_key(WRITER_LOCK_KEY), timeout=max(60.0, 2 * seconds), blocking=False)
+    # Held at most a little longer than the task's hard time limit (30 s): a writer killed with it
+    # held delays the next run by that much, no more.
+    lock = client.lock(cache.make_key(WRITER_LOCK_KEY), timeout=max(35.0, 2 * seconds), blocking=False)
     if not lock.acquire():
         return 0
     try:
