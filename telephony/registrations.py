@@ -4,7 +4,8 @@ The edge's registrar (Kamailio usrloc, DB-only mode) keeps its bindings in `sip_
 (`telephony.models.Registration`), one row per phone contact, `username` being the client's SIP
 login (`SipClient.login`, kept per extension by the bundled provisioning backend). Kamailio writes
 `expires` and `last_modified` as naive timestamps in UTC and leaves expired rows until its timer
-removes them, so only unexpired rows count. Deleting a row drops the binding at once: in DB-only
+removes them, so only unexpired rows count; `expires` at the epoch (time 0) is a permanent binding
+(one added by `kamctl ul add`, say), which Kamailio never expires. Deleting a row drops the binding at once: in DB-only
 mode Kamailio looks bindings up in the table for every call.
 
 The API and the console both call these functions; they scope the extension through the caller's
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 
 from aiosipua import parse_uri
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from autoattendant import sids
@@ -42,6 +43,9 @@ PERMISSIONS = Permissions(
 # How many extensions one batch read may name (a console or API page's worth).
 MAX_BATCH = 1000
 
+# usrloc's `expires` of a permanent binding: time 0.
+PERMANENT = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
 
 @dataclass(frozen=True)
 class Binding:
@@ -52,7 +56,7 @@ class Binding:
     user_agent: str
     source_address: str
     transport: str
-    expires: datetime.datetime
+    expires: datetime.datetime | None  # None: permanent
     last_modified: datetime.datetime
 
 
@@ -109,7 +113,7 @@ def _binding(row: Registration) -> Binding:
         user_agent=row.user_agent,
         source_address=_host_port(row.received or row.contact),
         transport=_transport(row),
-        expires=_utc(row.expires),
+        expires=None if _utc(row.expires) == PERMANENT else _utc(row.expires),
         last_modified=_utc(row.last_modified),
     )
 
@@ -126,7 +130,7 @@ def _rows(extension_sids: list[str], *, now: datetime.datetime | None = None):
         extension_sid=Subquery(SipClient.objects.filter(login=OuterRef("username")).values("phone_number_sid")[:1])
     )
     if now is not None:
-        rows = rows.filter(expires__gt=now)
+        rows = rows.filter(Q(expires__gt=now) | Q(expires=PERMANENT))
     return rows.order_by("-last_modified", "id")
 
 
@@ -215,7 +219,7 @@ def _audit_drop(actor, phone_number: PhoneNumber, row: Registration) -> None:
         "userAgent": binding.user_agent,
         "sourceAddress": binding.source_address,
         "transport": binding.transport,
-        "expires": binding.expires.isoformat(),
+        "expires": binding.expires.isoformat() if binding.expires else None,
         "lastModified": binding.last_modified.isoformat(),
     }
     audit.record(actor, AuditAction.DELETE, row, before=before, owner=phone_number)

@@ -34,7 +34,10 @@ class BindingSerializer(serializers.Serializer):
         help_text="`host:port` the phone registered from (behind NAT: the address seen), else its contact's.",
     )
     transport = serializers.CharField(help_text="udp, tcp, tls, ws, wss or sctp.")
-    expires = Timestamp(help_text="When the binding ends unless the phone registers again (UTC).")
+    expires = Timestamp(
+        allow_null=True,
+        help_text="When the binding ends unless the phone registers again (UTC); null: a permanent binding.",
+    )
     lastModified = Timestamp(source="last_modified", help_text="The phone's last REGISTER (UTC).")
 
 

@@ -93,6 +93,14 @@ def test_expiry_is_read_as_utc(tenant, alice):
     assert 60 < left.total_seconds() <= 90
 
 
+def test_a_permanent_binding_counts_and_never_expires(tenant, alice):
+    """usrloc's `expires` of time 0 (a binding added by hand, `kamctl ul add`): Kamailio never expires it."""
+    ruid = bind("alice.smith", expires_in=None)
+    data = assert_ok(tenant.csp.get(f"{BASE}/{alice['sid']}/registration"))
+    assert data["registered"] is True
+    assert [(r["sid"], r["expires"]) for r in data["registrations"]] == [(registration_sid(ruid), None)]
+
+
 def test_a_number_extension_has_nothing_that_registers_and_an_aa_number_is_493(tenant):
     extension = add_number(tenant, "+14155550201", extension="202")
     aa_number = add_number(tenant, "+14155550100")
@@ -195,6 +203,7 @@ def test_drop_one_registration_then_all_of_them_audited(tenant, alice):
 
 def test_responses_match_the_schema(tenant, openapi_schema, alice):
     ruid = bind("alice.smith", received="sip:203.0.113.7:40312")
+    bind("alice.smith", expires_in=None)  # permanent: `expires` is null
     item = "/autoattendant/phonenumber/{sid}/registration"
     one = "/autoattendant/phonenumber/{sid}/registration/{registrationSid}"
     calls = [

@@ -104,6 +104,9 @@ def test_another_csps_extension_cannot_be_dropped(client, tenant, other_tenant):
     client.force_login(other_tenant.csp_admin)
     assert client.post(f"/console/numbers/{alice.sid}/registrations/drop/").status_code == 404
     assert Registration.objects.count() == 1
+    client.force_login(tenant.csp_admin)
+    assert client.post(f"/console/numbers/{alice.sid}/registrations/drop/").status_code == 302
+    assert not Registration.objects.exists()
 
 
 @pytest.mark.browser
