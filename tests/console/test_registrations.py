@@ -109,6 +109,24 @@ def test_another_csps_extension_cannot_be_dropped(client, tenant, other_tenant):
     assert not Registration.objects.exists()
 
 
+@pytest.mark.django_db
+def test_an_aa_systems_page_shows_its_client_extensions_state_to_its_admins(client, tenant):
+    from autoattendant.services.systems import create_system
+
+    alice, bob = add_client(tenant, "alice.smith", "201"), add_client(tenant, "bob.jones", "202")
+    bind("alice.smith", user_agent="Linphone/5.2")
+    system = create_system(
+        tenant.csp_admin, name="Front desk", enterprise_sid=tenant.enterprise.sid, extension_sids=[alice.sid, bob.sid]
+    )
+    client.force_login(tenant.bg_admin)
+    page = client.get(f"/console/systems/{system.sid}/").content.decode()
+    assert '201 <span class="badge ok" title="Linphone/5.2 from 192.168.1.20:5060">registered</span>' in page
+    assert '202 <span class="badge warn">not registered</span>' in page
+    tenant.aa_admin.aa_systems.set([system])
+    client.force_login(tenant.aa_admin)  # an AA admin does not read registrations
+    assert "registered</span>" not in client.get(f"/console/systems/{system.sid}/").content.decode()
+
+
 @pytest.mark.browser
 def test_a_csp_admin_sees_which_phones_are_registered(console_stack, page, screens):
     stack, base = console_stack, console_stack.url
