@@ -126,8 +126,13 @@ def _rows(extension_sids: list[str], *, now: datetime.datetime | None = None):
     """The edge's rows of these extensions' SIP clients (unexpired only when `now` is given), each
     annotated with its extension's SID: one query, whatever the number of extensions."""
     clients = SipClient.objects.filter(phone_number_sid__in=extension_sids)
-    rows = Registration.objects.filter(username__in=clients.values("login")).annotate(
-        extension_sid=Subquery(SipClient.objects.filter(login=OuterRef("username")).values("phone_number_sid")[:1])
+    columns = ("ruid", "username", "contact", "received", "expires", "last_modified", "user_agent", "socket")
+    rows = (
+        Registration.objects.filter(username__in=clients.values("login"))
+        .only(*columns)
+        .annotate(
+            extension_sid=Subquery(SipClient.objects.filter(login=OuterRef("username")).values("phone_number_sid")[:1])
+        )
     )
     if now is not None:
         rows = rows.filter(Q(expires__gt=now) | Q(expires=PERMANENT))
