@@ -63,7 +63,7 @@ def desk(call_stack) -> Desk:
 
 
 def executor_env(call_stack, rtp_base: int) -> dict[str, str]:
-    env = {**call_stack.env, "SIP_PORT": str(free_sip_port())}
+    env = {**call_stack.env, "EXECUTOR_SIP_PORT": str(free_sip_port())}
     env.update(RTP_PORT_MIN=str(rtp_base), RTP_PORT_MAX=str(rtp_base + 99))
     return env
 
@@ -103,11 +103,11 @@ def test_a_call_outlives_its_executor_in_the_records_and_is_closed_as_lost(call_
     log = tmp_path / "executor.log"
     number = "15551110020"
     with process([*MANAGE, "run_executor"], env, log) as executor:
-        wait_until(lambda: listening(int(env["SIP_PORT"])), executor, log, "the executor")
+        wait_until(lambda: listening(int(env["EXECUTOR_SIP_PORT"])), executor, log, "the executor")
         call = Sipp(
             tmp_path / "call",
             caller([("wait", 30000)], caller_number=number),
-            int(env["SIP_PORT"]),
+            int(env["EXECUTOR_SIP_PORT"]),
             service=AA_NUMBER.lstrip("+"),
             timeout=40,
         ).start()
@@ -153,11 +153,11 @@ def test_invites_to_an_unknown_number_are_counted_not_stored(call_stack, desk, t
     log = tmp_path / "executor.log"
     before = stored_rows(call_stack)
     with process([*MANAGE, "run_executor"], env, log) as executor:
-        wait_until(lambda: listening(int(env["SIP_PORT"])), executor, log, "the executor")
+        wait_until(lambda: listening(int(env["EXECUTOR_SIP_PORT"])), executor, log, "the executor")
         flood = Sipp(
             tmp_path / "flood",
             caller([], answered=False, expect_status=404),
-            int(env["SIP_PORT"]),
+            int(env["EXECUTOR_SIP_PORT"]),
             service=UNKNOWN_NUMBER,
         )
         flood.command[flood.command.index("-m") + 1] = str(invites)  # calls, 20 at a time, 20 a second

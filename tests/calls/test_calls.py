@@ -2,6 +2,7 @@
 
 The stack (tests/calls/conftest.py) is gunicorn, a Celery worker and `manage.py run_executor`.
 Each test dials the reception's AA number from its own caller number, so its call record is its own.
+A client extension's phone is a sipp on the executor's SIP edge port (registration is the edge's).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests.calls.conftest import hangup_policies
-from tests.calls.sipp import Sipp, caller, extension, held_key_pcap, register
+from tests.calls.sipp import Sipp, caller, edge_refusal, extension, held_key_pcap
 from tests.servers import MANAGE, free_port, free_sip_port, listening, process, wait_until
 
 PN = "/autoattendant/phonenumber"
@@ -27,7 +28,7 @@ NO_SYSTEM_NUMBER = "+15550001001"
 INACTIVE_NUMBER = "+15550001002"
 ALICE = ("alice201", "alice-secret-1")  # answers
 BOB = ("bob202", "bob-secret-2")  # busy
-CAROL = ("carol203", "carol-secret-3")  # never registers
+CAROL = ("carol203", "carol-secret-3")  # not registered: the edge answers 404
 CALLER_ID = "+15550009000"  # the enterprise's extFromPhoneNumber: what extensions see calling
 
 
@@ -138,14 +139,8 @@ def dial(call_stack, name: str, scenario: str, number: str = AA_NUMBER, **kwargs
 
 
 def registered(call_stack, name: str, login: str, password: str, **kwargs) -> Sipp:
-    """A client extension: registered (digest) from a port, then sipp taking one call on that port,
-    echoing media back."""
-    port = free_port(2)
-    signup = Sipp(call_stack.scratch(f"{name}-register"), register(login, password), call_stack.sip_port, sip_port=port)
-    result = signup.run()
-    assert result.ok, f"REGISTER failed:\n{result.output}\n{result.messages}\n{call_stack.diagnostics()}"
-    scenario = extension(login, **kwargs)
-    return Sipp(call_stack.scratch(name), scenario, call_stack.sip_port, sip_port=port, extra=("-rtp_echo",)).start()
+    """A client extension's phone taking one call as the SIP edge relays it, echoing media back."""
+    return call_stack.at_the_edge(name, extension(login, **kwargs))
 
 
 def test_key_transfers_to_a_registered_client_extension(call_stack, reception):
@@ -257,7 +252,10 @@ def test_busy_extension_reports_busy_and_offers_voicemail(call_stack, reception)
 
 
 def test_unregistered_extension_by_sip_info_digit(call_stack, reception):
+    edge = call_stack.at_the_edge("carol-not-registered", edge_refusal(404, "Not Found"))
     dial(call_stack, "info-3", caller([("wait", 1000), ("info", "3")], caller_number="15551110005"))
+    run = edge.wait()
+    assert run.ok and "INVITE sip:carol203@127.0.0.1:" in run.messages, run.output
     record = call_stack.call_record("15551110005")
     assert (record["keys"], record["dialStatus"]) == (["3"], "failed")
 
@@ -298,13 +296,6 @@ def test_call_over_tcp(call_stack, reception):
     assert call_stack.call_record("15551110010")["keys"] == ["9"]
 
 
-@pytest.mark.parametrize(("password", "status"), [(ALICE[1], "200"), ("wrong-password", "403")])
-def test_register_checks_the_digest_password(call_stack, reception, password, status):
-    run = Sipp(call_stack.scratch(f"register-{status}"), register(ALICE[0], password, status), call_stack.sip_port)
-    result = run.run()
-    assert result.ok, result.output + result.messages
-
-
 def test_the_caller_hears_the_greeting(call_stack, reception):
     """Our own socket is the caller's media address: RTP arrives every 20 ms and carries speech."""
     receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -341,7 +332,7 @@ def test_portal_unreachable_gets_the_apology_then_a_hangup(call_stack, tmp_path)
     env = {
         **os.environ,
         "EXECUTOR_PORTAL_URL": f"http://127.0.0.1:{free_port()}",
-        "SIP_PORT": str(sip_port),
+        "EXECUTOR_SIP_PORT": str(sip_port),
         "RTP_PORT_MIN": "19600",
         "RTP_PORT_MAX": "19699",
         "EXECUTOR_PORTAL_TIMEOUT": "1",
@@ -359,7 +350,7 @@ def test_portal_unreachable_gets_the_apology_then_a_hangup(call_stack, tmp_path)
 def test_shutdown_refuses_new_calls_and_lets_calls_in_progress_finish(call_stack, reception, tmp_path):
     """SIGTERM: a new INVITE gets 503, the call in progress ends as its menu says, the process exits 0."""
     sip_port = free_sip_port()
-    env = {**call_stack.env, "SIP_PORT": str(sip_port), "RTP_PORT_MIN": "19700", "RTP_PORT_MAX": "19799"}
+    env = {**call_stack.env, "EXECUTOR_SIP_PORT": str(sip_port), "RTP_PORT_MIN": "19700", "RTP_PORT_MAX": "19799"}
     env["EXECUTOR_DRAIN_SECONDS"] = "15"
     log = tmp_path / "executor.log"
     with process([*MANAGE, "run_executor"], env, log) as executor:
