@@ -138,17 +138,18 @@ def dial(call_stack, name: str, scenario: str, number: str = AA_NUMBER, **kwargs
     return run
 
 
-def registered(call_stack, name: str, login: str, password: str, **kwargs) -> Sipp:
+def registered(call_stack, name: str, login: str, **kwargs) -> Sipp:
     """A client extension's phone taking one call as the SIP edge relays it, echoing media back."""
     return call_stack.at_the_edge(name, extension(login, **kwargs))
 
 
 def test_key_transfers_to_a_registered_client_extension(call_stack, reception):
-    phone = registered(call_stack, "alice", *ALICE)
+    phone = registered(call_stack, "alice", ALICE[0])
     dial(call_stack, "press-1", caller([("wait", 1500), ("dtmf", "1")], caller_number="15551110001"))
     run = phone.wait()
     assert run.ok, run.output
     invite = run.messages[run.messages.index("INVITE sip:alice201@") :]
+    assert invite.startswith(f"INVITE sip:alice201@127.0.0.1:{call_stack.edge_port} SIP/2.0"), invite[:300]
     from_line = next(line for line in invite.splitlines() if line.startswith("From:"))
     assert f"<sip:{CALLER_ID}@" in from_line, invite[:600]
     record = call_stack.call_record("15551110001")
@@ -160,7 +161,7 @@ def test_key_transfers_to_a_registered_client_extension(call_stack, reception):
 
 def test_caller_hangs_up_during_the_transfer(call_stack, reception):
     """The usual end of a transferred call: the caller's BYE while bridged; the Dial still completed."""
-    phone = registered(call_stack, "alice-stays-on", *ALICE, hold_ms=None)
+    phone = registered(call_stack, "alice-stays-on", ALICE[0], hold_ms=None)
     steps = [("wait", 1500), ("dtmf", "1"), ("wait", 4000)]
     dial(call_stack, "press-1-then-bye", caller(steps, end="our-bye", caller_number="15551110015"))
     assert phone.wait().ok  # it got the executor's BYE
@@ -173,7 +174,7 @@ def test_caller_hangs_up_during_the_transfer(call_stack, reception):
 
 
 def test_caller_hangs_up_while_the_extension_rings(call_stack, reception):
-    phone = registered(call_stack, "alice-rings", *ALICE, answer="ring")
+    phone = registered(call_stack, "alice-rings", ALICE[0], answer="ring")
     steps = [("wait", 1500), ("dtmf", "1"), ("wait", 2500)]
     dial(call_stack, "press-1-then-cancel", caller(steps, end="our-bye", caller_number="15551110016"))
     assert phone.wait().ok  # it got the executor's CANCEL
@@ -203,7 +204,7 @@ def test_the_key_that_transfers_is_not_passed_on(call_stack, reception):
     thread.start()
     try:
         media_port = str(receiver.getsockname()[1])
-        phone = registered(call_stack, "alice-hears-keys", *ALICE, hold_ms=None, media_port=media_port)
+        phone = registered(call_stack, "alice-hears-keys", ALICE[0], hold_ms=None, media_port=media_port)
         workdir = call_stack.scratch("held-1-then-2")
         held_key_pcap(workdir / "held_1.pcap", "1", seconds=5.0)
         steps = [("wait", 1500), ("pcap", "held_1.pcap"), ("wait", 6000), ("dtmf", "2"), ("wait", 1000)]
@@ -221,7 +222,7 @@ def test_the_key_that_transfers_is_not_passed_on(call_stack, reception):
 
 
 def test_dial_by_extension(call_stack, reception):
-    phone = registered(call_stack, "alice-by-extension", *ALICE)
+    phone = registered(call_stack, "alice-by-extension", ALICE[0])
     steps = [("wait", 1000), ("dtmf", "2"), ("dtmf", "0"), ("dtmf", "1")]
     dial(call_stack, "dial-201", caller(steps, caller_number="15551110002"))
     assert phone.wait().ok
@@ -242,7 +243,7 @@ def test_submenu_then_voicemail_is_recorded(call_stack, reception):
 
 
 def test_busy_extension_reports_busy_and_offers_voicemail(call_stack, reception):
-    phone = registered(call_stack, "bob-busy", *BOB, answer="486")
+    phone = registered(call_stack, "bob-busy", BOB[0], answer="486")
     steps = [("wait", 1000), ("dtmf", "2"), ("wait", 3000), ("dtmf", "5")]
     dial(call_stack, "press-5", caller(steps, caller_number="15551110004"), timeout=90)
     assert phone.wait().ok
