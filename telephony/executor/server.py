@@ -2,7 +2,10 @@
 
 Shutdown (SIGTERM or SIGINT): new calls are refused with 503, and so are the SIP edge's OPTIONS
 probes (its dispatcher stops sending calls here); calls in progress get `drain_seconds` to finish,
-then the rest are hung up; every call record is posted before exit.
+then the rest are hung up; every call record is posted before exit. An executor the edge probes
+also stays (within `drain_seconds`) until it has answered one probe 503: until then the edge may
+still send it calls, and a 503 lets the edge try another executor at once, where silence would
+cost the caller the edge's timeout.
 
 Several executors may run on one machine: each has its own SIP port (EXECUTOR_SIP_PORT) and RTP
 range, and names itself `<host>:<SIP port>` in call records, logs and metrics.
@@ -190,9 +193,18 @@ class ExecutorProcess:
 
     async def shutdown(self) -> None:
         self.sip.stop_accepting()
+        waits: list[asyncio.Future] = list(self.calls.values())
         if self.calls:
             logger.info("executor: %d call(s) in progress; draining %ss", len(self.calls), self.config.drain_seconds)
-            await asyncio.wait(list(self.calls.values()), timeout=self.config.drain_seconds)
+        probe = None
+        if self.sip.probed and not self.sip.probe_refused.is_set():
+            probe = asyncio.ensure_future(self.sip.probe_refused.wait())
+            waits.append(probe)
+        if waits:
+            await asyncio.wait(waits, timeout=self.config.drain_seconds)
+        if probe is not None and not probe.done():
+            probe.cancel()
+            logger.warning("executor: no probe from the SIP edge was answered 503 while draining")
         for task in list(self.calls.values()):
             task.cancel()  # Call.run releases the call (BYE) and reports it
         if self.calls:

@@ -8,6 +8,7 @@ A client extension's phone is a sipp on the executor's SIP edge port (registrati
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import threading
@@ -369,3 +370,56 @@ def test_shutdown_refuses_new_calls_and_lets_calls_in_progress_finish(call_stack
         assert executor.wait(timeout=20) == 0, log.read_text()
     record = call_stack.call_record("15551110013")
     assert (record["outcome"], record["menuPath"]) == ("COMPLETED", [reception.main_menu])
+
+
+def options(sock: socket.socket, port: int) -> str:
+    """An OPTIONS as the SIP edge's dispatcher probes an executor, and the answer."""
+    local = sock.getsockname()[1]
+    branch = f"z9hG4bK{os.urandom(8).hex()}"
+    request = "\r\n".join(
+        [
+            f"OPTIONS sip:127.0.0.1:{port} SIP/2.0",
+            f"Via: SIP/2.0/UDP 127.0.0.1:{local};branch={branch};rport",
+            f"From: <sip:edge@127.0.0.1:{local}>;tag=probe",
+            f"To: <sip:127.0.0.1:{port}>",
+            f"Call-ID: probe-{branch}",
+            "CSeq: 10 OPTIONS",
+            "Max-Forwards: 70",
+            "Content-Length: 0",
+            "",
+            "",
+        ]
+    )
+    sock.sendto(request.encode(), ("127.0.0.1", port))
+    return sock.recv(65535).decode(errors="replace")
+
+
+def test_a_draining_executor_answers_the_edge_s_probe_503_before_it_exits(tmp_path):
+    """SIGTERM with no call in progress: an executor the edge probes (OPTIONS 200 while serving) stays
+    until it has answered a probe 503, so the dispatcher marks it instead of timing out on it."""
+    sip_port = free_sip_port()
+    env = {
+        **os.environ,
+        "EXECUTOR_PORTAL_URL": f"http://127.0.0.1:{free_port()}",
+        "EXECUTOR_SIP_PORT": str(sip_port),
+        "RTP_PORT_MIN": "19600",
+        "RTP_PORT_MAX": "19699",
+        "EXECUTOR_DRAIN_SECONDS": "15",
+    }
+    log = tmp_path / "executor.log"
+    with (
+        process([*MANAGE, "run_executor"], env, log) as executor,
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe,
+    ):
+        wait_until(lambda: listening(sip_port), executor, log, "the executor")
+        probe.bind(("127.0.0.1", 0))
+        probe.settimeout(3)
+        serving = options(probe, sip_port)
+        assert serving.startswith("SIP/2.0 200 "), serving
+        assert not re.search(r"^(Server|User-Agent):", serving, re.MULTILINE | re.IGNORECASE), serving
+        executor.send_signal(signal.SIGTERM)
+        time.sleep(1.0)
+        assert executor.poll() is None, log.read_text()  # the edge has not seen it draining yet
+        draining = options(probe, sip_port)
+        assert draining.startswith("SIP/2.0 503 ") and "Retry-After:" in draining, draining
+        assert executor.wait(timeout=10) == 0, log.read_text()

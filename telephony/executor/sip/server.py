@@ -123,6 +123,8 @@ class SipServer:
         self._outbound: dict[str, OutboundCall] = {}
         self._active = 0
         self._accepting = True
+        self.probed = False  # an OPTIONS outside any dialog came (the edge's dispatcher probes us)
+        self.probe_refused = asyncio.Event()  # ... and one was answered 503 since stop_accepting()
         self._tasks: set[asyncio.Task] = set()
         self.stats = {"invites": 0, "retransmissions": 0, "malformed": 0, "rejected_busy": 0}
 
@@ -406,9 +408,12 @@ class SipServer:
 
     def _on_options(self, stack: Stack, request: SipRequest, addr: tuple[str, int]) -> None:
         to = request.to_addr
-        if not self._accepting and not (to is not None and to.tag):
-            self._reply(stack, request, 503, "Service Unavailable", Retry_After="30")
-            return
+        if not (to is not None and to.tag):
+            self.probed = True
+            if not self._accepting:
+                self._reply(stack, request, 503, "Service Unavailable", Retry_After="30")
+                self.probe_refused.set()
+                return
         self._reply(stack, request, 200, "OK", Allow=ALLOW, Accept="application/sdp")
 
     def _on_register(self, stack: Stack, request: SipRequest, addr: tuple[str, int]) -> None:
