@@ -145,6 +145,11 @@ def test_a_normal_call_has_one_complete_record(call_stack, desk):
     assert record["callSid"].startswith("CA") and "@" not in record["callSid"]
     assert record["sipCallId"] and record["menuPath"] == [desk.main_menu]
     assert close_lost_calls(call_stack, after_seconds=0) == 0  # nothing left in progress
+    with psycopg.connect(call_stack.env["DATABASE_URL"]) as connection:
+        ran_by = connection.execute(
+            "SELECT executor FROM telephony_callrecord WHERE call_sid = %s", [record["callSid"]]
+        ).fetchone()[0]
+    assert ran_by.endswith(f":{call_stack.sip_port}")  # its host and SIP port: executors may share a host
 
 
 def test_invites_to_an_unknown_number_are_counted_not_stored(call_stack, desk, tmp_path):
@@ -165,8 +170,11 @@ def test_invites_to_an_unknown_number_are_counted_not_stored(call_stack, desk, t
         flood.command += ["-r", "20"]
         result = flood.run()
         assert result.ok, result.output
-        counters = metrics(executor, log)["counters"]
+        summary = metrics(executor, log)
+        counters = summary["counters"]
         time.sleep(1.0)  # anything the executor would post has been posted (its batches wait 0.25 s)
     assert counters.get("not_recorded_unknown_number") == invites, counters
     assert counters.get("calls_rejected") == invites, counters
     assert stored_rows(call_stack) == before
+    assert summary["executor"].endswith(f":{env['EXECUTOR_SIP_PORT']}")  # one of several on this machine
+    assert f" executor:{env['EXECUTOR_SIP_PORT']} " in log.read_text()  # so is each log line

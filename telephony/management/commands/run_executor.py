@@ -53,9 +53,12 @@ class Command(BaseCommand):
         config = dataclasses.replace(config, **changes)
         logging.basicConfig(
             level=logging.DEBUG if options["verbosity"] > 1 else logging.INFO,
-            # Each line names its executor (by SIP port): several may share a machine and a log.
-            format=f"%(asctime)s %(levelname)s executor:{config.sip_port} %(name)s: %(message)s",
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
+        # Each line names its executor by SIP port: several may share a machine and a log.
+        named = logging.Formatter(f"%(asctime)s %(levelname)s executor:{config.sip_port} %(name)s %(message)s")
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(named)
 
         from telephony.executor.server import ExecutorProcess
 
