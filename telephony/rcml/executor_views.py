@@ -1,9 +1,8 @@
-"""The executor's other endpoints, beside the RCML documents: number lookup, SIP client credentials,
-speech, recordings and call records. JSON (or WAV) in and out, `Authorization: Bearer
+"""The executor's other endpoints, beside the RCML documents: number lookup, speech, recordings and
+call records. JSON (or WAV) in and out, `Authorization: Bearer
 $EXECUTOR_TOKEN` on every request (401 otherwise).
 
     GET  /rcml/number/<number>        who answers an AA number
-    GET  /rcml/client/<login>         a `client` extension's SIP credentials
     GET  /rcml/speech?text=&voice=&language=    <Say> text as 8 kHz WAV, rendered once and kept
     POST /rcml/recording?CallSid=     a recording (WAV body) -> {"url": "/rcml/recording/<sid>.wav"}
     GET  /rcml/recording/<sid>.wav    that recording
@@ -21,8 +20,6 @@ import logging
 import os
 import tempfile
 import threading
-import time
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +32,6 @@ from django.views.decorators.csrf import csrf_exempt
 from autoattendant import recordings
 from autoattendant.choices import CALL_ENDINGS
 from autoattendant.services.calls import CallReport, queue_call_reports, record_call, record_calls
-from telephony.models import SipClient
 from telephony.rcml import cache
 from telephony.rcml.compiler import say_language
 from telephony.rcml.views import executor_authorized
@@ -43,8 +39,6 @@ from telephony.rcml.views import executor_authorized
 logger = logging.getLogger(__name__)
 
 VOICE_URL = "/rcml/voice"
-CLIENT_TTL_SECONDS = 2.0  # a changed password is used within this long
-CLIENTS_MAX = 10_000
 SPEECH_MAX_CHARS = 1000
 SPEECH_VOICES = ("woman", "man")
 SPEECH_CACHE_CONTROL = "private, max-age=86400"
@@ -102,7 +96,7 @@ def executor_endpoint(*methods: str):
     return decorate
 
 
-# Numbers and SIP clients.
+# Numbers.
 
 
 @executor_endpoint("GET")
@@ -117,52 +111,6 @@ def number(request: HttpRequest, number: str) -> HttpResponse:
     return JsonResponse(
         {"number": variant, "aaSystemSid": target["sid"], "active": target["active"], "voiceUrl": VOICE_URL}
     )
-
-
-# Each process keeps the credentials it served for CLIENT_TTL_SECONDS: a phone's REGISTER and the
-# INVITEs that follow it ask again and again within a second or two.
-_clients: OrderedDict[str, tuple[float, dict[str, str] | None]] = OrderedDict()
-_clients_lock = threading.Lock()
-_now = time.monotonic
-
-
-def forget_clients() -> None:
-    with _clients_lock:
-        _clients.clear()
-
-
-def _client(login: str) -> dict[str, str] | None:
-    now = _now()
-    with _clients_lock:
-        cached = _clients.get(login)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-    row = SipClient.objects.filter(login=login).select_related("account").first()
-    found = (
-        {
-            "login": row.login,
-            "password": row.password,
-            "extensionSid": row.phone_number_sid,
-            "enterpriseSid": row.account.enterprise_sid,
-        }
-        if row
-        else None
-    )
-    with _clients_lock:
-        _clients[login] = (now + CLIENT_TTL_SECONDS, found)
-        _clients.move_to_end(login)
-        while len(_clients) > CLIENTS_MAX:
-            _clients.popitem(last=False)
-    return found
-
-
-@executor_endpoint("GET")
-def client(request: HttpRequest, login: str) -> HttpResponse:
-    """A `client` extension's SIP credentials (user name: the extension's number)."""
-    if len(login) > 64 or "\x00" in login:  # longer than any login stored
-        return _error(404, "not found")
-    found = _client(login)
-    return JsonResponse(found) if found else _error(404, "not found")
 
 
 # Speech.

@@ -1,5 +1,5 @@
-"""The executor's JSON and audio endpoints (telephony.rcml.executor_views): number lookup, SIP client
-credentials, speech, recordings and call records; and the menu header of the RCML documents."""
+"""The executor's JSON and audio endpoints (telephony.rcml.executor_views): number lookup, speech,
+recordings and call records; and the menu header of the RCML documents."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from autoattendant.choices import ActionType, ExtensionType, SystemStatus
 from autoattendant.models import CallRecord
 from autoattendant.services import calls
 from autoattendant.services.phone_numbers import create_phone_number
-from telephony.models import SipClient
 from telephony.rcml import executor_views
 from tests.telephony.rcml_support import Attendant, option
 
@@ -41,13 +40,6 @@ def wav_bytes(seconds: float = 0.25, rate: int = 8000) -> bytes:
 def media(settings, tmp_path) -> Path:
     settings.MEDIA_ROOT = str(tmp_path / "media")
     return tmp_path / "media"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_clients():
-    executor_views.forget_clients()
-    yield
-    executor_views.forget_clients()
 
 
 @pytest.fixture
@@ -80,7 +72,6 @@ def assert_unauthorized(response) -> None:
 
 ENDPOINTS = [
     ("get", f"/rcml/number/{NUMBER}", {}),
-    ("get", "/rcml/client/ext1030100", {}),
     ("get", "/rcml/speech?text=hello", {}),
     ("post", "/rcml/recording?CallSid=c1", {"data": b"RIFF", "content_type": "audio/wav"}),
     ("get", f"/rcml/recording/RE{'0' * 32}.wav", {}),
@@ -149,35 +140,11 @@ def test_entry_and_menu_documents_name_their_menu(reception, executor):
     assert garbled.status_code == 400 and "X-AA-Menu" not in garbled
 
 
-# SIP clients.
+# SIP clients: their registrations are the SIP edge's (Kamailio reads the credentials itself).
 
 
-def test_client_credentials(tenant, reception, executor):
-    carol = reception.ext("103")
-    response = executor.get(f"/rcml/client/{carol.number}")
-    assert response.status_code == 200
-    assert response.json() == {
-        "login": carol.number,
-        "password": "secret-123",
-        "extensionSid": carol.sid,
-        "enterpriseSid": tenant.enterprise.sid,
-    }
-    for login in ("nobody", reception.ext("101").number, "x" * 65):
-        missing = executor.get(f"/rcml/client/{login}")
-        assert missing.status_code == 404 and missing.json() == {"error": "not found"}
-
-
-def test_a_changed_password_is_used_within_seconds(tenant, reception, executor, monkeypatch):
-    clock = [1000.0]
-    monkeypatch.setattr(executor_views, "_now", lambda: clock[0])
-    carol = reception.ext("103")
-    assert executor.get(f"/rcml/client/{carol.number}").json()["password"] == "secret-123"
-    # (The API keeps an existing client's password, as the reference says; the table may change.)
-    SipClient.objects.filter(login=carol.number).update(password="changed-456")
-    assert executor.get(f"/rcml/client/{carol.number}").json()["password"] == "secret-123"  # cached
-    clock[0] += executor_views.CLIENT_TTL_SECONDS + 0.01
-    assert executor.get(f"/rcml/client/{carol.number}").json()["password"] == "changed-456"
-    assert executor_views.CLIENT_TTL_SECONDS <= 5
+def test_no_endpoint_serves_a_client_s_sip_password(reception, executor):
+    assert executor.get(f"/rcml/client/{reception.ext('103').number}").status_code == 404
 
 
 # Speech.
