@@ -1,6 +1,6 @@
 """Call records with real processes: a call is in the records from the moment the portal serves its
-entry document, so an executor killed with SIGKILL loses none; calls that never had an AA system
-are counted by the executor, not stored.
+entry document (queued, and stored by the worker within seconds), so an executor killed with SIGKILL
+loses none; calls that never had an AA system are counted by the executor, not stored.
 
 The stack is tests/calls/conftest.py's (gunicorn, a Celery worker, an executor); the executors here
 are more of the same portal's, started and killed by each test.
@@ -119,8 +119,11 @@ def test_a_call_outlives_its_executor_in_the_records_and_is_closed_as_lost(call_
             call.process.kill()
             call.wait()
 
-    # The portal recorded the call when it served the entry document: it is there, in progress.
-    records = call_stack.calls(number=number, pageSize=50)
+    # The portal queued the call's start when it served the entry document: it is stored within
+    # seconds, in progress.
+    deadline = time.monotonic() + 5
+    while not (records := call_stack.calls(number=number, pageSize=50)) and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert len(records) == 1, records
     record = records[0]
     assert (record["outcome"], record["endTime"], record["aaSystemSid"]) == ("IN_PROGRESS", None, desk.system_sid)

@@ -19,6 +19,7 @@ from django.conf import settings
 
 from autoattendant.choices import ActionType, ExtensionType
 from autoattendant.models import CallRecord
+from autoattendant.services.calls import store_queued_calls
 from telephony.executor.portal_client import NumberInfo, PortalClient, PortalUnavailable, RcmlDocument
 from tests.telephony.rcml_support import Attendant, option
 
@@ -160,6 +161,7 @@ def test_call_records_are_posted_once(live_server, reception):
         await portal.post_call({**record, "outcome": "COMPLETED"})  # a retry after a lost answer
 
     talk(live_server.url, scenario)
+    store_queued_calls()  # the writer's run (a Celery task in production)
     stored = CallRecord.objects.get()
     assert stored.outcome == "COMPLETED" and stored.duration_seconds == 19 and stored.keys == ["1"]
     assert stored.enterprise_sid == reception.tenant.enterprise.sid
@@ -168,6 +170,7 @@ def test_call_records_are_posted_once(live_server, reception):
         await portal.post_calls([{**record, "callSid": f"batch-{n}"} for n in range(3)])
 
     talk(live_server.url, batch)
+    store_queued_calls()
     assert CallRecord.objects.filter(call_sid__startswith="batch-").count() == 3
 
 
