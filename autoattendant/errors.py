@@ -83,6 +83,7 @@ class Code:
     CALL_RECORD_NOT_FOUND = ErrorCode(535, 409, "Call record not found")
     VOICEMAIL_AUDIO_UNAVAILABLE = ErrorCode(536, 409, "Voicemail audio is not available")
     ORGANISATION_NAME_NOT_UNIQUE = ErrorCode(537, 409, "Organisation name not unique")
+    REGISTRATION_NOT_FOUND = ErrorCode(538, 409, "Registration not found")
 
 
 def all_codes() -> list[ErrorCode]:

@@ -15,6 +15,7 @@ SCHEDULE = "SC"
 VOICEMAIL = "VM"
 CALL_RECORD = "CA"
 RECORDING = "RE"
+REGISTRATION = "RG"  # a phone's binding at the SIP edge, derived from its ruid (telephony.registrations)
 
 _PATTERN = re.compile(r"^[A-Z]{2,3}[0-9a-f]{32}$")
 

@@ -77,6 +77,14 @@ def close_lost_calls() -> int:
     return calls.close_lost_calls()
 
 
+@shared_task(name=jobs.STORE_QUEUED_CALLS, ignore_result=True, soft_time_limit=20, time_limit=30)
+def store_queued_calls() -> int:
+    """Write the call starts and ends queued by the call endpoints (autoattendant.services.calls)."""
+    from autoattendant.services import calls
+
+    return calls.store_queued_calls()
+
+
 @worker_ready.connect
 def reconcile_on_worker_start(sender=None, **kwargs) -> None:
     """A worker that starts (after a crash, a deploy) publishes what is pending without waiting for beat."""

@@ -92,6 +92,8 @@ TARGET_CONCURRENT = 2000
 TARGET_GAP_P99_MS = 25.0
 TARGET_KEY_CALLS = 1000
 TARGET_KEY_P99_MS = 150.0
+TARGET_PORTAL_MS = 1.0  # the portal's CPU per answered call (issue 12)
+PORTAL_PARTS = ("gunicorn", "celery", "postgres", "redis")  # by command line; the rest is supervisord and portal.run
 FRAME_NS = 20_000_000
 TICK = os.sysconf("SC_CLK_TCK")
 SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
@@ -436,10 +438,57 @@ version = publish(system.sid)
 system.refresh_from_db()
 print(json.dumps({
     "aaSid": system.sid, "version": version, "mainSid": main.sid, "salesSid": sales.sid,
+    "enterpriseSid": enterprise.sid,
     "tokenMatches": settings.EXECUTOR_TOKEN == __TOKEN__,
     "announcements": {name: {"sid": a.sid, "status": a.status, "seconds": a.duration_seconds,
                              "path": a.audio_file.path if a.audio_file else ""} for name, a in announcements.items()},
 }))
+"""
+
+
+# The issue's call-rate scenario: many AA systems, each with its numbers, its own menus (Main with the bench's
+# greeting, Sales, Support) and its own schedules (WORK_HOURS every day, all day -> Main; a SPECIAL_DAY on 25
+# December -> Support), through the services as the API would do it, in one process (a few seconds a hundred
+# systems), published by the portal's publish function.
+SPREAD = """
+import json
+from django.db import transaction
+from autoattendant.models import Announcement, User
+from autoattendant.services.menus import create_menu
+from autoattendant.services.phone_numbers import create_phone_number
+from autoattendant.services.schedules import create_schedule
+from autoattendant.services.systems import create_system, update_system
+from telephony.rcml.publish import publish
+
+csp = User.objects.get(email_id="csp@calls-bench.test")
+enterprise_sid = __ENTERPRISE__
+greetings = {a.name: a.sid for a in Announcement.objects.filter(enterprise__sid=enterprise_sid)}
+numbers, systems, per = __NUMBERS__, __SYSTEMS__, __PER__
+days = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
+made = []
+for s in range(systems):
+    with transaction.atomic():
+        mine = numbers[s * per:(s + 1) * per]
+        sids = [create_phone_number(csp, number=n, enterprise_sid=enterprise_sid).sid for n in mine]
+        system = create_system(csp, name=f"Spread {s:03d}", enterprise_sid=enterprise_sid, timezone_id="UTC",
+                               aa_number_sids=sids, timeout_seconds=60)
+        back = [{"key": "9", "actionType": "RETURN_TO_MAIN_MENU"}]
+        sales = create_menu(csp, name="Sales", aa_system_sid=system.sid, greeting_announcement_sid=greetings["sales"],
+                            options=back)
+        support = create_menu(csp, name="Support", aa_system_sid=system.sid,
+                              greeting_announcement_sid=greetings["support"], options=back)
+        main = create_menu(csp, name="Main", aa_system_sid=system.sid, greeting_announcement_sid=greetings["main"],
+                           options=[{"key": "1", "actionType": "GO_TO_MENU", "actionData": sales.sid},
+                                    {"key": "2", "actionType": "GO_TO_MENU", "actionData": support.sid},
+                                    {"key": "9", "actionType": "HANGUP"}])
+        update_system(csp, system.sid, default_menu_sid=main.sid)
+        create_schedule(csp, name="Open", aa_system_sid=system.sid, type="WORK_HOURS", menu_sid=main.sid,
+                        weekly_ranges=[{"days": days, "start": "00:00", "end": "24:00"}])
+        create_schedule(csp, name="Christmas", aa_system_sid=system.sid, type="SPECIAL_DAY", menu_sid=support.sid,
+                        dates=[{"month": 12, "day": 25, "recurYearly": True}])
+    made.append(system.sid)
+versions = [publish(sid) for sid in made]
+print(json.dumps({"systems": len(made), "published": sum(1 for v in versions if v)}))
 """
 
 
@@ -463,6 +512,9 @@ class Bench:
         )
         self.receiver: ReceiverProcess | None = None
         self.executor = 0
+        self.executors: list[int] = []
+        self.edge: list[int] = []
+        self.numbers = [SERVICE]  # what the callers dial, spread over by the injection file
         self.data: dict = {}
         self.frames: dict[str, tuple[bytes, ...]] = {}
 
@@ -478,8 +530,15 @@ class Bench:
                 raise fail(f"the executor does not listen on {self.sip_port}:\n{self.portal.tail()}")
             time.sleep(0.3)
         self.executor = self.find_executor()
-        log(f"healthy after {time.monotonic() - started:.0f} s (executor pid {self.executor}); provisioning")
+        self.executors = self.find_all(b"run_executor")
+        self.edge = self.find_all(b"kamailio")
+        log(
+            f"healthy after {time.monotonic() - started:.0f} s (executor pids {self.executors}, edge pids "
+            f"{self.edge or 'none'}); provisioning"
+        )
         self.provision()
+        if self.args.numbers:
+            self.provision_spread()
         self.check_documents()
         self.load_prompts()
         self.first_call()
@@ -495,6 +554,36 @@ class Bench:
                 if name in Path(f"/proc/{pid}/cmdline").read_bytes():
                     return pid
         raise fail(f"no {name.decode()} process under portal.run ({root})")
+
+    def find_all(self, name: bytes) -> list[int]:
+        """Every process under portal.run whose command line has `name` (several executors), or whose program is
+        `name` (Kamailio and its children), whatever starts them."""
+        found = []
+        for pid in descendants(self.portal.process.pid):
+            with contextlib.suppress(OSError):
+                argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+                if argv[0].rsplit(b"/", 1)[-1] == name or any(name in arg for arg in argv[1:]):
+                    found.append(pid)
+        return found
+
+    def provision_spread(self) -> None:
+        """--numbers AA numbers in --systems AA systems (the issue's scenario); the callers dial all of them."""
+        numbers, systems = self.args.numbers, self.args.systems
+        per = max(1, numbers // systems)
+        dialled = [f"+1415{7000000 + i:07d}" for i in range(per * systems)]
+        script = (
+            SPREAD.replace("__ENTERPRISE__", repr(self.data["enterpriseSid"]))
+            .replace("__NUMBERS__", repr(dialled))
+            .replace("__SYSTEMS__", str(systems))
+            .replace("__PER__", str(per))
+        )
+        started = time.monotonic()
+        out = self.portal.manage("shell", "-c", script)
+        made = json.loads(next(line for line in reversed(out.splitlines()) if line.startswith("{")))
+        if made != {"systems": systems, "published": systems}:
+            raise fail(f"spread provisioning: {made}")
+        self.numbers = [number.lstrip("+") for number in dialled]
+        log(f"{len(dialled)} AA numbers in {systems} AA systems provisioned in {time.monotonic() - started:.0f} s")
 
     def provision(self) -> None:
         texts = {"main": GREETING_MAIN, "sales": GREETING_SALES, "support": GREETING_SUPPORT}
@@ -562,11 +651,12 @@ class Bench:
 
         path = self.work / f"caller-{hold_ms}.xml"
         if not path.exists():
-            path.write_text(caller([("wait", hold_ms)], end="our-bye", caller_number="[field0]", media_port="[field1]"))
+            scenario = caller([("wait", hold_ms)], end="our-bye", caller_number="[field0]", media_port="[field1]")
+            path.write_text(scenario.replace("[service]", "[field2]"))  # the number dialled: the injection file's
         inf = self.work / "callers.csv"
         if not inf.exists():
-            ports = self.receiver.ports
-            lines = [f"1555{i:07d};{ports[i % len(ports)]};" for i in range(20000)]
+            ports, numbers = self.receiver.ports, self.numbers
+            lines = [f"1555{i:07d};{ports[i % len(ports)]};{numbers[i % len(numbers)]};" for i in range(20000)]
             inf.write_text("SEQUENTIAL\n" + "\n".join(lines) + "\n")
         return path, inf
 
@@ -614,11 +704,16 @@ class Bench:
         raise fail(f"no metrics line from the executor within {timeout:g} s")
 
     def executor_cpu(self) -> float:
-        return pid_cpu(self.executor)
+        return sum(pid_cpu(pid) for pid in self.executors or [self.executor])
+
+    def edge_cpu(self) -> float:
+        """Kamailio's processes under portal.run, if it runs one in front of the executors (the SIP edge)."""
+        return sum(pid_cpu(pid) for pid in self.edge)
 
     def portal_cpu(self) -> float:
-        """gunicorn, Celery, Redis and PostgreSQL: portal.run's tree and the postmaster, without the executor."""
-        return server_cpu(self.portal.server_pids()) - self.executor_cpu()
+        """gunicorn, Celery, Redis and PostgreSQL: portal.run's tree and the postmaster, without the executors and
+        the edge."""
+        return server_cpu(self.portal.server_pids()) - self.executor_cpu() - self.edge_cpu()
 
     def executor_errors(self, since: int) -> list[str]:
         """WARNING/ERROR/CRITICAL lines logged since `since` (an offset in portal.run's output), metrics aside."""
@@ -635,6 +730,29 @@ class Bench:
             if not metrics.get("calls_in_progress") or time.monotonic() > deadline:
                 return metrics
             time.sleep(1.0)
+
+    def portal_parts(self) -> Counter:
+        """The portal's CPU seconds so far by part: gunicorn, celery, postgres, redis, and supervisor (supervisord
+        and portal.run, which relay every program's output to the log)."""
+        parts: Counter = Counter()
+        skip = set(self.executors) | set(self.edge)
+        for pid in {p for root in self.portal.server_pids() for p in descendants(root)} - skip:
+            with contextlib.suppress(OSError):
+                command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+                name = next((n for n in PORTAL_PARTS if n.encode() in command), "supervisor")
+                parts[name] += pid_cpu(pid)
+        return parts
+
+    def wait_portal_quiet(self, below: float = 0.1, timeout: float = 120.0) -> None:
+        """Until the portal's processes use less than `below` CPUs over a second: the publish tasks that
+        provisioning queued (one per change, each a no-op once published) are worked off before measuring."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            before = self.portal_cpu()
+            time.sleep(1.0)
+            if self.portal_cpu() - before < below:
+                return
+        log(f"the portal stayed busy for {timeout:g} s; measuring anyway")
 
     def log_offset(self) -> int:
         return self.portal.log_path.stat().st_size
@@ -687,6 +805,7 @@ class Step:
     executor_failed: int = 0  # calls the executor counted as anything but a caller hang-up
     foreign: float | None = None  # CPUs busy with other work than this run's during the step
     cpu: dict[str, float] = field(default_factory=dict)
+    portal_parts: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, rate: float, calls: int, stats: Path, code: int, seconds: float, hold_ms: int) -> Step:
@@ -859,6 +978,25 @@ class Profile:
 # Part 1: call rate ----------------------------------------------------------------------------------------------
 
 
+def warm_up(bench: Bench, rate: float = 100.0) -> float:
+    """Call every number once, at `rate`, before the ramp: the first call to a number finds nothing cached (its
+    route, in Redis and in the executor; its system's plan, in each gunicorn process). Its portal CPU per call,
+    printed: the ramp then measures numbers called again, as a platform's numbers are."""
+    bench.wait_idle()
+    bench.wait_portal_quiet()
+    portal = bench.portal_cpu()
+    calls = len(bench.numbers)
+    step = bench.sipp_calls("warm-up", rate=rate, calls=calls, hold_ms=200)
+    time.sleep(3.0)
+    first = 1000 * (bench.portal_cpu() - portal) / max(step.successful, 1)
+    print(
+        f"  warm-up: each of the {calls} numbers called once at {rate:g} calls/s: {step.successful} ok, {step.failed} "
+        f"failed; portal CPU per first call to a number {first:.2f} ms",
+        flush=True,
+    )
+    return first
+
+
 def part_rate(bench: Bench, args) -> dict:
     rates = [int(r) for r in args.rates.split(",")]
     print(
@@ -868,6 +1006,9 @@ def part_rate(bench: Bench, args) -> dict:
         flush=True,
     )
     results = {}
+    if len(bench.numbers) > 1:
+        results["first_calls_ms"] = warm_up(bench)
+    bench.wait_portal_quiet()
     since = bench.log_offset()
     seconds = min(60, len(rates) * (args.step_seconds + 4))
     gunicorn = bench.find_child(b"gunicorn")
@@ -876,11 +1017,12 @@ def part_rate(bench: Bench, args) -> dict:
     for rate in rates:
         bench.receiver.ask("reset")
         before = bench.wait_idle()["counters"]
-        ex_cpu, web_cpu, sipp_cpu = bench.executor_cpu(), bench.portal_cpu(), children_cpu()
+        ex_cpu, web_cpu, sipp_cpu, edge_cpu = bench.executor_cpu(), bench.portal_cpu(), children_cpu(), bench.edge_cpu()
+        parts = bench.portal_parts()
         watch = CpuWatch(bench)
         calls = int(rate * args.step_seconds)
         step = bench.sipp_calls(f"rate-executor-{rate}", rate=rate, calls=calls, hold_ms=args.hold_ms)
-        time.sleep(2.0)  # the last calls end, their records go out
+        time.sleep(3.0)  # the last calls end, their records go out and are written (within ~2 s)
         step.heard = bench.receiver.ask("count")["heard"]
         after = bench.metrics()
         counters = Counter(after["counters"])
@@ -889,11 +1031,16 @@ def part_rate(bench: Bench, args) -> dict:
         n = max(step.successful, 1)
         step.cpu = {
             "executor": 1000 * (bench.executor_cpu() - ex_cpu) / n,
-            "web+db": 1000 * (bench.portal_cpu() - web_cpu) / n,
+            "portal": 1000 * (bench.portal_cpu() - web_cpu) / n,  # gunicorn, Celery, PostgreSQL, Redis
             "sipp": 1000 * (children_cpu() - sipp_cpu) / n,
         }
+        if bench.edge:
+            step.cpu["edge"] = 1000 * (bench.edge_cpu() - edge_cpu) / n
+        parts = bench.portal_parts() - parts  # Counter subtraction: the parts that used CPU in the step
+        step.portal_parts = {name: 1000 * seconds / n for name, seconds in sorted(parts.items())}
         step.foreign = watch.shares()["foreign"]
         print(f"  executor {step.line()}", flush=True)
+        print("    portal CPU ms/call by part: " + ", ".join(f"{k} {v:.2f}" for k, v in step.portal_parts.items()))
         if step.executor_failed:
             print(f"    executor outcomes: {dict((k, v) for k, v in counters.items() if v)}")
         steps.append(step)
@@ -904,6 +1051,18 @@ def part_rate(bench: Bench, args) -> dict:
     for profile in profiles:
         profile.report()
     metrics = bench.metrics()
+    answered = [step for step in steps if step.clean and step.rate >= 100] or [s for s in steps if s.clean] or steps
+    portal = sorted(step.cpu["portal"] for step in answered)
+    results["portal_ms"] = portal[len(portal) // 2] if portal else 0.0
+    results["portal_ms_range"] = (portal[0], portal[-1]) if portal else (0.0, 0.0)
+    spread = f"{len(bench.numbers)} AA number(s)" + (f" in {args.systems} AA systems" if args.numbers else "")
+    verdict = "PASS" if results["portal_ms"] <= TARGET_PORTAL_MS else "MISS"
+    print(
+        f"  portal CPU per answered call ({spread}; median of the clean steps from 100 calls/s): "
+        f"{results['portal_ms']:.2f} ms (range {portal[0] if portal else 0:.2f}-{portal[-1] if portal else 0:.2f}), "
+        f"target <= {TARGET_PORTAL_MS:g} ms: {verdict}",
+        flush=True,
+    )
     results["executor"] = best(steps)
     results["executor_comfortable"] = best(steps, comfortable=True)
     results["invite_to_answer"] = metrics["latencies"].get("invite_to_answer", {})
@@ -1160,6 +1319,13 @@ def summary(results: dict) -> None:
             f"{rate['uas']}{'+' if rate['uas_capped'] else ''} calls/s, ratio {rate['ratio']:.2f}  "
             f"{verdict}"
         )
+        low, high = rate["portal_ms_range"]
+        verdict = "PASS" if rate["portal_ms"] <= TARGET_PORTAL_MS else "MISS"
+        first = f"; a number's first call {rate['first_calls_ms']:.2f} ms" if "first_calls_ms" in rate else ""
+        print(
+            f"  portal CPU     target <= {TARGET_PORTAL_MS:g} ms a call: {rate['portal_ms']:.2f} ms "
+            f"({low:.2f}-{high:.2f} over the clean steps{first})  {verdict}"
+        )
     concurrency = results.get("concurrency")
     if concurrency:
         for n, r in concurrency.items():
@@ -1197,6 +1363,10 @@ def main() -> int:
     parser.add_argument("--rates", default="50,100,150,200,250,300,400,500,600,800")
     parser.add_argument("--step-seconds", type=float, default=5.0, help="rate: seconds of calls per rate")
     parser.add_argument("--hold-ms", type=int, default=1000, help="rate: how long each call lasts before its BYE")
+    parser.add_argument(
+        "--numbers", type=int, default=1000, help="AA numbers the calls are spread over (0: the one AA number only)"
+    )
+    parser.add_argument("--systems", type=int, default=100, help="AA systems those numbers are in")
     parser.add_argument("--sessions", default="500,1000,2000", help="concurrency: the numbers of calls held")
     parser.add_argument("--seconds", type=float, default=30.0, help="concurrency: seconds measured")
     parser.add_argument("--warmup", type=float, default=2.0, help="concurrency: seconds before measuring")

@@ -98,11 +98,8 @@ def serve(port: int, profile: str | None = None) -> None:
         except NoCommonCodec:
             call.reject(488)
 
-    async def password_for(login: str) -> str | None:
-        return None
-
     async def main() -> None:
-        server = SipServer(HOST, port, on_invite=on_invite, password_for=password_for)
+        server = SipServer(HOST, port, on_invite=on_invite)
         await server.start()
         print("ready", flush=True)
         stop = asyncio.Event()

@@ -329,6 +329,12 @@ PUBLISH_QUEUED_GRACE_SECONDS = int(os.environ.get("PUBLISH_QUEUED_GRACE_SECONDS"
 # going is closed; checked every CALL_LOST_CHECK_SECONDS (autoattendant/services/calls.py).
 CALL_LOST_AFTER_SECONDS = int(os.environ.get("CALL_LOST_AFTER_SECONDS", str(4 * 3600 + 300)))
 CALL_LOST_CHECK_SECONDS = float(os.environ.get("CALL_LOST_CHECK_SECONDS", "60"))
+# Call records off the request path: the call endpoints queue a call's start and end in a Redis
+# stream; a writer task stores what is queued, at most CALL_RECORDS_BATCH entries a transaction. It
+# is sent CALL_RECORDS_FLUSH_SECONDS after the first event queued since its last run, and by beat as
+# often, so records are in the database within about twice that (autoattendant/services/calls.py).
+CALL_RECORDS_FLUSH_SECONDS = float(os.environ.get("CALL_RECORDS_FLUSH_SECONDS", "1"))
+CALL_RECORDS_BATCH = int(os.environ.get("CALL_RECORDS_BATCH", "2000"))
 CELERY_BEAT_SCHEDULE = {
     # Each entry expires after its interval: a backlog sent while no worker ran is dropped, not run.
     "reconcile-publishing": {
@@ -340,6 +346,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "autoattendant.close_lost_calls",
         "schedule": CALL_LOST_CHECK_SECONDS,
         "options": {"expires": CALL_LOST_CHECK_SECONDS},
+    },
+    "store-queued-calls": {
+        "task": "autoattendant.store_queued_calls",
+        "schedule": CALL_RECORDS_FLUSH_SECONDS,
+        "options": {"expires": CALL_RECORDS_FLUSH_SECONDS},
     },
 }
 

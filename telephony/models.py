@@ -34,7 +34,8 @@ class NumberRoute(models.Model):
 
 
 class SipClient(models.Model):
-    """SIP credentials of a `client` extension, checked by the executor's registrar.
+    """SIP credentials of a `client` extension, checked by the SIP edge's registrar (the view
+    `sip_edge_subscriber` reads them).
 
     The password is kept usable (as Restcomm keeps its clients' passwords): digest authentication
     with "any domain accepted" needs it to compute HA1 for whatever realm the phone uses.
@@ -74,7 +75,7 @@ class PublishedRcml(models.Model):
 
 
 class Registration(models.Model):
-    """A phone's binding, as the SIP edge's registrar (Kamailio usrloc, db_mode write-through) keeps it.
+    """A phone's binding, as the SIP edge's registrar (Kamailio usrloc, DB-only mode) keeps it.
 
     Kamailio owns the table: the portal only reads it (registration status) and deletes rows (an
     extension's registrations dropped), never writes one. Its columns are Kamailio's `location` schema.

@@ -22,7 +22,7 @@ def ping(name: str | None = None, timeout: float = 0.5, broker: str | None = Non
     kwargs = {"destination": [name]} if name else {}
     if broker is None:
         return celery_app.control.ping(timeout=timeout, **kwargs) or []
-    with Celery(broker=broker) as app:
+    with Celery(broker=broker, set_as_current=False) as app:  # current_app stays the test run's
         return app.control.ping(timeout=timeout, **kwargs) or []
 
 

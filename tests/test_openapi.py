@@ -43,6 +43,13 @@ AUDIO_DOWNLOADS = {
     ("/autoattendant/voicemail/{sid}/audio.wav", "get"),
 }
 SYSTEM_READS |= AUDIO_DOWNLOADS
+# And extensions' registration status: read one or many, drop all or one.
+SYSTEM_READS |= {
+    ("/autoattendant/phonenumber/registration", "get"),
+    ("/autoattendant/phonenumber/{sid}/registration", "get"),
+    ("/autoattendant/phonenumber/{sid}/registration", "delete"),
+    ("/autoattendant/phonenumber/{sid}/registration/{registrationSid}", "delete"),
+}
 
 
 @pytest.fixture(scope="module")

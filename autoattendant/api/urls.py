@@ -5,6 +5,7 @@ from autoattendant.api import enterprises, hmac_keys, phone_numbers, schedules, 
 from autoattendant.api.announcements import AnnouncementViewSet
 from autoattendant.api.calls import CallRecordViewSet
 from autoattendant.api.menus import MenuViewSet
+from autoattendant.api.registrations import RegistrationViewSet
 from autoattendant.api.simulate import SimulateViewSet
 from autoattendant.api.voicemail import VoicemailMessageViewSet
 
@@ -14,6 +15,8 @@ urlpatterns = [
     path("autoattendant/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     *enterprises.EnterpriseViewSet.routes("enterprise"),
     *users.UserViewSet.routes("user"),
+    # Before the phone number's item routes: `phonenumber/registration` and `phonenumber/{sid}/registration`.
+    *RegistrationViewSet.routes(),
     *phone_numbers.PhoneNumberViewSet.routes("phonenumber", aliases=("phoneNumber",)),
     # Before the system's item routes: `system/{sid}/activeMenu` and `system/{sid}/timeline`.
     *schedules.SystemScheduleViewSet.routes(),

@@ -11,23 +11,37 @@ by its executor's report once it ended.
   executor's counters, not rows nobody can see.
 - `close_lost_calls`: records still IN_PROGRESS CALL_LOST_AFTER_SECONDS after the call began are
   closed as LOST (a periodic task); a report arriving later still completes them.
+
+Off the request path: the call endpoints queue starts and reports in a Redis stream
+(`queue_call_start`, `queue_call_reports`) and `store_queued_calls` (a Celery task, sent within
+CALL_RECORDS_FLUSH_SECONDS of the first event queued and by beat as often) writes what is queued in
+one transaction: the starts first, then the reports, so a start and an end of one call end as one
+row whichever came first. An entry leaves the stream only once its transaction committed; a writer
+that dies before that leaves it pending, and the next run stores it again (idempotent by callSid).
+When Redis fails, the endpoints store directly, as before (telephony.rcml.views).
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from celery import current_app
 from django.conf import settings
-from django.db import transaction
+from django.core.cache import cache
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from autoattendant import sids
 from autoattendant.choices import CallOutcome
 from autoattendant.models import AutoAttendantSystem, CallRecord
+from autoattendant.services.jobs import STORE_QUEUED_CALLS
 from autoattendant.services.roles import Permissions
 
 logger = logging.getLogger(__name__)
@@ -79,23 +93,32 @@ def _enterprise_sids(aa_system_sids: set[str]) -> dict[str, str]:
 def record_call_start(start: CallStart) -> bool:
     """Store the call IN_PROGRESS, once (the executor may fetch its entry document twice); False
     when it is nobody's (its AA system is gone)."""
-    enterprise_sid = _enterprise_sids({start.aa_system_sid}).get(start.aa_system_sid)
-    if not enterprise_sid:
-        return False
-    record = CallRecord(
-        sid=sids.new_sid(sids.CALL_RECORD),
-        call_sid=start.call_sid,
-        sip_call_id=start.sip_call_id,
-        from_number=start.from_number,
-        to_number=start.to_number,
-        aa_system_sid=start.aa_system_sid,
-        enterprise_sid=enterprise_sid,
-        outcome=CallOutcome.IN_PROGRESS,
-        start_time=start.start_time,
-        executor=start.executor,
-    )
-    CallRecord.objects.bulk_create([record], ignore_conflicts=True)  # INSERT … ON CONFLICT DO NOTHING
-    return True
+    return record_call_starts([start]) == 1
+
+
+def record_call_starts(starts: Sequence[CallStart]) -> int:
+    """Store calls IN_PROGRESS in one INSERT … ON CONFLICT DO NOTHING: a call recorded already (its
+    start twice, or its end first) keeps its row as it is. How many were somebody's calls."""
+    enterprises = _enterprise_sids({start.aa_system_sid for start in starts})
+    records = [
+        CallRecord(
+            sid=sids.new_sid(sids.CALL_RECORD),
+            call_sid=start.call_sid,
+            sip_call_id=start.sip_call_id,
+            from_number=start.from_number,
+            to_number=start.to_number,
+            aa_system_sid=start.aa_system_sid,
+            enterprise_sid=enterprises[start.aa_system_sid],
+            outcome=CallOutcome.IN_PROGRESS,
+            start_time=start.start_time,
+            executor=start.executor,
+        )
+        for start in starts
+        if start.aa_system_sid in enterprises
+    ]
+    if records:
+        CallRecord.objects.bulk_create(records, ignore_conflicts=True)
+    return len(records)
 
 
 def _ending(report: CallReport) -> dict:
@@ -181,3 +204,147 @@ def close_lost_calls(now: datetime.datetime | None = None) -> int:
     if closed:
         logger.warning("%d call record(s) closed as lost: no end reported within %s s", closed, after)
     return closed
+
+
+# The queue: a Redis stream read by one writer at a time through a consumer group.
+QUEUE_KEY = "calls:queue"
+QUEUE_GROUP = "writer"
+QUEUE_CONSUMER = "writer"
+TRIGGER_KEY = "calls:queue:trigger"
+WRITER_LOCK_KEY = "calls:queue:writer"
+FAILED_KEY = "calls:queue:failed"  # entries that cannot be stored even alone (logged), kept for a look
+START, END = "start", "end"
+
+
+def _stream() -> tuple[Any, str]:
+    """The Redis client of the default cache and the stream's key (with the cache's prefix)."""
+    return cache._cache.get_client(write=True), cache.make_key(QUEUE_KEY)  # type: ignore[attr-defined]
+
+
+def _encode(events: Sequence[CallStart] | Sequence[CallReport]) -> str:
+    # The fields as they are (dataclasses.asdict copies each deeply: a tenth of a request's time here).
+    return json.dumps([vars(event) for event in events], default=datetime.datetime.isoformat)
+
+
+def _queue(kind: str, events: Sequence[CallStart] | Sequence[CallReport]) -> bool:
+    """Append the events as one entry and make sure a writer runs within CALL_RECORDS_FLUSH_SECONDS:
+    the first event after a run sends the task (SET NX: one message per interval, whoever queues).
+    Redis errors propagate (the caller stores directly); True once queued."""
+    client, key = _stream()
+    delay = settings.CALL_RECORDS_FLUSH_SECONDS
+    pipe = client.pipeline(transaction=False)
+    pipe.xadd(key, {"kind": kind, "events": _encode(events)})
+    pipe.set(cache.make_key(TRIGGER_KEY), 1, nx=True, px=max(1, int(delay * 1000)))
+    _, first = pipe.execute()
+    if first:
+        try:
+            current_app.signature(STORE_QUEUED_CALLS).apply_async(countdown=delay, expires=delay + 60)
+        except Exception:  # the entry is queued: beat's next run stores it
+            logger.warning("call records queued, but the writer not sent", exc_info=True)
+    return True
+
+
+def queue_call_start(start: CallStart) -> bool:
+    return _queue(START, [start])
+
+
+def queue_call_reports(reports: Sequence[CallReport]) -> bool:
+    """A batch of reports (one request) as one entry: stored together or not at all."""
+    return _queue(END, list(reports))
+
+
+def _decode(kind: str, events: str) -> list[CallStart] | list[CallReport]:
+    parse = datetime.datetime.fromisoformat
+    if kind == START:
+        return [CallStart(**{**event, "start_time": parse(event["start_time"])}) for event in json.loads(events)]
+    if kind != END:
+        raise ValueError(f"unknown kind {kind!r}")
+    reports = []
+    for event in json.loads(events):
+        for name in ("start_time", "end_time", "answer_time"):
+            if event.get(name):
+                event[name] = parse(event[name])
+        reports.append(CallReport(**event))
+    return reports
+
+
+@transaction.atomic
+def _store(entries: Sequence[tuple[str, str]]) -> None:
+    """Queued entries (kind, events) in one transaction: starts, then reports."""
+    starts: list[CallStart] = []
+    reports: list[CallReport] = []
+    for kind, events in entries:
+        decoded = _decode(kind, events)
+        (starts if kind == START else reports).extend(decoded)  # type: ignore[arg-type]
+    if starts:
+        record_call_starts(starts)
+    if reports:
+        record_calls(reports)
+
+
+def _store_each(client, entries: dict[str, tuple[str, str]]) -> None:
+    """After a batch failed on its data (not on the database being away): each entry alone, so one
+    that cannot be stored does not hold up the others; such an entry is logged and set aside."""
+    for entry_id, entry in entries.items():
+        try:
+            _store([entry])
+        except (OperationalError, InterfaceError):
+            raise
+        except (DatabaseError, ValueError, TypeError, KeyError) as exc:
+            logger.error("queued call entry %s cannot be stored (%s); set aside in %s", entry_id, exc, FAILED_KEY)
+            client.rpush(cache.make_key(FAILED_KEY), json.dumps([entry_id, *entry]))
+
+
+def store_queued_calls(batch: int | None = None, seconds: float = 10.0) -> int:
+    """Store what is queued, CALL_RECORDS_BATCH entries a transaction, for up to `seconds`; how many
+    entries were stored. One writer at a time (a lock in Redis); entries a dead writer left pending
+    are stored first."""
+    client, key = _stream()
+    batch = batch or settings.CALL_RECORDS_BATCH
+    # Held at most a little longer than the task's hard time limit (30 s): a writer killed with it
+    # held delays the next run by that much, no more.
+    lock = client.lock(cache.make_key(WRITER_LOCK_KEY), timeout=max(35.0, 2 * seconds), blocking=False)
+    if not lock.acquire():
+        return 0
+    try:
+        client.delete(cache.make_key(TRIGGER_KEY))  # events queued from now on send another run
+        try:
+            client.xgroup_create(key, QUEUE_GROUP, id="0", mkstream=True)
+        except Exception as exc:  # BUSYGROUP: it exists
+            if "BUSYGROUP" not in str(exc):
+                raise
+        stored, pending, deadline = 0, True, time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            reply = client.xreadgroup(QUEUE_GROUP, QUEUE_CONSUMER, {key: "0" if pending else ">"}, count=batch)
+            read = reply[0][1] if reply else []
+            if not read:
+                if not pending:
+                    break
+                pending = False
+                continue
+            entries = {
+                _text(entry_id): (_text(fields.get(b"kind", b"")), _text(fields.get(b"events", b"[]")))
+                for entry_id, fields in read
+                if fields  # an entry deleted while pending comes back empty
+            }
+            try:
+                _store(list(entries.values()))
+            except (OperationalError, InterfaceError):
+                raise  # the database is away: everything stays queued
+            except (DatabaseError, ValueError, TypeError, KeyError):
+                logger.warning("a batch of %d queued call entries failed; storing them one by one", len(entries))
+                _store_each(client, entries)
+            ids = [entry_id for entry_id, _ in read]
+            client.xack(key, QUEUE_GROUP, *ids)
+            client.xdel(key, *ids)
+            stored += len(entries)
+        return stored
+    finally:
+        try:
+            lock.release()
+        except Exception:  # expired meanwhile: another writer may hold it now
+            logger.warning("the call records writer's lock had expired", exc_info=True)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -16,6 +16,7 @@ from django.db import transaction
 PUBLISH_AA_SYSTEM = "telephony.publish_aa_system"
 RENDER_ANNOUNCEMENT = "autoattendant.render_announcement"
 IMPORT_NUMBERS = "autoattendant.import_numbers"
+STORE_QUEUED_CALLS = "autoattendant.store_queued_calls"
 
 
 def queue(task_name: str, *args: Any) -> None:

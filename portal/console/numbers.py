@@ -17,6 +17,7 @@ from autoattendant.models import Enterprise, NumberImport, PhoneNumber
 from autoattendant.services import number_imports, phone_numbers
 from autoattendant.services.access import access_phone_number
 from portal.console.base import ConsoleListView, ConsoleMixin, call_service, fetch, refused
+from portal.console.registrations import with_registrations
 
 FIELDS = {
     Code.NUMBER_NOT_UNIQUE: "number",
@@ -84,6 +85,8 @@ class NumberList(ConsoleListView):
             kind=self.request.GET.get("kind", ""),
             imports=NumberImport.objects.visible_to(self.request.user).select_related("enterprise")[:5],
         )
+        # Each client extension's registration state: one query for the page.
+        context["object_list"] = with_registrations(context["object_list"])
         return context
 
 
@@ -127,10 +130,14 @@ class NumberEdit(ConsoleMixin, View):
             "extension_spoken_name": number.extension_spoken_name or number.friendly_name,
         }
 
+    def context(self, form: NumberForm, number: PhoneNumber) -> dict:
+        (number,) = with_registrations([number])  # its phones, for a SIP client extension
+        return {"form": form, "phone_number": number}
+
     def get(self, request, sid):
         number = fetch(access_phone_number, request.user, sid)
         form = NumberForm(actor=request.user, editing=True, initial=self.initial(number))
-        return render(request, self.template_name, {"form": form, "phone_number": number})
+        return render(request, self.template_name, self.context(form, number))
 
     def post(self, request, sid):
         number = fetch(access_phone_number, request.user, sid)
@@ -151,7 +158,7 @@ class NumberEdit(ConsoleMixin, View):
             if updated is not None:
                 messages.success(request, f"{updated.number} saved.")
                 return redirect("console:numbers")
-        return render(request, self.template_name, {"form": form, "phone_number": number}, status=400)
+        return render(request, self.template_name, self.context(form, number), status=400)
 
 
 class NumberDelete(ConsoleMixin, View):

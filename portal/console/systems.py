@@ -22,6 +22,7 @@ from autoattendant.services.access import access_enterprise, access_system
 from portal.console import menu_map
 from portal.console.actions import TARGET_KINDS, action_from, action_initial, add_action_fields, target_choices
 from portal.console.base import ConsoleListView, ConsoleMixin, call_service, fetch, refused
+from portal.console.registrations import with_registrations
 
 POLICIES = (
     ("timeout", "When the caller presses nothing"),
@@ -238,11 +239,13 @@ class SystemOverview(ConsoleMixin, View):
         )
         the_map = menu_map.MenuMap(system)
         numbers = sorted(system.phone_numbers.all(), key=lambda n: (n.is_extension, n.extension, n.number))
+        # Which SIP clients' phones are registered, for the roles that may read it.
+        extensions = with_registrations([n for n in numbers if n.is_extension], request.user)
         context = {
             "system": system,
             "tab": "overview",
             "aa_numbers": [n for n in numbers if not n.is_extension],
-            "extensions": [n for n in numbers if n.is_extension],
+            "extensions": extensions,
             "policies": [
                 (
                     label,

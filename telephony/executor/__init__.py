@@ -1,8 +1,10 @@
 """The bundled call executor: answers SIP calls to AA numbers and runs the RCML the portal publishes.
 
-One asyncio process (`manage.py run_executor`), talking to the portal only over HTTP:
+One asyncio process (`manage.py run_executor`), talking to the portal only over HTTP. It keeps no
+state another executor would need (calls in progress aside): many run behind the SIP edge
+(Kamailio), which is the registrar of client extensions and dispatches calls over the executors.
 
-    sip/              signalling: aiosipua behind our own small interface (registrar, digest, INFO, ...)
+    sip/              signalling: aiosipua behind our own small interface (INFO, OPTIONS, drain, ...)
     media/            RTP: one socket per call, one shared 20 ms clock, G.711 prompts, RFC 4733 digits
     portal_client.py  the HTTP client of the portal: number lookup, RCML, audio, speech, recordings, call records
     call.py           one call: runs its RCML (parsed by telephony.rcml.verbs) verb by verb, reports a call record

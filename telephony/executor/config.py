@@ -26,6 +26,7 @@ class ExecutorConfig:
     rtp_port_min: int = 20000
     rtp_port_max: int = 29999
     outbound_proxy: tuple[str, int] | None = None
+    sip_edge: tuple[str, int] | None = None  # the SIP edge (registrar): calls to client extensions go there
     portal_timeout: float = 4.0  # one RCML/audio fetch; the caller hears the apology after two tries
     rtp_timeout: float = 30.0  # no RTP from the caller for this long: the call is dropped
     no_ack_timeout: float = 32.0  # 64 x T1: our 200 OK never acknowledged
@@ -42,11 +43,13 @@ class ExecutorConfig:
             portal_url=(env.get("EXECUTOR_PORTAL_URL") or f"http://127.0.0.1:{http_port}").rstrip("/"),
             token=env.get("EXECUTOR_TOKEN") or token,
             sip_host=sip_host,
-            sip_port=int(env.get("SIP_PORT") or 5080),
+            # Behind the edge, SIP_PORT is the edge's; a lone executor (no EXECUTOR_SIP_PORT) takes it.
+            sip_port=int(env.get("EXECUTOR_SIP_PORT") or env.get("SIP_PORT") or 5080),
             rtp_host=env.get("RTP_BIND") or sip_host,
             rtp_port_min=int(env.get("RTP_PORT_MIN") or 20000),
             rtp_port_max=int(env.get("RTP_PORT_MAX") or 29999),
             outbound_proxy=host_port(env.get("SIP_OUTBOUND_PROXY") or ""),
+            sip_edge=host_port(env.get("SIP_EDGE") or ""),
             portal_timeout=float(env.get("EXECUTOR_PORTAL_TIMEOUT") or 4.0),
             rtp_timeout=float(env.get("RTP_TIMEOUT") or 30.0),
             no_ack_timeout=float(env.get("SIP_NO_ACK_TIMEOUT") or 32.0),

@@ -254,18 +254,6 @@ class PortalClient:
             raise ValueError(f"the portal cannot speak it: {reply.text()[:300]}")
         raise self._unavailable(reply)
 
-    async def client_password(self, login: str) -> str | None:
-        """The SIP password of a `client` extension (its login: the extension's number); None when none."""
-        reply = await self._request("GET", f"/rcml/client/{quote(login, safe='+@')}")
-        if reply.status == 404:
-            return None
-        if reply.status != 200:
-            raise self._unavailable(reply)
-        found = reply.json()
-        if not isinstance(found, dict) or not isinstance(found.get("password"), str):
-            raise PortalUnavailable(f"{reply.url}: unexpected answer")
-        return found["password"]
-
     async def upload_recording(self, call_sid: str, wav: bytes) -> str:
         """Store a recording on the portal; its absolute URL (the RecordingUrl for the action)."""
         reply = await self._request(

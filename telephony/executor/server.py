@@ -1,7 +1,14 @@
 """The executor process: SIP, media and the portal client wired together, with a graceful shutdown.
 
-Shutdown (SIGTERM or SIGINT): new calls are refused with 503, calls in progress get
-`drain_seconds` to finish, then the rest are hung up; every call record is posted before exit.
+Shutdown (SIGTERM or SIGINT): new calls are refused with 503, and so are the SIP edge's OPTIONS
+probes (its dispatcher stops sending calls here); calls in progress get `drain_seconds` to finish,
+then the rest are hung up; every call record is posted before exit. An executor the edge probes
+also stays (within `drain_seconds`) until it has answered one probe 503: until then the edge may
+still send it calls, and a 503 lets the edge try another executor at once, where silence would
+cost the caller the edge's timeout.
+
+Several executors may run on one machine: each has its own SIP port (EXECUTOR_SIP_PORT) and RTP
+range, and names itself `<host>:<SIP port>` in call records, logs and metrics.
 
 Call records: the portal records a call when it serves the call's entry document, and the end
 report posted here completes that record. A call that never had an AA system (a number in no AA
@@ -82,7 +89,7 @@ class NumberCache:
 class ExecutorProcess:
     def __init__(self, config: ExecutorConfig):
         self.config = config
-        self.name = socket.gethostname()
+        self._host = socket.gethostname()
         self.portal = PortalClient(config.portal_url, config.token, timeout=config.portal_timeout)
         self.media = MediaEngine(
             config.rtp_host, config.rtp_port_min, config.rtp_port_max, inactivity_timeout=config.rtp_timeout
@@ -91,8 +98,8 @@ class ExecutorProcess:
             config.sip_host,
             config.sip_port,
             on_invite=self.on_invite,
-            password_for=self.portal.client_password,
             outbound_proxy=config.outbound_proxy,
+            edge=config.sip_edge,
             no_ack_timeout=config.no_ack_timeout,
             user_agent=config.sip_user_agent,
         )
@@ -107,19 +114,26 @@ class ExecutorProcess:
         self._unreported: list[dict] = []
         self._stopping = asyncio.Event()
 
+    @property
+    def name(self) -> str:
+        """This executor among others: its host and SIP port (call records, logs, metrics)."""
+        return f"{self._host}:{self.sip.port}"
+
     async def start(self) -> None:
         await self.portal.start()
         await self.media.start()
         await self.sip.start()
+        edge = self.config.sip_edge
         logger.info(
-            "executor %s: SIP on %s:%s (UDP, TCP), RTP %s:%s-%s, portal %s",
+            "executor %s: SIP on %s:%s (UDP, TCP), RTP %s:%s-%s, portal %s, SIP edge %s",
             self.name,
             self.config.sip_host,
-            self.config.sip_port,
+            self.sip.port,
             self.config.rtp_host,
             self.config.rtp_port_min,
             self.config.rtp_port_max,
             self.config.portal_url,
+            f"{edge[0]}:{edge[1]}" if edge else "none (client extensions cannot be reached)",
         )
 
     async def on_invite(self, inbound: InboundCall) -> None:
@@ -152,7 +166,12 @@ class ExecutorProcess:
         task.add_done_callback(self._reports.discard)
 
     def log_metrics(self) -> None:
-        summary = {**self.metrics.summary(), "calls_in_progress": len(self.calls), "media": self.media.stats()}
+        summary = {
+            **self.metrics.summary(),
+            "executor": self.name,
+            "calls_in_progress": len(self.calls),
+            "media": self.media.stats(),
+        }
         logger.warning("executor metrics: %s", json.dumps(summary, sort_keys=True))
 
     def request_stop(self) -> None:
@@ -174,9 +193,18 @@ class ExecutorProcess:
 
     async def shutdown(self) -> None:
         self.sip.stop_accepting()
+        waits: list[asyncio.Future] = list(self.calls.values())
         if self.calls:
             logger.info("executor: %d call(s) in progress; draining %ss", len(self.calls), self.config.drain_seconds)
-            await asyncio.wait(list(self.calls.values()), timeout=self.config.drain_seconds)
+        probe = None
+        if self.sip.probed and not self.sip.probe_refused.is_set():
+            probe = asyncio.ensure_future(self.sip.probe_refused.wait())
+            waits.append(probe)
+        if waits:
+            await asyncio.wait(waits, timeout=self.config.drain_seconds)
+        if probe is not None and not probe.done():
+            probe.cancel()
+            logger.warning("executor: no probe from the SIP edge was answered 503 while draining")
         for task in list(self.calls.values()):
             task.cancel()  # Call.run releases the call (BYE) and reports it
         if self.calls:

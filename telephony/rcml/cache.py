@@ -24,15 +24,17 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 PLAN_TTL_SECONDS = 24 * 3600
-ROUTE_TTL_SECONDS = 30
+# Entries are dropped when they change (forget_entries: a publish, a failed publish, a number routed,
+# moved or released); the TTL only bounds an entry whose drop was lost with Redis itself.
+ROUTE_TTL_SECONDS = 300
 LOCAL_PLANS_MAX = 256  # plans each process keeps (a few KB each)
 REDIS_BACKOFF_SECONDS = 5.0  # after a Redis failure, the call path reads only PostgreSQL this long
 
 _redis_skip_until = 0.0
 
 
-def _try_redis(operation: Callable[[], T], default: T) -> T:
-    """Run a cache operation of the call path; on a Redis failure, `default` (a miss) and back off."""
+def try_redis(operation: Callable[[], T], default: T) -> T:
+    """Run a Redis operation of the call path; on a Redis failure, `default` (a miss) and back off."""
     global _redis_skip_until
     if time.monotonic() < _redis_skip_until:
         return default
@@ -91,13 +93,13 @@ def plan(sid: str, version: int | None = None) -> dict[str, Any] | None:
 
     newest = version is None
     if version is None:
-        version = _try_redis(lambda: cache.get(f"rcml:current:{sid}"), None)
+        version = try_redis(lambda: cache.get(f"rcml:current:{sid}"), None)
     if version is not None:
         local = _local_get(sid, version)
         if local is not None:
             return local
         key = _plan_key(sid, version)
-        cached = _try_redis(lambda: cache.get(key), None)
+        cached = try_redis(lambda: cache.get(key), None)
         if cached is not None:
             _local_put(sid, version, cached)
             return cached
@@ -107,45 +109,76 @@ def plan(sid: str, version: int | None = None) -> dict[str, Any] | None:
         return None
     # Refill the plan; point `current` at it only when the newest was asked for and no publish has set
     # it meanwhile: a step of an old version, or a slow reader, must not move it back.
-    _try_redis(lambda: cache.set(_plan_key(sid, row.version), row.plan, timeout=PLAN_TTL_SECONDS), None)
+    try_redis(lambda: cache.set(_plan_key(sid, row.version), row.plan, timeout=PLAN_TTL_SECONDS), None)
     if newest:
-        _try_redis(lambda: cache.add(f"rcml:current:{sid}", row.version, timeout=PLAN_TTL_SECONDS), None)
+        try_redis(lambda: cache.add(f"rcml:current:{sid}", row.version, timeout=PLAN_TTL_SECONDS), None)
     return row.plan
 
 
 def entry(number: str) -> dict[str, Any] | None:
-    """Who answers a number, in one Redis read: `{"sid", "version", "active"}` (None: nobody).
+    """Who answers a number as stored (see find): `{"sid", "version", "active"}`; None: nobody."""
+    key = _entry_key(number)
+    found = try_redis(lambda: cache.get(key), None)
+    if found is None:
+        found = _entry_from_database(number)
+        try_redis(lambda: cache.set(key, found, timeout=ROUTE_TTL_SECONDS), None)
+    return found or None
 
-    Cached for ROUTE_TTL_SECONDS, and dropped by each publish of the system (publish.py), so a new
-    version answers new calls at once. `version` is None while nothing is published.
+
+def find(dialled: str) -> tuple[str, dict[str, Any]] | None:
+    """Who answers a dialled number: the number as stored and its entry, `{"sid", "version",
+    "active"}`; None: nobody. Each form the number may be stored in (with or without `+`) has its
+    entry, "nobody" included, all read in one Redis command.
+
+    Entries are dropped by each publish of the system, published or failed (publish.py: a new
+    version, or a status changed, answers new calls at once), and by each change of the number's
+    route (telephony.provisioning.bundled); ROUTE_TTL_SECONDS is only a backstop. `version` is None
+    while nothing is published. The schedules are not in it: the entry document evaluates them on
+    the plan at each call, to the second.
     """
+    keys = {_entry_key(variant): variant for variant in number_variants(dialled)}
+    cached: dict[str, Any] = try_redis(lambda: cache.get_many(list(keys)), {})
+    for key, variant in keys.items():
+        found = cached.get(key)
+        if found is None:
+            found = _entry_from_database(variant)
+            try_redis(lambda: cache.set(key, found, timeout=ROUTE_TTL_SECONDS), None)  # noqa: B023
+        if found:
+            return variant, found
+    return None
+
+
+def _entry_from_database(number: str) -> dict[str, Any]:
     from autoattendant.choices import SystemStatus
     from autoattendant.models import AutoAttendantSystem
     from telephony.models import NumberRoute
 
-    key = _entry_key(number)
-    found = _try_redis(lambda: cache.get(key), None)
-    if found is None:
-        found = {}
-        route_row = NumberRoute.objects.filter(number=number).exclude(aa_system_sid="").first()
-        system = (
-            AutoAttendantSystem.objects.filter(sid=route_row.aa_system_sid).only("status", "published_version").first()
-            if route_row
-            else None
-        )
-        if route_row is not None and system is not None:
-            found = {
-                "sid": route_row.aa_system_sid,
-                "version": system.published_version,
-                "active": system.status == SystemStatus.ACTIVE,
-            }
-        _try_redis(lambda: cache.set(key, found, timeout=ROUTE_TTL_SECONDS), None)
-    return found or None
+    route = NumberRoute.objects.filter(number=number).exclude(aa_system_sid="").first()
+    if route is None:
+        return {}
+    system = AutoAttendantSystem.objects.filter(sid=route.aa_system_sid).only("status", "published_version").first()
+    if system is None:
+        return {}
+    return {
+        "sid": route.aa_system_sid,
+        "version": system.published_version,
+        "active": system.status == SystemStatus.ACTIVE,
+    }
 
 
 def _entry_key(number: str) -> str:
     return f"rcml:entry:{number}"
 
 
+def number_variants(number: str) -> list[str]:
+    """A dialled number as it may be stored: as dialled, without `+`, with `+`."""
+    number = (number or "").strip()
+    bare = number.lstrip("+")
+    return list(dict.fromkeys([number, bare, f"+{bare}"]))
+
+
 def forget_entries(numbers: list[str]) -> None:
-    cache.delete_many([_entry_key(number) for number in numbers])
+    """Drop the numbers' entries, each as it may be dialled (a variant may hold "nobody")."""
+    keys = [_entry_key(variant) for number in numbers for variant in number_variants(number)]
+    if keys:
+        cache.delete_many(keys)

@@ -42,6 +42,7 @@ def publish(aa_system_sid: str) -> int | None:
         version = system.config_version
         if system.published_version == version and system.publish_status == PublishStatus.PUBLISHED:
             return version
+        numbers = list(system.phone_numbers.filter(is_extension=False).values_list("number", flat=True))
         try:
             plan = compile_plan(snapshot_system(system), version)
         except CompileError as exc:
@@ -49,13 +50,15 @@ def publish(aa_system_sid: str) -> int | None:
             system.publish_status = PublishStatus.FAILED
             system.publish_error = str(exc)
             system.save(update_fields=["publish_status", "publish_error"])
+            # The published version still answers, but its numbers' entries are read again: the
+            # change that failed to compile may have been the system's status.
+            transaction.on_commit(lambda: cache.forget_entries(numbers))
             return None
         PublishedRcml.objects.update_or_create(aa_system_sid=aa_system_sid, version=version, defaults={"plan": plan})
         system.published_version = version
         system.publish_status = PublishStatus.PUBLISHED
         system.publish_error = ""
         system.save(update_fields=["published_version", "publish_status", "publish_error"])
-        numbers = list(system.phone_numbers.filter(is_extension=False).values_list("number", flat=True))
 
         def announce() -> None:
             cache.store_plan(plan)

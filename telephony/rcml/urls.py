@@ -8,7 +8,6 @@ urlpatterns = [
     path("rcml/voice", views.voice, name="rcml-voice"),
     # The executor's JSON and audio endpoints (telephony.rcml.executor_views).
     path("rcml/number/<str:number>", executor_views.number, name="rcml-number"),
-    path("rcml/client/<str:login>", executor_views.client, name="rcml-client"),
     path("rcml/speech", executor_views.speech, name="rcml-speech"),
     path("rcml/recording", executor_views.recording_upload, name="rcml-recording-upload"),
     path("rcml/recording/<str:sid>.wav", executor_views.recording, name="rcml-recording"),

@@ -21,7 +21,7 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from autoattendant.services.calls import CallStart, record_call_start
+from autoattendant.services.calls import CallStart, queue_call_start, record_call_start
 from autoattendant.services.voicemail import store_voicemail_message
 from telephony.rcml import cache, flow
 from telephony.rcml.compiler import PROMPTS, response, say
@@ -77,26 +77,16 @@ def executor_view(handler: Callable[..., Answer]):
     return view
 
 
-def number_variants(number: str) -> list[str]:
-    """A dialled number as it may be stored: as dialled, without `+`, with `+`."""
-    number = (number or "").strip()
-    bare = number.lstrip("+")
-    return list(dict.fromkeys([number, bare, f"+{bare}"]))
-
-
 @executor_view
 def voice(params: dict[str, str]) -> Answer:
     """The entry document for a call to an AA number: the menu its schedules pick right now.
 
     `at` (ISO date-time) evaluates the schedules at another moment, for the call simulator.
     """
-    target = None
-    for number in number_variants(params.get("To") or params.get("Called") or ""):
-        target = cache.entry(number)
-        if target:
-            break
-    if not target:
+    found = cache.find(params.get("To") or params.get("Called") or "")
+    if found is None:
         return 404, NOT_IN_SERVICE
+    target = found[1]
     if not target["active"]:
         return 200, REJECTED
     plan = cache.plan(target["sid"], target["version"]) if target["version"] else None
@@ -112,7 +102,8 @@ def voice(params: dict[str, str]) -> Answer:
 
 def _record_call_start(params: dict[str, str], aa_system_sid: str) -> None:
     """The call begins for the portal: recorded IN_PROGRESS (autoattendant.services.calls), so it is
-    in the records even if its executor dies with it. Only a call names its SIP Call-ID (the
+    in the records even if its executor dies with it. Queued (one Redis command), stored by the
+    writer within seconds; stored here when Redis fails. Only a call names its SIP Call-ID (the
     console's simulated calls do not). A database that fails here does not fail the call: its
     executor's end report stores it then."""
     call_sid, sip_call_id = params.get("CallSid") or "", params.get("SipCallId") or ""
@@ -127,6 +118,8 @@ def _record_call_start(params: dict[str, str], aa_system_sid: str) -> None:
         sip_call_id=sip_call_id[:255],
         executor=(params.get("Executor") or "")[:255],
     )
+    if cache.try_redis(lambda: queue_call_start(start), False):
+        return
     try:
         record_call_start(start)
     except DatabaseError:

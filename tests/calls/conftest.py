@@ -1,5 +1,9 @@
 """The whole product as processes, for calls from a real SIP peer: gunicorn, a Celery worker, the executor.
 
+The executor's SIP edge (SIP_EDGE) is a port where each test that transfers to a client extension
+starts a sipp phone: it receives the executor's INVITE for `sip:<login>@<edge>` as a phone behind
+the edge would (Kamailio itself, registrations and relaying, is tested in tests/edge).
+
 The stack has a database of its own and a Redis database of its own (so its worker is the only one
 that sees its publish tasks). AA systems are set up through the public API as a CSP admin would,
 published by the real worker, and called with sipp.
@@ -19,6 +23,7 @@ import pytest
 import redis
 import requests
 
+from tests.calls.sipp import Sipp
 from tests.celery_worker import running_worker
 from tests.servers import MANAGE, createcsp, free_sip_port, gunicorn, listening, process, throwaway_database, wait_until
 
@@ -91,6 +96,7 @@ class CallStack:
     url: str
     api: Api
     sip_port: int
+    edge_port: int  # SIP_EDGE: where the executor sends calls to client extensions
     logs: dict[str, Path]
     workdir: Path
     env: dict[str, str]  # the executor's: another executor of the same portal starts with it
@@ -107,6 +113,21 @@ class CallStack:
         path = self.workdir / f"{self.counter[0]:03d}-{name}"
         path.mkdir(parents=True)
         return path
+
+    def at_the_edge(self, name: str, scenario: str, timeout: float = 5.0) -> Sipp:
+        """sipp on the SIP_EDGE port, as the phone (or the edge's refusal) the next client dial reaches."""
+        phone = Sipp(self.scratch(name), scenario, self.sip_port, sip_port=self.edge_port, extra=("-rtp_echo",))
+        phone.start()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+                try:
+                    probe.bind(("127.0.0.1", self.edge_port))
+                except OSError:
+                    return phone  # bound by sipp
+            assert phone.process is not None and phone.process.poll() is None, phone.wait().output
+            time.sleep(0.05)
+        pytest.fail(f"sipp did not bind the edge's port {self.edge_port}")
 
     def wait_published(self, system_sid: str, timeout: float = 60.0) -> dict:
         deadline = time.monotonic() + timeout
@@ -155,12 +176,13 @@ def call_stack(tmp_path_factory) -> Iterator[CallStack]:
         credentials = createcsp(env, "Calls CSP", "admin@calls.test")
         logs = {name: workdir / f"{name}.log" for name in ("gunicorn", "worker", "executor")}
         with gunicorn(env, logs["gunicorn"]) as url, running_worker("calls", logs["worker"], env):
-            sip_port = free_sip_port()
+            sip_port, edge_port = free_sip_port(), free_sip_port()
             rtp_min, rtp_max = _free_rtp_range()
             executor_env = {
                 **env,
                 "EXECUTOR_PORTAL_URL": url,
-                "SIP_PORT": str(sip_port),
+                "EXECUTOR_SIP_PORT": str(sip_port),
+                "SIP_EDGE": f"127.0.0.1:{edge_port}",
                 "RTP_PORT_MIN": str(rtp_min),
                 "RTP_PORT_MAX": str(rtp_max),
                 "SIP_NO_ACK_TIMEOUT": "3",
@@ -171,4 +193,4 @@ def call_stack(tmp_path_factory) -> Iterator[CallStack]:
             command = [*MANAGE, "run_executor", "-v", "2"]
             with process(command, executor_env, logs["executor"]) as executor:
                 wait_until(lambda: listening(sip_port), executor, logs["executor"], "the executor")
-                yield CallStack(url, Api(url, credentials), sip_port, logs, workdir, executor_env)
+                yield CallStack(url, Api(url, credentials), sip_port, edge_port, logs, workdir, executor_env)

@@ -190,41 +190,25 @@ def held_key_pcap(path: Path, digit: str, seconds: float) -> None:
     path.write_bytes(bytes(out))
 
 
-def _register(login: str, password: str) -> str:
-    return f"""<send retrans="500"><![CDATA[
-REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:{login}@example.test>;tag=[pid]reg[call_number]
-To: <sip:{login}@example.test>
-Call-ID: [call_id]
-CSeq: 1 REGISTER
-Contact: <sip:{login}@[local_ip]:[local_port];transport=[transport]>
-Max-Forwards: 70
-Expires: 300
+def edge_refusal(status: int = 404, reason: str = "Not Found") -> str:
+    """The SIP edge with no binding for the client dialled: a final response at once, then the ACK."""
+    return _scenario(
+        [
+            f"""<recv request="INVITE" timeout="60000"/>
+<send><![CDATA[
+SIP/2.0 {status} {reason}
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]edge[call_number]
+[last_Call-ID:]
+[last_CSeq:]
 Content-Length: 0
 
 ]]></send>
-<recv response="401" auth="true"/>
-<send retrans="500"><![CDATA[
-REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:{login}@example.test>;tag=[pid]reg[call_number]
-To: <sip:{login}@example.test>
-Call-ID: [call_id]
-CSeq: 2 REGISTER
-Contact: <sip:{login}@[local_ip]:[local_port];transport=[transport]>
-[authentication username={login} password={password}]
-Max-Forwards: 70
-Expires: 300
-Content-Length: 0
-
-]]></send>
+<recv request="ACK"/>
 """
-
-
-def register(login: str, password: str, expect_status: str = "200") -> str:
-    """REGISTER with digest authentication, expecting `expect_status` to the answered challenge."""
-    return _scenario([_register(login, password), f'<recv response="{expect_status}"/>'])
+        ]
+    )
 
 
 RING_CSEQ = '<ereg regexp="CSeq: ([0-9]+) INVITE" search_in="msg" check_it="true" assign_to="whole,invite_cseq"/>'
@@ -238,8 +222,7 @@ def extension(
     answer "ring": it rings until the executor gives up (CANCEL; 200 to it, 487 to the INVITE).
     hold_ms None: once answered, it stays on until the executor hangs up (BYE; 200 to it).
     media_port: where it says its media goes (a test's own socket, to see what it is sent).
-    sipp keeps one Call-ID per scenario, so the phone registers first with `register()` from the
-    same port, and this scenario then listens there."""
+    It listens on the executor's SIP_EDGE port and takes the INVITE as the edge relays it."""
     reply_headers = """[last_Via:]
 [last_From:]
 [last_To:];tag=[pid]ext[call_number]

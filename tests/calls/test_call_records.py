@@ -1,6 +1,6 @@
 """Call records with real processes: a call is in the records from the moment the portal serves its
-entry document, so an executor killed with SIGKILL loses none; calls that never had an AA system
-are counted by the executor, not stored.
+entry document (queued, and stored by the worker within seconds), so an executor killed with SIGKILL
+loses none; calls that never had an AA system are counted by the executor, not stored.
 
 The stack is tests/calls/conftest.py's (gunicorn, a Celery worker, an executor); the executors here
 are more of the same portal's, started and killed by each test.
@@ -63,7 +63,7 @@ def desk(call_stack) -> Desk:
 
 
 def executor_env(call_stack, rtp_base: int) -> dict[str, str]:
-    env = {**call_stack.env, "SIP_PORT": str(free_sip_port())}
+    env = {**call_stack.env, "EXECUTOR_SIP_PORT": str(free_sip_port())}
     env.update(RTP_PORT_MIN=str(rtp_base), RTP_PORT_MAX=str(rtp_base + 99))
     return env
 
@@ -103,11 +103,11 @@ def test_a_call_outlives_its_executor_in_the_records_and_is_closed_as_lost(call_
     log = tmp_path / "executor.log"
     number = "15551110020"
     with process([*MANAGE, "run_executor"], env, log) as executor:
-        wait_until(lambda: listening(int(env["SIP_PORT"])), executor, log, "the executor")
+        wait_until(lambda: listening(int(env["EXECUTOR_SIP_PORT"])), executor, log, "the executor")
         call = Sipp(
             tmp_path / "call",
             caller([("wait", 30000)], caller_number=number),
-            int(env["SIP_PORT"]),
+            int(env["EXECUTOR_SIP_PORT"]),
             service=AA_NUMBER.lstrip("+"),
             timeout=40,
         ).start()
@@ -119,8 +119,11 @@ def test_a_call_outlives_its_executor_in_the_records_and_is_closed_as_lost(call_
             call.process.kill()
             call.wait()
 
-    # The portal recorded the call when it served the entry document: it is there, in progress.
-    records = call_stack.calls(number=number, pageSize=50)
+    # The portal queued the call's start when it served the entry document: it is stored within
+    # seconds, in progress.
+    deadline = time.monotonic() + 5
+    while not (records := call_stack.calls(number=number, pageSize=50)) and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert len(records) == 1, records
     record = records[0]
     assert (record["outcome"], record["endTime"], record["aaSystemSid"]) == ("IN_PROGRESS", None, desk.system_sid)
@@ -145,6 +148,11 @@ def test_a_normal_call_has_one_complete_record(call_stack, desk):
     assert record["callSid"].startswith("CA") and "@" not in record["callSid"]
     assert record["sipCallId"] and record["menuPath"] == [desk.main_menu]
     assert close_lost_calls(call_stack, after_seconds=0) == 0  # nothing left in progress
+    with psycopg.connect(call_stack.env["DATABASE_URL"]) as connection:
+        ran_by = connection.execute(
+            "SELECT executor FROM telephony_callrecord WHERE call_sid = %s", [record["callSid"]]
+        ).fetchone()[0]
+    assert ran_by.endswith(f":{call_stack.sip_port}")  # its host and SIP port: executors may share a host
 
 
 def test_invites_to_an_unknown_number_are_counted_not_stored(call_stack, desk, tmp_path):
@@ -153,11 +161,11 @@ def test_invites_to_an_unknown_number_are_counted_not_stored(call_stack, desk, t
     log = tmp_path / "executor.log"
     before = stored_rows(call_stack)
     with process([*MANAGE, "run_executor"], env, log) as executor:
-        wait_until(lambda: listening(int(env["SIP_PORT"])), executor, log, "the executor")
+        wait_until(lambda: listening(int(env["EXECUTOR_SIP_PORT"])), executor, log, "the executor")
         flood = Sipp(
             tmp_path / "flood",
             caller([], answered=False, expect_status=404),
-            int(env["SIP_PORT"]),
+            int(env["EXECUTOR_SIP_PORT"]),
             service=UNKNOWN_NUMBER,
         )
         flood.command[flood.command.index("-m") + 1] = str(invites)  # calls, 20 at a time, 20 a second
@@ -165,8 +173,11 @@ def test_invites_to_an_unknown_number_are_counted_not_stored(call_stack, desk, t
         flood.command += ["-r", "20"]
         result = flood.run()
         assert result.ok, result.output
-        counters = metrics(executor, log)["counters"]
+        summary = metrics(executor, log)
+        counters = summary["counters"]
         time.sleep(1.0)  # anything the executor would post has been posted (its batches wait 0.25 s)
     assert counters.get("not_recorded_unknown_number") == invites, counters
     assert counters.get("calls_rejected") == invites, counters
     assert stored_rows(call_stack) == before
+    assert summary["executor"].endswith(f":{env['EXECUTOR_SIP_PORT']}")  # one of several on this machine
+    assert f" executor:{env['EXECUTOR_SIP_PORT']} " in log.read_text()  # so is each log line

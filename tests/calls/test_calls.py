@@ -2,11 +2,13 @@
 
 The stack (tests/calls/conftest.py) is gunicorn, a Celery worker and `manage.py run_executor`.
 Each test dials the reception's AA number from its own caller number, so its call record is its own.
+A client extension's phone is a sipp on the executor's SIP edge port (registration is the edge's).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import threading
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests.calls.conftest import hangup_policies
-from tests.calls.sipp import Sipp, caller, extension, held_key_pcap, register
+from tests.calls.sipp import Sipp, caller, edge_refusal, extension, held_key_pcap
 from tests.servers import MANAGE, free_port, free_sip_port, listening, process, wait_until
 
 PN = "/autoattendant/phonenumber"
@@ -27,7 +29,7 @@ NO_SYSTEM_NUMBER = "+15550001001"
 INACTIVE_NUMBER = "+15550001002"
 ALICE = ("alice201", "alice-secret-1")  # answers
 BOB = ("bob202", "bob-secret-2")  # busy
-CAROL = ("carol203", "carol-secret-3")  # never registers
+CAROL = ("carol203", "carol-secret-3")  # not registered: the edge answers 404
 CALLER_ID = "+15550009000"  # the enterprise's extFromPhoneNumber: what extensions see calling
 
 
@@ -137,23 +139,18 @@ def dial(call_stack, name: str, scenario: str, number: str = AA_NUMBER, **kwargs
     return run
 
 
-def registered(call_stack, name: str, login: str, password: str, **kwargs) -> Sipp:
-    """A client extension: registered (digest) from a port, then sipp taking one call on that port,
-    echoing media back."""
-    port = free_port(2)
-    signup = Sipp(call_stack.scratch(f"{name}-register"), register(login, password), call_stack.sip_port, sip_port=port)
-    result = signup.run()
-    assert result.ok, f"REGISTER failed:\n{result.output}\n{result.messages}\n{call_stack.diagnostics()}"
-    scenario = extension(login, **kwargs)
-    return Sipp(call_stack.scratch(name), scenario, call_stack.sip_port, sip_port=port, extra=("-rtp_echo",)).start()
+def registered(call_stack, name: str, login: str, **kwargs) -> Sipp:
+    """A client extension's phone taking one call as the SIP edge relays it, echoing media back."""
+    return call_stack.at_the_edge(name, extension(login, **kwargs))
 
 
 def test_key_transfers_to_a_registered_client_extension(call_stack, reception):
-    phone = registered(call_stack, "alice", *ALICE)
+    phone = registered(call_stack, "alice", ALICE[0])
     dial(call_stack, "press-1", caller([("wait", 1500), ("dtmf", "1")], caller_number="15551110001"))
     run = phone.wait()
     assert run.ok, run.output
     invite = run.messages[run.messages.index("INVITE sip:alice201@") :]
+    assert invite.startswith(f"INVITE sip:alice201@127.0.0.1:{call_stack.edge_port} SIP/2.0"), invite[:300]
     from_line = next(line for line in invite.splitlines() if line.startswith("From:"))
     assert f"<sip:{CALLER_ID}@" in from_line, invite[:600]
     record = call_stack.call_record("15551110001")
@@ -165,7 +162,7 @@ def test_key_transfers_to_a_registered_client_extension(call_stack, reception):
 
 def test_caller_hangs_up_during_the_transfer(call_stack, reception):
     """The usual end of a transferred call: the caller's BYE while bridged; the Dial still completed."""
-    phone = registered(call_stack, "alice-stays-on", *ALICE, hold_ms=None)
+    phone = registered(call_stack, "alice-stays-on", ALICE[0], hold_ms=None)
     steps = [("wait", 1500), ("dtmf", "1"), ("wait", 4000)]
     dial(call_stack, "press-1-then-bye", caller(steps, end="our-bye", caller_number="15551110015"))
     assert phone.wait().ok  # it got the executor's BYE
@@ -178,7 +175,7 @@ def test_caller_hangs_up_during_the_transfer(call_stack, reception):
 
 
 def test_caller_hangs_up_while_the_extension_rings(call_stack, reception):
-    phone = registered(call_stack, "alice-rings", *ALICE, answer="ring")
+    phone = registered(call_stack, "alice-rings", ALICE[0], answer="ring")
     steps = [("wait", 1500), ("dtmf", "1"), ("wait", 2500)]
     dial(call_stack, "press-1-then-cancel", caller(steps, end="our-bye", caller_number="15551110016"))
     assert phone.wait().ok  # it got the executor's CANCEL
@@ -208,7 +205,7 @@ def test_the_key_that_transfers_is_not_passed_on(call_stack, reception):
     thread.start()
     try:
         media_port = str(receiver.getsockname()[1])
-        phone = registered(call_stack, "alice-hears-keys", *ALICE, hold_ms=None, media_port=media_port)
+        phone = registered(call_stack, "alice-hears-keys", ALICE[0], hold_ms=None, media_port=media_port)
         workdir = call_stack.scratch("held-1-then-2")
         held_key_pcap(workdir / "held_1.pcap", "1", seconds=5.0)
         steps = [("wait", 1500), ("pcap", "held_1.pcap"), ("wait", 6000), ("dtmf", "2"), ("wait", 1000)]
@@ -226,7 +223,7 @@ def test_the_key_that_transfers_is_not_passed_on(call_stack, reception):
 
 
 def test_dial_by_extension(call_stack, reception):
-    phone = registered(call_stack, "alice-by-extension", *ALICE)
+    phone = registered(call_stack, "alice-by-extension", ALICE[0])
     steps = [("wait", 1000), ("dtmf", "2"), ("dtmf", "0"), ("dtmf", "1")]
     dial(call_stack, "dial-201", caller(steps, caller_number="15551110002"))
     assert phone.wait().ok
@@ -247,7 +244,7 @@ def test_submenu_then_voicemail_is_recorded(call_stack, reception):
 
 
 def test_busy_extension_reports_busy_and_offers_voicemail(call_stack, reception):
-    phone = registered(call_stack, "bob-busy", *BOB, answer="486")
+    phone = registered(call_stack, "bob-busy", BOB[0], answer="486")
     steps = [("wait", 1000), ("dtmf", "2"), ("wait", 3000), ("dtmf", "5")]
     dial(call_stack, "press-5", caller(steps, caller_number="15551110004"), timeout=90)
     assert phone.wait().ok
@@ -257,7 +254,10 @@ def test_busy_extension_reports_busy_and_offers_voicemail(call_stack, reception)
 
 
 def test_unregistered_extension_by_sip_info_digit(call_stack, reception):
+    edge = call_stack.at_the_edge("carol-not-registered", edge_refusal(404, "Not Found"))
     dial(call_stack, "info-3", caller([("wait", 1000), ("info", "3")], caller_number="15551110005"))
+    run = edge.wait()
+    assert run.ok and "INVITE sip:carol203@127.0.0.1:" in run.messages, run.output
     record = call_stack.call_record("15551110005")
     assert (record["keys"], record["dialStatus"]) == (["3"], "failed")
 
@@ -298,13 +298,6 @@ def test_call_over_tcp(call_stack, reception):
     assert call_stack.call_record("15551110010")["keys"] == ["9"]
 
 
-@pytest.mark.parametrize(("password", "status"), [(ALICE[1], "200"), ("wrong-password", "403")])
-def test_register_checks_the_digest_password(call_stack, reception, password, status):
-    run = Sipp(call_stack.scratch(f"register-{status}"), register(ALICE[0], password, status), call_stack.sip_port)
-    result = run.run()
-    assert result.ok, result.output + result.messages
-
-
 def test_the_caller_hears_the_greeting(call_stack, reception):
     """Our own socket is the caller's media address: RTP arrives every 20 ms and carries speech."""
     receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -341,7 +334,7 @@ def test_portal_unreachable_gets_the_apology_then_a_hangup(call_stack, tmp_path)
     env = {
         **os.environ,
         "EXECUTOR_PORTAL_URL": f"http://127.0.0.1:{free_port()}",
-        "SIP_PORT": str(sip_port),
+        "EXECUTOR_SIP_PORT": str(sip_port),
         "RTP_PORT_MIN": "19600",
         "RTP_PORT_MAX": "19699",
         "EXECUTOR_PORTAL_TIMEOUT": "1",
@@ -359,7 +352,7 @@ def test_portal_unreachable_gets_the_apology_then_a_hangup(call_stack, tmp_path)
 def test_shutdown_refuses_new_calls_and_lets_calls_in_progress_finish(call_stack, reception, tmp_path):
     """SIGTERM: a new INVITE gets 503, the call in progress ends as its menu says, the process exits 0."""
     sip_port = free_sip_port()
-    env = {**call_stack.env, "SIP_PORT": str(sip_port), "RTP_PORT_MIN": "19700", "RTP_PORT_MAX": "19799"}
+    env = {**call_stack.env, "EXECUTOR_SIP_PORT": str(sip_port), "RTP_PORT_MIN": "19700", "RTP_PORT_MAX": "19799"}
     env["EXECUTOR_DRAIN_SECONDS"] = "15"
     log = tmp_path / "executor.log"
     with process([*MANAGE, "run_executor"], env, log) as executor:
@@ -377,3 +370,56 @@ def test_shutdown_refuses_new_calls_and_lets_calls_in_progress_finish(call_stack
         assert executor.wait(timeout=20) == 0, log.read_text()
     record = call_stack.call_record("15551110013")
     assert (record["outcome"], record["menuPath"]) == ("COMPLETED", [reception.main_menu])
+
+
+def options(sock: socket.socket, port: int) -> str:
+    """An OPTIONS as the SIP edge's dispatcher probes an executor, and the answer."""
+    local = sock.getsockname()[1]
+    branch = f"z9hG4bK{os.urandom(8).hex()}"
+    request = "\r\n".join(
+        [
+            f"OPTIONS sip:127.0.0.1:{port} SIP/2.0",
+            f"Via: SIP/2.0/UDP 127.0.0.1:{local};branch={branch};rport",
+            f"From: <sip:edge@127.0.0.1:{local}>;tag=probe",
+            f"To: <sip:127.0.0.1:{port}>",
+            f"Call-ID: probe-{branch}",
+            "CSeq: 10 OPTIONS",
+            "Max-Forwards: 70",
+            "Content-Length: 0",
+            "",
+            "",
+        ]
+    )
+    sock.sendto(request.encode(), ("127.0.0.1", port))
+    return sock.recv(65535).decode(errors="replace")
+
+
+def test_a_draining_executor_answers_the_edge_s_probe_503_before_it_exits(tmp_path):
+    """SIGTERM with no call in progress: an executor the edge probes (OPTIONS 200 while serving) stays
+    until it has answered a probe 503, so the dispatcher marks it instead of timing out on it."""
+    sip_port = free_sip_port()
+    env = {
+        **os.environ,
+        "EXECUTOR_PORTAL_URL": f"http://127.0.0.1:{free_port()}",
+        "EXECUTOR_SIP_PORT": str(sip_port),
+        "RTP_PORT_MIN": "19600",
+        "RTP_PORT_MAX": "19699",
+        "EXECUTOR_DRAIN_SECONDS": "15",
+    }
+    log = tmp_path / "executor.log"
+    with (
+        process([*MANAGE, "run_executor"], env, log) as executor,
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe,
+    ):
+        wait_until(lambda: listening(sip_port), executor, log, "the executor")
+        probe.bind(("127.0.0.1", 0))
+        probe.settimeout(3)
+        serving = options(probe, sip_port)
+        assert serving.startswith("SIP/2.0 200 "), serving
+        assert not re.search(r"^(Server|User-Agent):", serving, re.MULTILINE | re.IGNORECASE), serving
+        executor.send_signal(signal.SIGTERM)
+        time.sleep(1.0)
+        assert executor.poll() is None, log.read_text()  # the edge has not seen it draining yet
+        draining = options(probe, sip_port)
+        assert draining.startswith("SIP/2.0 503 ") and "Retry-After:" in draining, draining
+        assert executor.wait(timeout=10) == 0, log.read_text()

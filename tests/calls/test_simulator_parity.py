@@ -5,7 +5,8 @@ the Day menu answers (1 the Sales submenu, 3 Bob, who is busy), otherwise the Ni
 a wrong key is retried once, a timeout hangs up.
 Each scenario (keys pressed, time of the call, what the dialled extension does) is run twice: by the
 API's simulate endpoint, and as a sipp call through an executor of the same portal, with the
-extensions registered as sipp phones. Their menu paths, outcomes, keys and dial statuses must agree.
+extensions' phones as sipp at the executor's SIP edge port. Their menu paths, outcomes, keys and dial
+statuses must agree.
 
 The time of a real call: the entry document takes the moment from `at`, the parameter the simulator
 sends. This module's executor reaches the portal through a small proxy that adds the scenario's `at`
@@ -27,8 +28,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.calls.sipp import Sipp, caller, extension, register
-from tests.servers import MANAGE, free_port, free_sip_port, listening, process, wait_until
+from tests.calls.sipp import Sipp, caller, extension
+from tests.servers import MANAGE, free_sip_port, listening, process, wait_until
 
 ZONE = "America/New_York"
 AA_NUMBER = "+15550002000"
@@ -160,7 +161,7 @@ def parity(call_stack, tmp_path_factory) -> Iterator[Parity]:
     serving.start()
     sip_port = free_sip_port()
     log = tmp_path_factory.mktemp("parity") / "executor.log"
-    env = {**call_stack.env, "EXECUTOR_PORTAL_URL": clock.url, "SIP_PORT": str(sip_port)}
+    env = {**call_stack.env, "EXECUTOR_PORTAL_URL": clock.url, "EXECUTOR_SIP_PORT": str(sip_port)}
     try:
         with process([*MANAGE, "run_executor"], env, log) as executor:
             wait_until(lambda: listening(sip_port), executor, log, "the executor")
@@ -211,14 +212,10 @@ def simulated(call_stack, parity: Parity, scenario: Scenario) -> dict:
     }
 
 
-def phone(call_stack, parity: Parity, name: str, login: str, password: str, answer: str) -> Sipp:
-    """A client extension registered with this module's executor, taking one call."""
-    port = free_port(2)
-    signup = Sipp(call_stack.scratch(f"{name}-register"), register(login, password), parity.sip_port, sip_port=port)
-    result = signup.run()
-    assert result.ok, f"REGISTER failed:\n{result.output}\n{result.messages}"
-    scenario = extension(login, answer=answer, hold_ms=500)
-    return Sipp(call_stack.scratch(name), scenario, parity.sip_port, sip_port=port, extra=("-rtp_echo",)).start()
+def phone(call_stack, name: str, login: str, answer: str) -> Sipp:
+    """A client extension's phone taking one call as the SIP edge relays it (this module's executor
+    has the stack's SIP_EDGE)."""
+    return call_stack.at_the_edge(name, extension(login, answer=answer, hold_ms=500))
 
 
 def called(call_stack, parity: Parity, scenario: Scenario, caller_number: str) -> dict:
@@ -231,9 +228,9 @@ def called(call_stack, parity: Parity, scenario: Scenario, caller_number: str) -
         steps += [("wait", 2500), ("audio",), ("wait", 5000), ("dtmf", "pound")]
     ringing = None
     if scenario.keys and scenario.outcome == "TRANSFERRED":
-        ringing = phone(call_stack, parity, f"{scenario.name}-alice", *ALICE, answer="200")
+        ringing = phone(call_stack, f"{scenario.name}-alice", ALICE[0], answer="200")
     elif scenario.dial_status == "busy":
-        ringing = phone(call_stack, parity, f"{scenario.name}-bob", *BOB, answer="486")
+        ringing = phone(call_stack, f"{scenario.name}-bob", BOB[0], answer="486")
     parity.clock.at = scenario.at
     call = caller(steps, caller_number=caller_number)
     run = Sipp(

@@ -1,5 +1,5 @@
-"""The executor's JSON and audio endpoints (telephony.rcml.executor_views): number lookup, SIP client
-credentials, speech, recordings and call records; and the menu header of the RCML documents."""
+"""The executor's JSON and audio endpoints (telephony.rcml.executor_views): number lookup, speech,
+recordings and call records; and the menu header of the RCML documents."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from django.test import Client
 from autoattendant import recordings
 from autoattendant.choices import ActionType, ExtensionType, SystemStatus
 from autoattendant.models import CallRecord
+from autoattendant.services import calls
 from autoattendant.services.phone_numbers import create_phone_number
-from telephony.models import SipClient
 from telephony.rcml import executor_views
 from tests.telephony.rcml_support import Attendant, option
 
@@ -40,13 +40,6 @@ def wav_bytes(seconds: float = 0.25, rate: int = 8000) -> bytes:
 def media(settings, tmp_path) -> Path:
     settings.MEDIA_ROOT = str(tmp_path / "media")
     return tmp_path / "media"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_clients():
-    executor_views.forget_clients()
-    yield
-    executor_views.forget_clients()
 
 
 @pytest.fixture
@@ -79,7 +72,6 @@ def assert_unauthorized(response) -> None:
 
 ENDPOINTS = [
     ("get", f"/rcml/number/{NUMBER}", {}),
-    ("get", "/rcml/client/ext1030100", {}),
     ("get", "/rcml/speech?text=hello", {}),
     ("post", "/rcml/recording?CallSid=c1", {"data": b"RIFF", "content_type": "audio/wav"}),
     ("get", f"/rcml/recording/RE{'0' * 32}.wav", {}),
@@ -148,35 +140,11 @@ def test_entry_and_menu_documents_name_their_menu(reception, executor):
     assert garbled.status_code == 400 and "X-AA-Menu" not in garbled
 
 
-# SIP clients.
+# SIP clients: their registrations are the SIP edge's (Kamailio reads the credentials itself).
 
 
-def test_client_credentials(tenant, reception, executor):
-    carol = reception.ext("103")
-    response = executor.get(f"/rcml/client/{carol.number}")
-    assert response.status_code == 200
-    assert response.json() == {
-        "login": carol.number,
-        "password": "secret-123",
-        "extensionSid": carol.sid,
-        "enterpriseSid": tenant.enterprise.sid,
-    }
-    for login in ("nobody", reception.ext("101").number, "x" * 65):
-        missing = executor.get(f"/rcml/client/{login}")
-        assert missing.status_code == 404 and missing.json() == {"error": "not found"}
-
-
-def test_a_changed_password_is_used_within_seconds(tenant, reception, executor, monkeypatch):
-    clock = [1000.0]
-    monkeypatch.setattr(executor_views, "_now", lambda: clock[0])
-    carol = reception.ext("103")
-    assert executor.get(f"/rcml/client/{carol.number}").json()["password"] == "secret-123"
-    # (The API keeps an existing client's password, as the reference says; the table may change.)
-    SipClient.objects.filter(login=carol.number).update(password="changed-456")
-    assert executor.get(f"/rcml/client/{carol.number}").json()["password"] == "secret-123"  # cached
-    clock[0] += executor_views.CLIENT_TTL_SECONDS + 0.01
-    assert executor.get(f"/rcml/client/{carol.number}").json()["password"] == "changed-456"
-    assert executor_views.CLIENT_TTL_SECONDS <= 5
+def test_no_endpoint_serves_a_client_s_sip_password(reception, executor):
+    assert executor.get(f"/rcml/client/{reception.ext('103').number}").status_code == 404
 
 
 # Speech.
@@ -321,6 +289,15 @@ def post_cdr(client: Client, record) -> object:
     return client.post("/rcml/call", json.dumps(record), content_type="application/json")
 
 
+def store_queued() -> int:
+    """The writer's run (the Celery task's work), here in the test's transaction."""
+    return calls.store_queued_calls()
+
+
+def stored_sid(call_sid: str) -> str:
+    return CallRecord.objects.get(call_sid=call_sid).sid
+
+
 def test_a_call_record_is_stored(tenant, reception, executor):
     record = cdr(
         aaSystemSid=reception.system.sid,
@@ -332,10 +309,11 @@ def test_a_call_record_is_stored(tenant, reception, executor):
         hangupCause="BYE from caller",
     )
     response = post_cdr(executor, record)
-    assert response.status_code == 201, response.content
-    sid = response.json()["sid"]
-    assert set(response.json()) == {"sid"} and sid.startswith("CA") and len(sid) == 34
-    stored = CallRecord.objects.get(sid=sid)
+    assert (response.status_code, response.json()) == (200, {"queued": 1}), response.content
+    assert not CallRecord.objects.exists()  # queued, not yet stored
+    assert store_queued() == 1
+    stored = CallRecord.objects.get()
+    assert stored.sid.startswith("CA") and len(stored.sid) == 34
     assert stored.call_sid == record["callSid"] and stored.enterprise_sid == tenant.enterprise.sid
     assert (stored.from_number, stored.to_number, stored.aa_system_sid) == (
         "+15555550100",
@@ -349,22 +327,25 @@ def test_a_call_record_is_stored(tenant, reception, executor):
 
 
 def test_a_retried_post_updates_the_same_record(tenant, reception, executor):
-    first = post_cdr(executor, cdr(aaSystemSid=reception.system.sid, outcome="FAILED"))
-    again = post_cdr(executor, cdr(aaSystemSid=reception.system.sid, outcome="COMPLETED", keys=["1"]))
-    assert first.status_code == again.status_code == 201
-    assert first.json()["sid"] == again.json()["sid"]
+    post_cdr(executor, cdr(aaSystemSid=reception.system.sid, outcome="FAILED"))
+    store_queued()
+    first = CallRecord.objects.get().sid
+    post_cdr(executor, cdr(aaSystemSid=reception.system.sid, outcome="COMPLETED", keys=["1"]))
+    store_queued()
     stored = CallRecord.objects.get()
-    assert stored.outcome == "COMPLETED" and stored.keys == ["1"]
-    other = post_cdr(executor, cdr(callSid="another-call", aaSystemSid=reception.system.sid))
-    assert other.json()["sid"] != first.json()["sid"] and CallRecord.objects.count() == 2
+    assert stored.sid == first and stored.outcome == "COMPLETED" and stored.keys == ["1"]
+    post_cdr(executor, cdr(callSid="another-call", aaSystemSid=reception.system.sid))
+    store_queued()
+    assert stored_sid("another-call") != first and CallRecord.objects.count() == 2
 
 
 def test_a_call_that_names_no_aa_system_is_not_stored(db, executor):
     """A number in no AA system (or a system gone): nobody could see the row; the executor counts it."""
     response = post_cdr(executor, cdr(aaSystemSid="", outcome="REJECTED", answerTime=None))
-    assert (response.status_code, response.json()) == (200, {"sid": None})
+    assert (response.status_code, response.json()) == (200, {"queued": 1})
     gone = post_cdr(executor, cdr(callSid="c2", aaSystemSid=f"AA{'0' * 32}"))
-    assert (gone.status_code, gone.json()) == (200, {"sid": None})
+    assert (gone.status_code, gone.json()) == (200, {"queued": 1})
+    assert store_queued() == 2
     assert not CallRecord.objects.exists()
 
 
@@ -377,6 +358,8 @@ def test_a_call_is_recorded_in_progress_when_its_entry_document_is_served(tenant
     response = entry(executor, "CA-entry", SipCallId="a84b@pc33.example.com", Executor="exec-1")
     assert response.status_code == 200
     assert entry(executor, "CA-entry", SipCallId="a84b@pc33.example.com").status_code == 200  # fetched again
+    assert not CallRecord.objects.exists()  # queued: the entry document wrote nothing
+    assert store_queued() == 2
     stored = CallRecord.objects.get()
     assert (stored.call_sid, stored.sip_call_id, stored.outcome) == ("CA-entry", "a84b@pc33.example.com", "IN_PROGRESS")
     assert (stored.aa_system_sid, stored.enterprise_sid) == (reception.system.sid, tenant.enterprise.sid)
@@ -385,9 +368,10 @@ def test_a_call_is_recorded_in_progress_when_its_entry_document_is_served(tenant
 
     # The executor's report completes that same record.
     report = cdr(callSid="CA-entry", aaSystemSid=reception.system.sid, keys=["1"], outcome="CALLER_HANGUP")
-    completed = post_cdr(executor, report)
-    assert completed.status_code == 201 and completed.json()["sid"] == stored.sid
+    assert post_cdr(executor, report).status_code == 200
+    store_queued()
     done = CallRecord.objects.get()
+    assert done.sid == stored.sid
     assert (done.outcome, done.keys, done.duration_seconds) == ("CALLER_HANGUP", ["1"], 43)
     assert done.sip_call_id == "a84b@pc33.example.com" and done.enterprise_sid == tenant.enterprise.sid
     assert done.end_time is not None
@@ -397,6 +381,7 @@ def test_documents_that_are_not_a_calls_entry_record_nothing(tenant, reception, 
     """The console's simulated calls name no SIP Call-ID; numbers in no system have no entry."""
     assert entry(executor, "CA-simulated").status_code == 200
     assert entry(executor, "CA-nowhere", To="+19999999999", SipCallId="x@y").status_code == 404
+    assert store_queued() == 0
     assert not CallRecord.objects.exists()
 
 
@@ -408,6 +393,7 @@ def test_calls_never_reported_are_closed_as_lost_then_a_late_report_still_comple
     settings.CALL_LOST_AFTER_SECONDS = 60
     entry(executor, "CA-lost", SipCallId="lost@example.com")
     entry(executor, "CA-recent", SipCallId="recent@example.com")
+    store_queued()
     CallRecord.objects.filter(call_sid="CA-lost").update(start_time=datetime.now(UTC) - timedelta(seconds=61))
     assert close_lost_calls() == 1
     assert close_lost_calls() == 0  # closed once
@@ -417,7 +403,9 @@ def test_calls_never_reported_are_closed_as_lost_then_a_late_report_still_comple
 
     # An executor that was cut off, not dead, reports after all: the call's real ending wins.
     report = cdr(callSid="CA-lost", aaSystemSid=reception.system.sid, outcome="COMPLETED")
-    assert post_cdr(executor, report).json()["sid"] == lost.sid
+    assert post_cdr(executor, report).status_code == 200
+    store_queued()
+    assert stored_sid("CA-lost") == lost.sid
     assert CallRecord.objects.get(call_sid="CA-lost").outcome == "COMPLETED"
     assert CallRecord.objects.count() == 2
 
@@ -463,13 +451,16 @@ def test_call_records_in_a_batch_are_stored_together_or_not_at_all(tenant, recep
     batch = [cdr(callSid=f"batch-{n}", aaSystemSid=reception.system.sid) for n in range(3)]
     response = post_cdr(executor, [*batch[:2], cdr(callSid="bad", outcome="NONSENSE")])
     assert response.status_code == 400 and set(response.json()["errors"]) == {"2"}, response.content
+    assert store_queued() == 0  # nothing of it was queued
     assert not CallRecord.objects.exists()
     response = post_cdr(executor, batch)
-    assert response.status_code == 201, response.content
-    sids = response.json()["sids"]
+    assert (response.status_code, response.json()) == (200, {"queued": 3}), response.content
+    assert store_queued() == 1  # one entry: the request's records together
     stored = dict(CallRecord.objects.values_list("call_sid", "sid"))
-    assert [stored[f"batch-{n}"] for n in range(3)] == sids
-    assert post_cdr(executor, batch[:1]).json()["sids"] == sids[:1]  # posted again: the same record
+    assert set(stored) == {f"batch-{n}" for n in range(3)}
+    post_cdr(executor, batch[:1])  # posted again: the same record
+    store_queued()
+    assert dict(CallRecord.objects.values_list("call_sid", "sid")) == stored
     assert post_cdr(executor, [cdr()] * (executor_views.MAX_BATCH + 1)).status_code == 400
 
 
@@ -486,11 +477,10 @@ def test_a_batch_mixing_known_new_repeated_and_nobodys_calls(tenant, reception, 
         cdr(callSid="new", aaSystemSid=system, sipCallId="sip-new@pc33"),
     ]
     response = post_cdr(executor, batch)
-    assert response.status_code == 201, response.content
-    sids = response.json()["sids"]
+    assert response.status_code == 200, response.content
+    store_queued()
     stored = {r.call_sid: r for r in CallRecord.objects.all()}
-    assert set(stored) == {"known", "twice", "new"} and sids[2] is None
-    assert sids == [stored["known"].sid, stored["twice"].sid, None, stored["twice"].sid, stored["new"].sid]
+    assert set(stored) == {"known", "twice", "new"}
     assert (stored["known"].outcome, stored["known"].sip_call_id) == ("TRANSFERRED", "sip-known@pc33")
     assert stored["known"].enterprise_sid == tenant.enterprise.sid and stored["twice"].outcome == "COMPLETED"
     assert stored["new"].sip_call_id == "sip-new@pc33" and stored["new"].end_time is not None

@@ -19,6 +19,7 @@ from django.conf import settings
 
 from autoattendant.choices import ActionType, ExtensionType
 from autoattendant.models import CallRecord
+from autoattendant.services.calls import store_queued_calls
 from telephony.executor.portal_client import NumberInfo, PortalClient, PortalUnavailable, RcmlDocument
 from tests.telephony.rcml_support import Attendant, option
 
@@ -116,29 +117,25 @@ def test_a_wrong_token(live_server, reception):
     assert rejected.status == 401 and "<Reject" in rejected.body
 
 
-def test_speech_client_credentials_and_recordings(live_server, reception):
-    carol = reception.ext("103")
+def test_speech_and_recordings(live_server, reception):
     audio = wav_bytes()
 
     async def scenario(portal: PortalClient):
         spoken = await portal.speech("Please hold.", "woman", "en")
         with pytest.raises(ValueError):
             await portal.speech("Please hold.", "woman", "klingon")
-        password = await portal.client_password(carol.number)
-        nobody = await portal.client_password("nobody")
         url = await portal.upload_recording("call-1@host", audio)
         fetched = await portal.fetch_audio(url)
         with pytest.raises(LookupError):
             await portal.fetch_audio(f"/rcml/recording/RE{'0' * 32}.wav")
         with pytest.raises(ValueError):
             await portal.upload_recording("call-1@host", b"not a wav")
-        return spoken, password, nobody, url, fetched
+        return spoken, url, fetched
 
-    spoken, password, nobody, url, fetched = talk(live_server.url, scenario)
+    spoken, url, fetched = talk(live_server.url, scenario)
     with wave.open(io.BytesIO(spoken)) as wav:
         assert (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) == (8000, 1, 2)
         assert wav.getnframes() > 2000
-    assert (password, nobody) == ("secret-123", None)
     assert re.fullmatch(rf"{re.escape(live_server.url)}/rcml/recording/RE[0-9a-f]{{32}}\.wav", url)
     assert fetched == audio
 
@@ -164,6 +161,7 @@ def test_call_records_are_posted_once(live_server, reception):
         await portal.post_call({**record, "outcome": "COMPLETED"})  # a retry after a lost answer
 
     talk(live_server.url, scenario)
+    store_queued_calls()  # the writer's run (a Celery task in production)
     stored = CallRecord.objects.get()
     assert stored.outcome == "COMPLETED" and stored.duration_seconds == 19 and stored.keys == ["1"]
     assert stored.enterprise_sid == reception.tenant.enterprise.sid
@@ -172,6 +170,7 @@ def test_call_records_are_posted_once(live_server, reception):
         await portal.post_calls([{**record, "callSid": f"batch-{n}"} for n in range(3)])
 
     talk(live_server.url, batch)
+    store_queued_calls()
     assert CallRecord.objects.filter(call_sid__startswith="batch-").count() == 3
 
 
@@ -202,7 +201,6 @@ def test_a_portal_that_is_down(caplog):
             portal.fetch_rcml("/rcml/voice", CALL),
             portal.fetch_audio("/autoattendant/announcement/AN1/audio.wav"),
             portal.speech("hello"),
-            portal.client_password("ext103"),
             portal.upload_recording("c1", wav_bytes()),
         ):
             with pytest.raises(PortalUnavailable):

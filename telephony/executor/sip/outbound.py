@@ -27,13 +27,15 @@ logger = logging.getLogger(__name__)
 
 BUSY = {486, 600}
 NO_ANSWER = {408, 480}
+NOT_REGISTERED = {404, 480}  # the SIP edge's answer for a client extension with no binding
 NEW, CALLING, RINGING, ANSWERED, DONE = "new", "calling", "ringing", "answered", "done"
 
 
 class OutboundCall:
     """A call we place. `result()` is "completed" (answered: 200 OK, ACK sent), "busy" (486/600),
     "no-answer" (the timeout elapsed, we CANCEL; or 408/480), "failed" (other final responses,
-    unregistered client, no outbound proxy, no response at all) or "canceled" (cancel() was called).
+    a client extension not registered: no SIP edge, or 404/480 from it; no outbound proxy, no
+    response at all) or "canceled" (cancel() was called).
 
     `ended` is set once the answered call is over ("bye": the callee hung up, "hangup": we did,
     "transport": its TCP connection was lost), or at once with the result as `end_cause` when it
@@ -185,7 +187,10 @@ class OutboundCall:
 
     def _on_rejected(self, call: OutgoingCall, status: int, reason: str) -> None:
         self._phase = DONE
-        if status in BUSY:
+        if status in NOT_REGISTERED and self.target.lower().startswith("client:"):
+            logger.info("SIP: dial %s failed: not registered (%d %s from the SIP edge)", self.target, status, reason)
+            self._finish("failed")
+        elif status in BUSY:
             self._finish("busy")
         elif status in NO_ANSWER:
             self._finish("no-answer")

@@ -3,7 +3,10 @@
 aiosipua does the dialogs, INVITE/BYE/CANCEL handling, 2xx retransmission, ACKs for our 2xx
 responses, CANCEL and BYE building. In front of it, this module adds:
 
-- REGISTER (a registrar with digest authentication) and INFO (DTMF), which aiosipua answers 405;
+- INFO (DTMF), which aiosipua answers 405;
+- 405 to REGISTER: the SIP edge (Kamailio) is the registrar, and calls to client extensions are sent
+  to it (SIP_EDGE), which relays them to the phone's binding; no registration lives here;
+- OPTIONS 200 while serving, 503 once draining (the edge's dispatcher probes with OPTIONS);
 - retransmitted requests answered again from the server transaction's last response, never processed
   twice (aiosipua would start a second call for a retransmitted INVITE, and 481 a retransmitted BYE);
 - CANCEL of an INVITE already answered: 200, no effect (aiosipua would drop the answered call);
@@ -32,12 +35,11 @@ from telephony.executor.sip.inbound import InboundCall
 from telephony.executor.sip.media import MediaOffer
 from telephony.executor.sip.messages import make_response, problem, transaction_key
 from telephony.executor.sip.outbound import OutboundCall
-from telephony.executor.sip.registrar import Registrar
 from telephony.executor.sip.transport import DONE, PENDING, TIMER_64T1, TcpTransport, UdpTransport
 
 logger = logging.getLogger(__name__)
 
-ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REGISTER, UPDATE"
+ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE"
 DTMF_SIGNALS = {"10": "*", "11": "#", "12": "A", "13": "B", "14": "C", "15": "D"}
 VALID_DIGITS = set("0123456789*#ABCD")
 URI_USER_SAFE = "+-_.!~*'()&=$,;?/"
@@ -89,10 +91,11 @@ class Stack:
 
 
 class SipServer:
-    """SIP on UDP and TCP at one host:port: calls to our numbers, a registrar, calls out.
+    """SIP on UDP and TCP at one host:port: calls to our numbers, calls out.
 
     `on_invite` is called (as a task) for every new call; the application answers or rejects it.
-    `password_for(login)` gives a client extension's SIP password (None: no such extension).
+    `edge` (host, port): the SIP edge that knows where client extensions are registered; None: a
+    client extension cannot be reached (a dial to one fails as not registered).
     """
 
     def __init__(
@@ -101,26 +104,27 @@ class SipServer:
         port: int,
         *,
         on_invite: Callable[[InboundCall], Awaitable[None]],
-        password_for: Callable[[str], Awaitable[str | None]],
         outbound_proxy: tuple[str, int] | None = None,
+        edge: tuple[str, int] | None = None,
         user_agent: str = "",
         no_ack_timeout: float = 32.0,
-        registration_max_expires: int = 3600,
         advertised_host: str | None = None,
     ):
         self.host = host
         self.port = port
         self.on_invite = on_invite
         self.outbound_proxy = outbound_proxy
+        self.edge = edge
         self.user_agent = user_agent
         self.no_ack_timeout = no_ack_timeout
         self.advertised_host = advertised_host
-        self.registrar = Registrar(password_for, max_expires=registration_max_expires, user_agent=user_agent)
         self._stacks: dict[str, Stack] = {}
         self._inbound: dict[str, InboundCall] = {}
         self._outbound: dict[str, OutboundCall] = {}
         self._active = 0
         self._accepting = True
+        self.probed = False  # an OPTIONS outside any dialog came (the edge's dispatcher probes us)
+        self.probe_refused = asyncio.Event()  # ... and one was answered 503 since stop_accepting()
         self._tasks: set[asyncio.Task] = set()
         self.stats = {"invites": 0, "retransmissions": 0, "malformed": 0, "rejected_busy": 0}
 
@@ -189,9 +193,9 @@ class SipServer:
     def dial(
         self, target: str, *, caller_id: str, caller_name: str = "", media: MediaOffer, timeout: float
     ) -> OutboundCall:
-        """Call `target`: "client:<login>" (its registered contact), "number:<digits>" (through the
-        outbound proxy) or "sip:user@host[:port]" (directly). Failures to even start are a result of
-        "failed" at once, without sending anything."""
+        """Call `target`: "client:<login>" (through the SIP edge, which relays to the registered phone),
+        "number:<digits>" (through the outbound proxy) or "sip:user@host[:port]" (directly). Failures
+        to even start are a result of "failed" at once, without sending anything."""
         leg = OutboundCall(self, target, media, timeout)
         try:
             resolved = self._resolve(target)
@@ -220,23 +224,20 @@ class SipServer:
         if not self._stacks:
             return "the SIP server is not running"
         if kind == "client":
-            binding = self.registrar.lookup(value)
-            if binding is None:
-                return f"client {value!r} is not registered"
-            stack = self._stacks[binding.transport]
-            if isinstance(stack.transport, TcpTransport) and not stack.transport.has_connection(binding.addr):
-                return f"client {value!r}: its TCP connection is gone"
-            return stack, binding.contact, binding.addr
+            # The edge looks the login up among its bindings and relays; 404/480 from it: not registered.
+            if self.edge is None:
+                return f"client {value!r} is not registered (no SIP edge configured)"
+            login = quote(value.strip(), safe=URI_USER_SAFE)
+            if not login:
+                return "no client login"
+            return self._via(self.edge, login)
         if kind == "number":
             if self.outbound_proxy is None:
                 return "no outbound proxy configured"
             digits = "".join(c for c in value if c.isdigit() or c in "+*#")
             if not digits:
                 return f"no digits in {value!r}"
-            host, port = self.outbound_proxy
-            shown = f"[{host}]" if ":" in host else host
-            uri = f"sip:{quote(digits, safe='+*')}@{shown}:{port}"
-            return self._stacks["udp"], uri, (host, port) if _is_ip(host) else None
+            return self._via(self.outbound_proxy, quote(digits, safe="+*"))
         if kind in ("sip", "sips"):
             if kind == "sips":
                 return "sips: is not supported"
@@ -249,6 +250,12 @@ class SipServer:
             # A name is resolved (A record, no NAPTR/SRV) before sending.
             return self._stacks["udp"], target, (host, uri.port or 5060) if _is_ip(host) else None
         return f"unknown target {target!r}"
+
+    def _via(self, proxy: tuple[str, int], user: str) -> tuple[Stack, str, tuple[str, int] | None]:
+        """`sip:<user>@<proxy>`, sent to the proxy over UDP (a name is resolved before sending)."""
+        host, port = proxy
+        shown = f"[{host}]" if ":" in host else host
+        return self._stacks["udp"], f"sip:{user}@{shown}:{port}", (host, port) if _is_ip(host) else None
 
     async def _resolve_and_send(
         self, leg: OutboundCall, stack: Stack, request_uri: str, from_uri: str, caller_name: str
@@ -401,26 +408,17 @@ class SipServer:
 
     def _on_options(self, stack: Stack, request: SipRequest, addr: tuple[str, int]) -> None:
         to = request.to_addr
-        if not self._accepting and not (to is not None and to.tag):
-            self._reply(stack, request, 503, "Service Unavailable", Retry_After="30")
-            return
+        if not (to is not None and to.tag):
+            self.probed = True
+            if not self._accepting:
+                self._reply(stack, request, 503, "Service Unavailable", Retry_After="30")
+                self.probe_refused.set()
+                return
         self._reply(stack, request, 200, "OK", Allow=ALLOW, Accept="application/sdp")
 
     def _on_register(self, stack: Stack, request: SipRequest, addr: tuple[str, int]) -> None:
-        key = transaction_key(request)
-        if key is not None:
-            stack.transport.responses.put(key, PENDING)  # retransmissions wait for this answer
-        task = asyncio.get_running_loop().create_task(self._register(stack, request, addr))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _register(self, stack: Stack, request: SipRequest, addr: tuple[str, int]) -> None:
-        try:
-            response = await self.registrar.handle(request, addr, stack.name)
-        except Exception:
-            logger.exception("SIP: REGISTER from %s:%s failed", *addr)
-            response = make_response(request, 500, user_agent=self.user_agent)
-        stack.transport.send_reply(response)
+        """Phones register with the SIP edge, never here."""
+        self._reply(stack, request, 405, "Method Not Allowed", Allow=ALLOW)
 
     _handlers: dict[str, Callable[[SipServer, Stack, SipRequest, tuple[str, int]], None]] = {
         "INVITE": _on_invite_request,
@@ -483,7 +481,6 @@ class SipServer:
                 leg._no_response()
 
     def _connection_lost(self, addr: tuple[str, int]) -> None:
-        self.registrar.drop_connection("tcp", addr)
         for call in list(self._inbound.values()):
             if call.transport == "tcp" and call.remote_addr == addr:
                 call._connection_lost()

@@ -1,7 +1,9 @@
-"""The SIP layer against real sipp: calls in and out, the registrar, and what aiosipua lacks.
+"""The SIP layer against real sipp: calls in and out, the way to the SIP edge, and what aiosipua lacks.
 
 The SipServer runs in a background thread's event loop with a tiny test app; sipp (and a raw UDP
-socket for what sipp cannot send) talks to it on ephemeral ports of 127.0.0.1.
+socket for what sipp cannot send) talks to it on ephemeral ports of 127.0.0.1. Where a call goes to a
+client extension, a sipp UAS plays the SIP edge: it receives the INVITE the executor sends it for
+`sip:<login>@<edge>` and answers as the edge relaying to a phone would (or 404/480: not registered).
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from aiosipua import SipDigestAuth, build_credentials, parse_auth, stringify_auth
 
 from telephony.executor.sip import InboundCall, MediaOffer, NoCommonCodec, SipServer
 
@@ -35,7 +36,6 @@ RING = "+15550003"  # rings, never answered
 DTMF = "+15550004"  # answered; digits collected
 UNKNOWN = "+15550404"
 INACTIVE = "+15550480"
-PASSWORDS = {f"100{n}": f"secret-100{n}" for n in range(1, 6)}
 
 
 class App:
@@ -48,7 +48,6 @@ class App:
         self.calls: list[InboundCall] = []
         self.negotiated: dict[str, MediaOffer] = {}
         self.digits: dict[str, list[str]] = defaultdict(list)
-        self.password_lookups: list[str] = []
 
     async def on_invite(self, call: InboundCall) -> None:
         self.calls.append(call)
@@ -71,10 +70,6 @@ class App:
             await asyncio.sleep(0.3)
             call.hangup()
 
-    async def password_for(self, login: str) -> str | None:
-        self.password_lookups.append(login)
-        return PASSWORDS.get(login)
-
     def last(self, number: str) -> InboundCall:
         return [call for call in self.calls if call.called == number][-1]
 
@@ -93,7 +88,7 @@ class Harness:
         self.server: SipServer = self.run(self._start(options))
 
     async def _start(self, options) -> SipServer:
-        server = SipServer(HOST, 0, on_invite=self.app.on_invite, password_for=self.app.password_for, **options)
+        server = SipServer(HOST, 0, on_invite=self.app.on_invite, **options)
         await server.start()
         return server
 
@@ -219,13 +214,6 @@ class Sipp:
 def run_sipp(tmp: Path, scenario: str, *, remote: int, service: str = "", **kwargs) -> Sipp:
     args = ("-s", service) if service else ()
     return Sipp(tmp, scenario, remote=remote, args=args, **kwargs).finish()
-
-
-def register(sip: Harness, tmp: Path, login: str, password: str, *, status: int = 200, expires: int = 120, **kw):
-    ok = f"Contact: .sip:{login}@" if status == 200 and expires else f"SIP/2.0 {status}"
-    subs = {"LOGIN": login, "DOMAIN": "pbx.example.com", "PASSWORD": password, "EXPIRES": str(expires)}
-    subs |= {"STATUS": str(status), "OK_RE": ok}
-    return run_sipp(tmp, "register", remote=sip.port, subs=subs, **kw)
 
 
 class RawPeer:
@@ -470,14 +458,14 @@ def test_malformed_input(sip, raw):
     raw.send(b"INVITE\r\n\r\n")
     assert raw.drain(0.3) == []
     raw.send(raw.request("OPTIONS", ANSWER, call_id="junk-3", branch=f"z9hG4bK{uuid.uuid4().hex}"))
-    assert "REGISTER" in header(raw.expect(200, "OPTIONS"), "Allow")
+    assert "INFO" in header(raw.expect(200, "OPTIONS"), "Allow")
 
 
 def test_options(sip, raw):
     raw.send(raw.request("OPTIONS", "anything", call_id=f"{uuid.uuid4()}", branch=f"z9hG4bK{uuid.uuid4().hex}"))
     ok = raw.expect(200, "OPTIONS")
     allow = header(ok, "Allow")
-    assert "INFO" in allow and "REGISTER" in allow and "INVITE" in allow
+    assert "INFO" in allow and "INVITE" in allow and "REGISTER" not in allow  # the SIP edge registers phones
 
 
 def test_second_invite_of_a_call_is_a_loop(sip, raw):
@@ -572,22 +560,13 @@ def test_tcp_connection_lost(sip):
     sip.until(lambda: call_id not in sip.server._inbound)
 
 
-# The registrar.
-def test_register(sip, tmp_path):
-    phone = register(sip, tmp_path, "1001", PASSWORDS["1001"])
-    binding = sip.call(sip.server.registrar.lookup, "1001")
-    assert binding is not None
-    assert (binding.login, binding.addr, binding.transport) == ("1001", (HOST, phone.port), "udp")
-    assert binding.contact == f"sip:1001@{HOST}:{phone.port};transport=UDP"
-    assert 110 < binding.expires_at - time.time() <= 120
-    assert binding in sip.call(sip.server.registrar.bindings)
-
-    register(sip, tmp_path, "1001", "wrong", status=403)
-    register(sip, tmp_path, "9999", "anything", status=403)  # unknown extension
-    register(sip, tmp_path, "1003", PASSWORDS["1003"], status=423, expires=30)  # too brief
-    assert sip.call(sip.server.registrar.lookup, "1003") is None
-    register(sip, tmp_path, "1001", PASSWORDS["1001"], expires=0, port=phone.port)  # unregister
-    assert sip.call(sip.server.registrar.lookup, "1001") is None
+# Registration is the SIP edge's.
+def test_register_is_refused(sip, raw):
+    """Phones register with the edge; an executor reached directly answers 405, naming what it allows."""
+    raw.send(raw.request("REGISTER", "1001", call_id=f"{uuid.uuid4()}", branch=f"z9hG4bK{uuid.uuid4().hex}"))
+    refused = raw.expect(405, "REGISTER")
+    assert "REGISTER" not in header(refused, "Allow") and "INVITE" in header(refused, "Allow")
+    assert not hasattr(sip.server, "registrar")
 
 
 # Calls out.
@@ -597,41 +576,71 @@ def dial(sip: Harness, target: str, timeout: float = 5.0):
                     timeout=timeout)  # fmt: skip
 
 
-def phone(sip: Harness, tmp: Path, login: str, scenario: str, subs: dict[str, str] | None = None) -> Sipp:
-    registration = register(sip, tmp, login, PASSWORDS[login])
-    return Sipp(tmp, scenario, remote=None, port=registration.port, subs=subs).listening()
+class Edge:
+    """A sipp UAS playing the SIP edge for one client dial (the harness's `edge` while it lives)."""
+
+    def __init__(self, sip: Harness, tmp: Path, scenario: str, subs: dict[str, str] | None = None):
+        self.sip = sip
+        self.sipp = Sipp(tmp, scenario, remote=None, subs=subs).listening()
+        self.port = self.sipp.port
+        sip.server.edge = (HOST, self.port)
+
+    def __enter__(self) -> Edge:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.sip.server.edge = None
+
+    def invite(self) -> str:
+        """The INVITE the edge received, as sipp logged it."""
+        text = self.sipp.messages.read_text(errors="replace")
+        return text[text.index("INVITE sip:") :].split("\n-----", 1)[0]
 
 
-def test_dial_registered_client(sip, tmp_path):
-    registration = register(sip, tmp_path, "1002", PASSWORDS["1002"])
-    ruri = rf"^INVITE sip:1002@127\.0\.0\.1:{registration.port};transport=UDP SIP/2\.0"
-    callee = Sipp(tmp_path, "phone_answer", remote=None, port=registration.port, subs={"RURI_RE": ruri}).listening()
-    leg = dial(sip, "client:1002")
-    assert sip.run(leg.result()) == "completed"
-    assert leg.answer == MediaOffer(HOST, 7078, (8,), 101)
-    assert leg.answered_at and not leg.ended.is_set()
-    time.sleep(0.2)
-    sip.call(leg.hangup)
-    callee.finish()
+def test_dial_client_goes_to_the_edge(sip, tmp_path):
+    """`client:1002` is `sip:1002@<edge>` in the Request-URI and To, sent to the edge; the SDP is ours."""
+    ruri = r"^INVITE sip:1002@127\.0\.0\.1:[0-9]+ SIP/2\.0"
+    with Edge(sip, tmp_path, "phone_answer", {"RURI_RE": ruri}) as edge:
+        leg = dial(sip, "client:1002")
+        assert sip.run(leg.result()) == "completed"
+        assert leg.answer == MediaOffer(HOST, 7078, (8,), 101)  # the phone's media, directly
+        assert leg.answered_at and not leg.ended.is_set()
+        time.sleep(0.2)
+        sip.call(leg.hangup)
+        edge.sipp.finish()  # it got the ACK and the BYE (sent to the edge too)
+    invite = edge.invite()
+    assert invite.startswith(f"INVITE sip:1002@{HOST}:{edge.port} SIP/2.0")
+    assert header(invite, "To") == f"<sip:1002@{HOST}:{edge.port}>"
+    assert f"c=IN IP4 {HOST}" in invite and "m=audio 41000 RTP/AVP 0 8 101" in invite  # media stays ours
     assert leg.ended.is_set() and leg.end_cause == "hangup"
     sip.call(leg.hangup)  # idempotent
 
 
 def test_dial_busy_client(sip, tmp_path):
-    callee = phone(sip, tmp_path, "1003", "phone_busy")
-    leg = dial(sip, "client:1003")
-    assert sip.run(leg.result()) == "busy"
-    callee.finish()  # it got its ACK
+    with Edge(sip, tmp_path, "phone_busy") as edge:
+        leg = dial(sip, "client:1003")
+        assert sip.run(leg.result()) == "busy"
+        edge.sipp.finish()  # it got its ACK
     assert leg.ended.is_set() and leg.answer is None
 
 
 def test_dial_client_that_only_rings(sip, tmp_path):
-    callee = phone(sip, tmp_path, "1004", "phone_ring")
-    leg = dial(sip, "client:1004", timeout=1.0)
-    started = time.monotonic()
-    assert sip.run(leg.result()) == "no-answer"
-    assert 0.8 < time.monotonic() - started < 3.0
-    callee.finish()  # it got the CANCEL, and the ACK of its 487
+    with Edge(sip, tmp_path, "phone_ring") as edge:
+        leg = dial(sip, "client:1004", timeout=1.0)
+        started = time.monotonic()
+        assert sip.run(leg.result()) == "no-answer"
+        assert 0.8 < time.monotonic() - started < 3.0
+        edge.sipp.finish()  # it got the CANCEL, and the ACK of its 487
+
+
+@pytest.mark.parametrize("status, reason", [(404, "Not Found"), (480, "Temporarily Unavailable")])
+def test_dial_client_the_edge_does_not_know(sip, tmp_path, status, reason):
+    """No binding at the edge: 404 or 480 from it, and the dial failed as for a client not registered."""
+    with Edge(sip, tmp_path, "edge_not_registered", {"STATUS": str(status), "REASON": reason}) as edge:
+        leg = dial(sip, "client:4242")
+        assert sip.run(leg.result()) == "failed"
+        edge.sipp.finish()  # it got its ACK
+    assert leg.ended.is_set() and leg.answer is None
 
 
 def test_dial_cancelled_while_resolving(sip):
@@ -641,7 +650,9 @@ def test_dial_cancelled_while_resolving(sip):
     assert leg.call_id == "" and leg.ended.is_set()
 
 
-def test_dial_unregistered_client(sip):
+def test_dial_client_without_an_edge(sip):
+    """No SIP edge configured: the client is not registered anywhere; nothing is sent."""
+    assert sip.server.edge is None
     leg = dial(sip, "client:4242")
     assert sip.run(leg.result()) == "failed"
     assert leg.ended.is_set() and leg.call_id == ""
@@ -764,7 +775,7 @@ def test_what_we_send_does_not_name_the_product(sip, raw, callee):
     """No User-Agent or Server header in any request or response (SIP_USER_AGENT is empty by default)."""
     got = []
     raw.send(raw.request("OPTIONS", "anything", call_id=f"{uuid.uuid4()}", branch=branch()))
-    raw.send(raw.request("REGISTER", "1001", call_id=f"{uuid.uuid4()}", branch=branch()))  # the challenge
+    raw.send(raw.request("REGISTER", "1001", call_id=f"{uuid.uuid4()}", branch=branch()))  # not ours: 405
     raw.send(raw.request("INVITE", UNKNOWN, call_id=f"{uuid.uuid4()}", branch=branch(), body=SDP))
     raw.send(f"GARBAGE\r\nVia: SIP/2.0/UDP {HOST}:{raw.port};branch={branch()}\r\nCall-ID: x\r\nCSeq: 1 FOO\r\n\r\n")
     got += raw.drain(0.5)
@@ -780,7 +791,7 @@ def test_what_we_send_does_not_name_the_product(sip, raw, callee):
     raw.send(raw.request("BYE", DTMF, call_id=call_id, branch=branch(), cseq=3, to_tag=to_tag(ok)))
     got += [ok, *raw.drain(0.5)]
     assert {m.split("\r\n", 1)[0] for m in got} >= {
-        "SIP/2.0 200 OK", "SIP/2.0 401 Unauthorized", "SIP/2.0 404 Not Found", "SIP/2.0 400 Bad Request"
+        "SIP/2.0 200 OK", "SIP/2.0 405 Method Not Allowed", "SIP/2.0 404 Not Found", "SIP/2.0 400 Bad Request"
     }  # fmt: skip
 
     leg = dial(sip, f"sip:bob@{HOST}:{callee.port}")
@@ -806,87 +817,6 @@ def test_a_user_agent_when_one_is_set():
         harness.close()
 
 
-class TcpPhone:
-    """A phone on one TCP connection, written by hand: REGISTER with digest, then answer our INVITE."""
-
-    def __init__(self, server_port: int, login: str):
-        self.conn = socket.create_connection((HOST, server_port), timeout=3)
-        self.port = self.conn.getsockname()[1]
-        self.login = login
-        self.buffer = b""
-
-    def close(self) -> None:
-        self.conn.close()
-
-    def send(self, text: str) -> None:
-        self.conn.sendall(text.encode())
-
-    def receive(self) -> str:
-        while True:
-            head, separator, rest = self.buffer.partition(b"\r\n\r\n")
-            if separator:
-                length = int(re.search(rb"Content-Length:\s*(\d+)", head, re.IGNORECASE).group(1))
-                if len(rest) >= length:
-                    self.buffer = rest[length:]
-                    return (head + separator + rest[:length]).decode()
-            data = self.conn.recv(65535)
-            assert data, "connection closed"
-            self.buffer += data
-
-    def register(self, password: str, authorization: str = "", cseq: int = 1) -> str:
-        lines = [
-            "REGISTER sip:pbx.example.com SIP/2.0",
-            f"Via: SIP/2.0/TCP {HOST}:{self.port};branch=z9hG4bK{uuid.uuid4().hex};rport",
-            f"From: <sip:{self.login}@pbx.example.com>;tag=tcpphone",
-            f"To: <sip:{self.login}@pbx.example.com>",
-            "Call-ID: tcp-phone-registration",
-            f"CSeq: {cseq} REGISTER",
-            f"Contact: <sip:{self.login}@{HOST}:{self.port};transport=tcp>",
-            "Expires: 300",
-        ]
-        if authorization:
-            lines.append(f"Authorization: {authorization}")
-        self.send("\r\n".join(lines) + "\r\nContent-Length: 0\r\n\r\n")
-        return self.receive()
-
-
-def test_dial_client_registered_over_tcp(sip):
-    phone = TcpPhone(sip.port, "1005")
-    try:
-        challenge = phone.register(PASSWORDS["1005"])
-        assert challenge.startswith("SIP/2.0 401 ")
-        credentials = build_credentials(
-            SipDigestAuth("1005", PASSWORDS["1005"]),
-            parse_auth(header(challenge, "WWW-Authenticate")),
-            "REGISTER",
-            "sip:pbx.example.com",
-        )
-        assert phone.register(PASSWORDS["1005"], stringify_auth(credentials), cseq=2).startswith("SIP/2.0 200 ")
-        binding = sip.call(sip.server.registrar.lookup, "1005")
-        assert (binding.transport, binding.addr) == ("tcp", (HOST, phone.port))
-
-        leg = dial(sip, "client:1005")
-        invite = phone.receive()
-        assert invite.startswith(f"INVITE sip:1005@{HOST}:{phone.port};transport=tcp SIP/2.0")
-        assert header(invite, "Via").startswith("SIP/2.0/TCP ")
-        assert header(invite, "Contact").endswith(";transport=tcp>")
-        vias = "\r\n".join(f"Via: {v}" for v in re.findall(r"^Via:\s*(.*?)\r$", invite, re.MULTILINE))
-        common = f"{vias}\r\nFrom: {header(invite, 'From')}\r\nTo: {header(invite, 'To')};tag=tcpcallee\r\n"
-        common += f"Call-ID: {header(invite, 'Call-ID')}\r\nCSeq: {header(invite, 'CSeq')}\r\n"
-        contact = f"Contact: <sip:1005@{HOST}:{phone.port};transport=tcp>\r\n"
-        sdp = f"Content-Type: application/sdp\r\nContent-Length: {len(SDP)}\r\n\r\n{SDP}"
-        phone.send(f"SIP/2.0 200 OK\r\n{common}{contact}{sdp}")
-        assert sip.run(leg.result()) == "completed"
-        ack = phone.receive()
-        assert ack.startswith("ACK ") and header(ack, "Via").startswith("SIP/2.0/TCP ")
-        sip.call(leg.hangup)
-        bye = phone.receive()
-        assert bye.startswith("BYE ") and header(bye, "Call-ID") == leg.call_id
-    finally:
-        phone.close()
-    sip.until(lambda: sip.server.registrar.lookup("1005") is None)  # the connection closed: the binding went
-
-
 # Shutdown.
 def test_stop_accepting(tmp_path):
     harness = Harness()
@@ -896,9 +826,15 @@ def test_stop_accepting(tmp_path):
         caller = Sipp(tmp_path, "uac_call", remote=harness.port, subs=subs, args=("-s", ANSWER))
         harness.until(lambda: any(c.acked.is_set() for c in harness.app.calls))
         assert harness.server.active_calls == 1
+        peer.send(peer.request("OPTIONS", "probe", call_id=f"{uuid.uuid4()}", branch=branch()))
+        serving = peer.expect(200, "OPTIONS")  # the edge's dispatcher probe: up
+        assert not re.search(r"^(Server|User-Agent):", serving, re.MULTILINE | re.IGNORECASE)
         harness.call(harness.server.stop_accepting)
-        peer.send(peer.request("INVITE", ANSWER, call_id=f"{uuid.uuid4()}", branch=f"z9hG4bK{uuid.uuid4().hex}"))
-        refused = peer.expect(503)
+        peer.send(peer.request("OPTIONS", "probe", call_id=f"{uuid.uuid4()}", branch=branch()))
+        draining = peer.expect(503, "OPTIONS")  # draining: the dispatcher marks this executor
+        assert header(draining, "Retry-After")
+        peer.send(peer.request("INVITE", ANSWER, call_id=f"{uuid.uuid4()}", branch=branch()))
+        refused = peer.expect(503, "INVITE")
         assert header(refused, "Retry-After")
         caller.finish()  # the call in progress went on to its BYE
         harness.wait(harness.app.calls[0].ended)

@@ -1,25 +1,12 @@
-"""The SIP layer's pure parts: digest, registrar rules, SDP negotiation, DTMF bodies, message helpers."""
+"""The SIP layer's pure parts: SDP negotiation, DTMF bodies, message helpers; the executor's settings."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 import pytest
-from aiosipua import (
-    SipDigestAuth,
-    SipMessage,
-    SipRequest,
-    build_credentials,
-    parse_auth,
-    parse_sdp,
-    serialize_sdp,
-    stringify_auth,
-)
+from aiosipua import SipMessage, parse_sdp, serialize_sdp
 
 from telephony.executor.config import ExecutorConfig
-from telephony.executor.sip import MediaOffer, NoCommonCodec, Registrar
-from telephony.executor.sip.digest import Nonces, NonceState, response_matches
+from telephony.executor.sip import MediaOffer, NoCommonCodec
 from telephony.executor.sip.media import answer_sdp, media_from_sdp, negotiated_answer, offer_sdp
 from telephony.executor.sip.messages import lenient_bad_request, problem, response_destination, uri_user
 from telephony.executor.sip.server import parse_dtmf
@@ -44,157 +31,6 @@ from telephony.executor.sip.transport import DONE, ResponseCache
 )
 def test_parse_dtmf(content_type, body, digit):
     assert parse_dtmf(content_type, body) == digit
-
-
-# Digest.
-def test_nonces():
-    nonces = Nonces(secret=b"k" * 32, lifetime=300)
-    nonce = nonces.make("pbx.example.com", now=1_000_000)
-    assert nonces.check(nonce, "pbx.example.com", now=1_000_100) is NonceState.VALID
-    assert nonces.check(nonce, "pbx.example.com", now=1_000_400) is NonceState.STALE
-    assert nonces.check(nonce, "other.example.com", now=1_000_100) is NonceState.INVALID  # bound to its realm
-    assert nonces.check(nonce.replace(nonce[-1], "0" if nonce[-1] != "0" else "1"), "pbx.example.com") is (
-        NonceState.INVALID
-    )
-    assert nonces.check("garbage", "pbx.example.com") is NonceState.INVALID
-    assert Nonces().check(nonce, "pbx.example.com", now=1_000_100) is NonceState.INVALID  # another process's secret
-
-
-@pytest.mark.parametrize("qop, algorithm", [("auth", "MD5"), ("", "MD5"), ("auth", "SHA-256")])
-def test_digest_matches_aiosipuas_client_side(qop, algorithm):
-    challenge_text = f'Digest realm="example.com", nonce="abc.def", algorithm={algorithm}'
-    if qop:
-        challenge_text += f', qop="{qop}"'
-    credentials = build_credentials(
-        SipDigestAuth("1001", "pw"), parse_auth(challenge_text), "REGISTER", "sip:example.com"
-    )
-    params = {k.lower(): v for k, v in parse_auth(stringify_auth(credentials), credentials=True).params.items()}
-    assert response_matches(params, "REGISTER", "pw")
-    assert not response_matches(params, "REGISTER", "wrong")
-    assert not response_matches(params, "INVITE", "pw")
-    assert not response_matches({**params, "algorithm": "SHA-512"}, "REGISTER", "pw")
-
-
-# The registrar, driven directly.
-def register_request(
-    login: str = "1001",
-    *,
-    domain: str = "pbx.example.com",
-    contact: str | None = "<sip:1001@10.0.0.5:5062>",
-    expires: str | None = "600",
-    authorization: str | None = None,
-    cseq: int = 1,
-) -> SipRequest:
-    lines = [
-        f"REGISTER sip:{domain} SIP/2.0",
-        "Via: SIP/2.0/UDP 10.0.0.5:5062;branch=z9hG4bKreg1;received=192.0.2.7;rport=40000",
-        f"From: <sip:{login}@{domain}>;tag=ft",
-        f"To: <sip:{login}@{domain}>",
-        "Call-ID: reg-call-1",
-        f"CSeq: {cseq} REGISTER",
-    ]
-    if contact is not None:
-        lines.append(f"Contact: {contact}")
-    if expires is not None:
-        lines.append(f"Expires: {expires}")
-    if authorization:
-        lines.append(f"Authorization: {authorization}")
-    return SipMessage.parse("\r\n".join(lines) + "\r\nContent-Length: 0\r\n\r\n")
-
-
-async def _password(login: str) -> str | None:
-    return {"1001": "pw1", "1002": "pw2"}.get(login)
-
-
-def authorized(registrar: Registrar, request: SipRequest, password: str, username: str | None = None) -> SipRequest:
-    """Answer the registrar's challenge to `request` like a phone would (aiosipua's client digest)."""
-    challenge = asyncio.run(registrar.handle(request, ("192.0.2.7", 40000), "udp"))
-    assert challenge.status_code == 401
-    header = challenge.get_header("www-authenticate")
-    credentials = build_credentials(
-        SipDigestAuth(username or request.to_addr.uri.user, password), parse_auth(header), "REGISTER", request.uri
-    )
-    retried = SipMessage.parse(bytes(request))
-    retried.headers.set_single("Authorization", stringify_auth(credentials))
-    return retried
-
-
-def test_registrar_binds_and_unbinds():
-    registrar = Registrar(_password, max_expires=300)
-    request = authorized(registrar, register_request(), "pw1")
-    ok = asyncio.run(registrar.handle(request, ("192.0.2.7", 40000), "udp"))
-    assert ok.status_code == 200
-    assert ok.get_header("expires") == "300"  # capped
-    assert ok.get_header("contact") == "<sip:1001@10.0.0.5:5062>;expires=300"
-    binding = registrar.lookup("1001")
-    assert (binding.contact, binding.addr, binding.transport) == ("sip:1001@10.0.0.5:5062", ("192.0.2.7", 40000), "udp")
-    assert 299 < binding.expires_at - time.time() <= 300
-
-    second = authorized(registrar, register_request(contact="<sip:1001@10.0.0.9:5060>;expires=120"), "pw1")
-    ok = asyncio.run(registrar.handle(second, ("192.0.2.8", 5060), "tcp"))
-    assert len(ok.get_header_values("contact")) == 2
-    assert registrar.lookup("1001").contact == "sip:1001@10.0.0.9:5060"  # the latest
-    assert len(registrar.bindings()) == 2
-    registrar.drop_connection("tcp", ("192.0.2.8", 5060))
-    assert registrar.lookup("1001").contact == "sip:1001@10.0.0.5:5062"
-
-    query = authorized(registrar, register_request(contact=None, expires=None), "pw1")
-    ok = asyncio.run(registrar.handle(query, ("192.0.2.7", 40000), "udp"))
-    assert ok.status_code == 200 and len(ok.get_header_values("contact")) == 1 and registrar.lookup("1001")
-
-    wildcard = authorized(registrar, register_request(contact="*", expires="0"), "pw1")
-    assert asyncio.run(registrar.handle(wildcard, ("192.0.2.7", 40000), "udp")).status_code == 200
-    assert registrar.lookup("1001") is None and registrar.bindings() == []
-
-
-@pytest.mark.parametrize(
-    "kwargs, password, username, status",
-    [
-        ({}, "wrong", None, 403),
-        ({"login": "7777"}, "pw1", None, 403),  # unknown extension
-        ({}, "pw2", "1002", 403),  # someone else's credentials for this extension
-        ({"expires": "30"}, "pw1", None, 423),
-        ({"contact": "*", "expires": "60"}, "pw1", None, 400),
-        ({"expires": "soon"}, "pw1", None, 400),
-    ],
-)
-def test_registrar_refuses(kwargs, password, username, status):
-    registrar = Registrar(_password)
-    request = authorized(registrar, register_request(**kwargs), password, username)
-    response = asyncio.run(registrar.handle(request, ("192.0.2.7", 40000), "udp"))
-    assert response.status_code == status
-    if status == 423:
-        assert response.get_header("min-expires") == "60"
-    assert registrar.bindings() == []
-
-
-def test_registrar_stale_and_foreign_nonces():
-    registrar = Registrar(_password, nonces=Nonces(lifetime=300))
-    request = authorized(registrar, register_request(), "pw1")
-    later = Registrar(_password, nonces=registrar.nonces)
-    registrar.nonces.lifetime = -10  # every nonce is now too old
-    stale = asyncio.run(later.handle(request, ("192.0.2.7", 40000), "udp"))
-    assert stale.status_code == 401 and "stale=true" in stale.get_header("www-authenticate")
-    foreign = asyncio.run(Registrar(_password).handle(request, ("192.0.2.7", 40000), "udp"))
-    assert foreign.status_code == 401 and "stale" not in foreign.get_header("www-authenticate")
-
-
-def test_registrar_any_domain_is_its_realm():
-    registrar = Registrar(_password)
-    challenge = asyncio.run(registrar.handle(register_request(domain="tenant-7.example"), ("192.0.2.7", 1), "udp"))
-    assert 'realm="tenant-7.example"' in challenge.get_header("www-authenticate")
-    request = authorized(registrar, register_request(domain="tenant-7.example"), "pw1")
-    assert asyncio.run(registrar.handle(request, ("192.0.2.7", 1), "udp")).status_code == 200
-
-
-def test_registrar_password_lookup_failure_is_503():
-    async def broken(login: str) -> str | None:
-        raise ConnectionError("portal down")
-
-    registrar = Registrar(broken)
-    request = authorized(registrar, register_request(), "pw1")
-    response = asyncio.run(registrar.handle(request, ("192.0.2.7", 40000), "udp"))
-    assert response.status_code == 503 and response.get_header("retry-after")
 
 
 # SDP.
@@ -317,3 +153,14 @@ def test_response_destination():
 def test_the_user_agent_setting():
     assert ExecutorConfig.from_env("token", {}).sip_user_agent == ""  # by default, the product is not named
     assert ExecutorConfig.from_env("token", {"SIP_USER_AGENT": " Example SBC "}).sip_user_agent == "Example SBC"
+
+
+def test_the_sip_port_and_the_edge():
+    """Behind the edge an executor has a port of its own; alone it takes SIP_PORT."""
+    assert ExecutorConfig.from_env("token", {}).sip_port == 5080
+    assert ExecutorConfig.from_env("token", {"SIP_PORT": "5070"}).sip_port == 5070
+    both = ExecutorConfig.from_env("token", {"SIP_PORT": "5080", "EXECUTOR_SIP_PORT": "5091"})
+    assert both.sip_port == 5091
+    assert ExecutorConfig.from_env("token", {}).sip_edge is None
+    assert ExecutorConfig.from_env("token", {"SIP_EDGE": "127.0.0.1:5080"}).sip_edge == ("127.0.0.1", 5080)
+    assert ExecutorConfig.from_env("token", {"SIP_EDGE": "edge.example.net"}).sip_edge == ("edge.example.net", 5060)
