@@ -92,8 +92,7 @@ stopwaitsecs = 30
 """
 
 
-# One call executor (of EXECUTORS) as a supervisord program. SIP_PORT is set to its own port as well,
-# for executors that read only SIP_PORT (before EXECUTOR_SIP_PORT).
+# One call executor (of EXECUTORS) as a supervisord program.
 EXECUTOR_PROGRAM = """
 [program:executor-{index}]
 command = {python} manage.py run_executor --portal-url http://127.0.0.1:{http_port}
@@ -213,7 +212,6 @@ class Portal:
                     for name, value in {
                         "PYTHONUNBUFFERED": 1,
                         "EXECUTOR_SIP_PORT": port,
-                        "SIP_PORT": port,
                         "SIP_EDGE": edge,
                         "RTP_PORT_MIN": rtp[0],
                         "RTP_PORT_MAX": rtp[1],

@@ -170,7 +170,6 @@ def edge_stack(tmp_path_factory) -> Iterator[EdgeStack]:
                 executor_env = {
                     **env,
                     "EXECUTOR_PORTAL_URL": url,
-                    "SIP_PORT": str(port),  # the executor of main (before EXECUTOR_SIP_PORT) reads this one
                     "EXECUTOR_SIP_PORT": str(port),
                     "SIP_EDGE": f"127.0.0.1:{edge_port}",
                     "RTP_PORT_MIN": str(low),

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from tests.calls.sipp import Sipp, caller, extension, load
-from tests.edge.conftest import AUTH_FAILURES, BASE_DIR, REGISTER_DENSITY, TRANSFER_PHONE, answered_by
+from tests.edge.conftest import AUTH_FAILURES, REGISTER_DENSITY, TRANSFER_PHONE, answered_by
 from tests.edge.scenarios import register
 from tests.edge.sip import Answer, Peer
 from tests.servers import free_port
@@ -127,8 +127,6 @@ def _phone_at(edge_stack, login: str, password: str, name: str, port: int) -> Si
 
 
 def test_a_phone_registered_at_the_edge_takes_a_transfer_from_either_executor(edge_stack, transfer_desk):
-    if "SIP_EDGE" not in (BASE_DIR / "telephony" / "executor" / "config.py").read_text():
-        pytest.skip("this executor predates SIP_EDGE: it does not dial client extensions through the edge")
     login, password = TRANSFER_PHONE
     port = free_port(2)  # one binding, the same phone each time
     for answering in edge_stack.executors:

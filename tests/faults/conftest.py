@@ -143,7 +143,8 @@ def product() -> Iterator[Product]:
     http_port, sip_port = free_port(), free_sip_port()
     product = Product(data_dir, http_port, sip_port, data_dir / "run.out")
     product.env = _environment(data_dir, http_port, sip_port)
-    with open(product.log, "wb") as out:
+    # Append: the programs write to this file through /dev/stdout with offsets of their own.
+    with open(product.log, "ab") as out:
         product.process = subprocess.Popen(
             [sys.executable, "-m", "portal.run"],
             cwd=BASE_DIR,
@@ -170,12 +171,13 @@ def product() -> Iterator[Product]:
             status = product.process.wait()
         print(f"make run stopped with status {status}")
         left = _processes_of(data_dir)
-        stops = re.findall(r"INFO stopped: ([\w-]+)", product.tail(200_000).split("received SIGTERM")[-1])
+        tail = product.tail(200_000)
+        stops = re.findall(r"INFO stopped: ([\w-]+)", tail.split("received SIGTERM")[-1])
         shutil.rmtree(data_dir, ignore_errors=True)
         assert status == 0, "SIGTERM of make run is its normal way out"
         assert not left, f"outlived make run: {left}"
         expected = ["executor-1", "kamailio", "web", "beat", "worker"]
-        assert stops[:5] == expected, f"stopped in this order: {stops}"
+        assert stops[:5] == expected, f"stopped in this order: {stops}\n{tail[-3000:]}"
         assert sorted(stops[5:]) == ["postgres", "redis"], f"stopped in this order: {stops}"
 
 
