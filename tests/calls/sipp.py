@@ -8,6 +8,7 @@ scenarios press distinct digits.
 
 from __future__ import annotations
 
+import csv
 import shutil
 import struct
 import subprocess
@@ -48,9 +49,11 @@ Content-Length: [len]
 ]]></send>
 """
 
+# In-dialog requests go to the answer's Contact ([next_url]) through the Record-Route set ([routes]; no
+# line at all when there is none): straight to the executor, or through the SIP edge.
 ACK = """<send><![CDATA[
-ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+ACK {ruri} SIP/2.0
+{routes}Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: "Test Caller" <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
 [last_To:]
 Call-ID: [call_id]
@@ -63,7 +66,8 @@ Content-Length: 0
 """
 
 IN_DIALOG = """<send{retrans}><![CDATA[
-{method} sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+{method} [next_url] SIP/2.0
+[routes]
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: "Test Caller" <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
 [last_To:]
@@ -114,15 +118,16 @@ def caller(
     parts.append('<recv response="183" optional="true"/>')
     if not answered:
         parts.append(f'<recv response="{expect_status}"/>')
-        parts.append(ACK.format(caller=caller_number))
+        # The ACK of a failure answer is hop by hop: where the INVITE went.
+        parts.append(ACK.format(caller=caller_number, ruri="sip:[service]@[remote_ip]:[remote_port]", routes=""))
         return _scenario(parts)
-    parts.append('<recv response="200" rtd="true"/>')
+    parts.append('<recv response="200" rtd="true" rrs="true"/>')
     if end == "no-ack":
         # Our 200 is retransmitted until the executor gives up and sends BYE.
         parts.append('<recv response="200" optional="true"/>' * 1)
         parts.append(OK_TO_BYE.format(timeout=bye_timeout_ms))
         return _scenario(parts)
-    parts.append(ACK.format(caller=caller_number))
+    parts.append(ACK.format(caller=caller_number, ruri="[next_url]", routes="[routes]\n"))
     cseq = 2
     for step in steps:
         kind = step[0]
@@ -418,3 +423,34 @@ class Sipp:
 
     def run(self) -> SippRun:
         return self.start().wait()
+
+
+@dataclass
+class Load:
+    """What a burst of calls from sipp did."""
+
+    created: int
+    succeeded: int
+    failed: int
+
+
+def burst(
+    workdir: Path, target_port: int, service: str, count: int, rate: float, hold_ms: int, caller_number: str
+) -> Sipp:
+    """Start `count` calls to `service` at `rate` per second, each hanging up after `hold_ms`; see `load`."""
+    scenario = caller([("wait", hold_ms)], end="our-bye", caller_number=caller_number)
+    sipp = Sipp(workdir, scenario, target_port, service=service, timeout=count / rate + 60)
+    command = sipp.command
+    command[command.index("-m") + 1] = str(count)
+    command[command.index("-l") + 1] = str(max(4, int(rate * 10)))
+    command += ["-r", str(rate), "-recv_timeout", "8000", "-trace_stat", "-stf", "stats.csv", "-fd", "1"]
+    return sipp.start()
+
+
+def load(sipp: Sipp) -> Load:
+    """Wait for a burst to end; its totals from sipp's statistics."""
+    assert sipp.process is not None
+    sipp.process.communicate(timeout=300)
+    with open(sipp.workdir / "stats.csv") as stats:
+        last = list(csv.DictReader(stats, delimiter=";"))[-1]
+    return Load(int(last["TotalCallCreated"]), int(last["SuccessfulCall(C)"]), int(last["FailedCall(C)"]))

@@ -6,7 +6,6 @@ One product serves the package: each test breaks one part and checks that it cam
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import re
@@ -17,8 +16,7 @@ import sys
 import tempfile
 import time
 import xmlrpc.client
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,22 +26,13 @@ import requests
 from supervisor.xmlrpc import SupervisorTransport
 
 from tests.calls.conftest import Api, hangup_policies
-from tests.calls.sipp import Sipp, caller
+from tests.calls.sipp import Load, Sipp, burst, load
 from tests.servers import free_port, free_sip_port
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 AA_NUMBER = "+15550002000"
 START_TIMEOUT = 180.0  # seconds for initdb, migrations and the first healthy /healthz
 RTP_PORTS = ("19600", "19999")  # below make run's own range (20000-29999) and the call tests' windows
-
-
-@dataclass
-class Load:
-    """What a burst of calls from sipp did."""
-
-    created: int
-    succeeded: int
-    failed: int
 
 
 class Product:
@@ -84,27 +73,15 @@ class Product:
                 pytest.fail(f"{program} not serving again within {bound} s: {info}\n{self.tail()}")
             time.sleep(0.2)
 
-    def calls(self, count: int, rate: float, hold_ms: int = 1000) -> tuple[subprocess.Popen[bytes], Path]:
+    def calls(self, count: int, rate: float, hold_ms: int = 1000) -> Sipp:
         """Start `count` calls at `rate` per second (each waits `hold_ms`, then hangs up); see `load`."""
         self.runs += 1
         workdir = self.data_dir / "sipp" / f"{self.runs:02d}"
-        scenario = caller([("wait", hold_ms)], end="our-bye", caller_number=f"1555300{self.runs:04d}")
-        sipp = Sipp(workdir, scenario, self.sip_port, service=AA_NUMBER.lstrip("+"), timeout=count / rate + 60)
-        command = sipp.command
-        command[command.index("-m") + 1] = str(count)
-        command[command.index("-l") + 1] = str(max(4, int(rate * 10)))
-        command += ["-r", str(rate), "-recv_timeout", "8000", "-trace_stat", "-stf", "stats.csv", "-fd", "1"]
-        sipp.start()
-        assert sipp.process is not None
-        return sipp.process, workdir
+        return burst(workdir, self.sip_port, AA_NUMBER.lstrip("+"), count, rate, hold_ms, f"1555300{self.runs:04d}")
 
     @staticmethod
-    def load(started: tuple[subprocess.Popen[bytes], Path]) -> Load:
-        process, workdir = started
-        process.communicate(timeout=300)
-        with open(workdir / "stats.csv") as stats:
-            last = list(csv.DictReader(stats, delimiter=";"))[-1]
-        return Load(int(last["TotalCallCreated"]), int(last["SuccessfulCall(C)"]), int(last["FailedCall(C)"]))
+    def load(started: Sipp) -> Load:
+        return load(started)
 
 
 def _environment(data_dir: Path, http_port: int, sip_port: int) -> dict[str, str]:
@@ -116,6 +93,7 @@ def _environment(data_dir: Path, http_port: int, sip_port: int) -> dict[str, str
             "DATA_DIR": str(data_dir),
             "PORTAL_HTTP_PORT": str(http_port),
             "SIP_PORT": str(sip_port),
+            "EXECUTOR_SIP_PORT": str(free_sip_port()),
             "RTP_PORT_MIN": RTP_PORTS[0],
             "RTP_PORT_MAX": RTP_PORTS[1],
             "API_THROTTLE_USER": "1000000/min",
@@ -126,30 +104,36 @@ def _environment(data_dir: Path, http_port: int, sip_port: int) -> dict[str, str
     return env
 
 
-def _publish_aa_number(product: Product) -> None:
-    """An enterprise, an AA number and an active system whose menu waits for a key: what calls dial."""
-    assert product.api is not None
-    api = product.api
-    enterprise = api.post(
-        "/autoattendant/enterprise",
-        {"name": "Faults Inc", "enterpriseAdmin": {"emailId": "bg@faults.test", "password": "bg-pass-1234"}},
+def publish_front_desk(
+    api: Api,
+    number: str,
+    diagnostics: Callable[[], str],
+    enterprise: str = "",
+    key_1: dict | None = None,
+    extensions: tuple[str, ...] = (),
+) -> str:
+    """An AA number and an active system whose menu waits for a key (1: `key_1`, hang up by default):
+    what calls dial. In a new enterprise unless one is given; its sid is returned. `extensions`:
+    the sids of the enterprise's extension numbers the system serves."""
+    if not enterprise:
+        admin = {"emailId": "bg@faults.test", "password": "bg-pass-1234"}
+        enterprise = api.post("/autoattendant/enterprise", {"name": "Faults Inc", "enterpriseAdmin": admin})["sid"]
+    aa_number = api.post(
+        "/autoattendant/phonenumber", {"number": number, "enterpriseSid": enterprise, "isExtension": False}
     )["sid"]
-    number = api.post(
-        "/autoattendant/phonenumber", {"number": AA_NUMBER, "enterpriseSid": enterprise, "isExtension": False}
-    )["sid"]
-    hangup = {"actionType": "HANGUP"}
     policies = hangup_policies(timeoutSeconds=5)
-    body = {"name": "Front desk", "status": "ACTIVE", "timezoneId": "UTC", "enterpriseSid": enterprise}
-    system = api.post("/autoattendant/system", {**body, "aaNumbers": [number], **policies})["sid"]
-    menu = api.post(
-        "/autoattendant/menu", {"name": "Main", "autoAttendantSid": system, "options": [{"key": "1", **hangup}]}
-    )["sid"]
+    body = {"name": f"Desk {number}", "status": "ACTIVE", "timezoneId": "UTC", "enterpriseSid": enterprise}
+    body.update(aaNumbers=[aa_number], extensions=list(extensions), **policies)
+    system = api.post("/autoattendant/system", body)["sid"]
+    option = {"key": "1", **(key_1 or {"actionType": "HANGUP"})}
+    menu = api.post("/autoattendant/menu", {"name": "Main", "autoAttendantSid": system, "options": [option]})["sid"]
     api.put(f"/autoattendant/system/{system}", {"defaultMenuSid": menu})
     deadline = time.monotonic() + 60
     while api.get(f"/autoattendant/system/search/{system}").get("publishStatus") != "PUBLISHED":
         if time.monotonic() > deadline:
-            pytest.fail(f"not published in 60 s\n{product.tail()}")
+            pytest.fail(f"not published in 60 s\n{diagnostics()}")
         time.sleep(0.3)
+    return enterprise
 
 
 @pytest.fixture(scope="package")
@@ -159,7 +143,8 @@ def product() -> Iterator[Product]:
     http_port, sip_port = free_port(), free_sip_port()
     product = Product(data_dir, http_port, sip_port, data_dir / "run.out")
     product.env = _environment(data_dir, http_port, sip_port)
-    with open(product.log, "wb") as out:
+    # Append: the programs write to this file through /dev/stdout with offsets of their own.
+    with open(product.log, "ab") as out:
         product.process = subprocess.Popen(
             [sys.executable, "-m", "portal.run"],
             cwd=BASE_DIR,
@@ -175,7 +160,7 @@ def product() -> Iterator[Product]:
                 pytest.fail(f"make run did not become healthy\n{product.tail()}")
             time.sleep(0.5)
         product.api = Api(product.url, json.loads((data_dir / "demo.json").read_text()))
-        _publish_aa_number(product)
+        publish_front_desk(product.api, AA_NUMBER, product.tail)
         yield product
     finally:
         product.process.send_signal(signal.SIGTERM)
@@ -186,12 +171,14 @@ def product() -> Iterator[Product]:
             status = product.process.wait()
         print(f"make run stopped with status {status}")
         left = _processes_of(data_dir)
-        stops = re.findall(r"INFO stopped: (\w+)", product.tail(200_000).split("received SIGTERM")[-1])
+        tail = product.tail(200_000)
+        stops = re.findall(r"INFO stopped: ([\w-]+)", tail.split("received SIGTERM")[-1])
         shutil.rmtree(data_dir, ignore_errors=True)
         assert status == 0, "SIGTERM of make run is its normal way out"
         assert not left, f"outlived make run: {left}"
-        assert stops[:4] == ["executor", "web", "beat", "worker"], f"stopped in this order: {stops}"
-        assert sorted(stops[4:]) == ["postgres", "redis"], f"stopped in this order: {stops}"
+        expected = ["executor-1", "kamailio", "web", "beat", "worker"]
+        assert stops[:5] == expected, f"stopped in this order: {stops}\n{tail[-3000:]}"
+        assert sorted(stops[5:]) == ["postgres", "redis"], f"stopped in this order: {stops}"
 
 
 def _processes_of(data_dir: Path) -> list[str]:

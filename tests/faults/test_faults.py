@@ -72,7 +72,11 @@ def test_killed_worker_is_restarted(product):
 
 
 def test_killed_executor_is_restarted(product):
-    under_load(product, "executor", lambda pid: os.kill(pid, signal.SIGKILL))
+    under_load(product, "executor-1", lambda pid: os.kill(pid, signal.SIGKILL))
+
+
+def test_killed_sip_edge_is_restarted(product):
+    under_load(product, "kamailio", lambda pid: os.kill(pid, signal.SIGKILL))
 
 
 def test_postgresql_restart(product):
