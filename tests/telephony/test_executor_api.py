@@ -130,7 +130,7 @@ def test_unknown_numbers_are_404(tenant, reception, executor):
         assert response["X-AA-Refusal"] == "unknown-number" and "X-AA-System" not in response
 
 
-def test_number_lookup_is_gone(db, executor):
+def test_number_lookup_is_gone(reception, executor):
     assert executor.get(f"/rcml/number/{NUMBER}").status_code == 404
 
 
