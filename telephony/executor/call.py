@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from telephony.executor.media import PCMA, PCMU, Prompt, silence
-from telephony.executor.portal_client import PortalUnavailable
+from telephony.executor.portal_client import ENTRY_URL, PortalUnavailable
 from telephony.executor.sip import MediaOffer, NoCommonCodec
 from telephony.rcml import verbs
 
@@ -123,20 +123,17 @@ class Call:
 
     async def _flow(self) -> None:
         try:
-            info = await self._retrying(self.executor.numbers.get, self.inbound.called)
-            if info is None:
-                self._reject(404, "Not Found", "unknown number")
-                return
-            if not info.active:
-                self._reject(480, "Temporarily Unavailable", "inactive AA system")
-                return
-            self.aa_system_sid = info.aa_system_sid
+            # One request: the entry document's answer names the call's AA system, or why there is none.
             # The portal records the call as it serves this document (SIP Call-ID and executor too).
             entry = {"SipCallId": self.inbound.call_id, "Executor": self.executor.name}
-            document = await self._fetch(info.voice_url, "POST", entry)
-            if document.status == 404:
-                self._reject(404, "Not Found", "no entry document")
+            document = await self._fetch(self.executor.portal.absolute(ENTRY_URL), "POST", entry)
+            if document.refusal == verbs.INACTIVE_SYSTEM:
+                self._reject(480, "Temporarily Unavailable", "inactive AA system")
                 return
+            if document.status == 404:
+                self._reject(404, "Not Found", "unknown number")
+                return
+            self.aa_system_sid = document.aa_system_sid or ""
             await self._execute(document)
         except _End:
             pass

@@ -20,13 +20,12 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import quote
 
 import aiohttp
 from multidict import CIMultiDictProxy
 from yarl import URL
 
-from telephony.rcml.verbs import MENU_HEADER
+from telephony.rcml.verbs import MENU_HEADER, REFUSAL_HEADER, SYSTEM_HEADER
 
 logger = logging.getLogger(__name__)
 
@@ -35,18 +34,11 @@ AUDIO_MAX_BYTES = 50 * 1024 * 1024  # a five-minute announcement at 8 kHz is und
 DOCUMENT_MAX_BYTES = 4 * 1024 * 1024
 JSON_MAX_BYTES = 1024 * 1024
 UPLOAD_TIMEOUT = 60.0  # seconds for a recording of up to 20 MB
+ENTRY_URL = "/rcml/voice"  # a call's entry document: its answer also names the call's AA system
 
 
 class PortalUnavailable(Exception):
     """Connection refused, timeout, or a 5xx."""
-
-
-@dataclass(frozen=True)
-class NumberInfo:
-    number: str
-    aa_system_sid: str
-    active: bool
-    voice_url: str  # absolute: the portal's /rcml/voice
 
 
 @dataclass(frozen=True)
@@ -55,6 +47,8 @@ class RcmlDocument:
     body: str
     url: str  # absolute, after redirects
     menu_sid: str | None  # X-AA-Menu: the menu this document plays
+    aa_system_sid: str | None = None  # X-AA-System (the entry document): the AA system answering the call
+    refusal: str | None = None  # X-AA-Refusal (the entry document): why no AA system takes the call
 
 
 @dataclass(frozen=True)
@@ -195,24 +189,6 @@ class PortalClient:
         return PortalUnavailable(f"{reply.url} answered {reply.status}: {reply.text()[:200]}")
 
     # The portal's endpoints.
-    async def lookup_number(self, number: str) -> NumberInfo | None:
-        """Who answers `number` (with or without `+`); None when no AA system does."""
-        reply = await self._request("GET", f"/rcml/number/{quote(number, safe='+')}")
-        if reply.status == 404:
-            return None
-        if reply.status != 200:
-            raise self._unavailable(reply)
-        found = reply.json()
-        try:
-            return NumberInfo(
-                number=str(found["number"]),
-                aa_system_sid=str(found["aaSystemSid"]),
-                active=bool(found["active"]),
-                voice_url=self.absolute(str(found["voiceUrl"])),
-            )
-        except (KeyError, TypeError) as exc:
-            raise PortalUnavailable(f"{reply.url}: unexpected answer {found!r}") from exc
-
     async def fetch_rcml(self, url: str, params: dict[str, str], method: str = "POST") -> RcmlDocument:
         """A document, as Restcomm fetches one: POST with the parameters form-encoded, or GET with them
         added to the query. Any status comes back (a 4xx's body is RCML too); a 5xx raises, except a
@@ -226,7 +202,15 @@ class PortalClient:
         body = reply.text()
         if reply.status >= 500 and not (reply.status == 503 and body.lstrip().startswith("<Response")):
             raise self._unavailable(reply)
-        return RcmlDocument(status=reply.status, body=body, url=reply.url, menu_sid=reply.headers.get(MENU_HEADER))
+        headers = reply.headers
+        return RcmlDocument(
+            status=reply.status,
+            body=body,
+            url=reply.url,
+            menu_sid=headers.get(MENU_HEADER),
+            aa_system_sid=headers.get(SYSTEM_HEADER),
+            refusal=headers.get(REFUSAL_HEADER),
+        )
 
     async def fetch_audio(self, url: str) -> bytes:
         """An audio file (an announcement's WAV, a recording); LookupError when there is none."""

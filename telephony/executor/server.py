@@ -12,8 +12,9 @@ range, and names itself `<host>:<SIP port>` in call records, logs and metrics.
 
 Call records: the portal records a call when it serves the call's entry document, and the end
 report posted here completes that record. A call that never had an AA system (a number in no AA
-system, an inactive system, a lookup that failed) has nothing to complete and no tenant to show it
-to: it is counted in the metrics (`not_recorded_<reason>`), not posted.
+system, an inactive system, an entry document that failed: its answer names the call's system) has
+nothing to complete and no tenant to show it to: it is counted in the metrics
+(`not_recorded_<reason>`), not posted.
 """
 
 from __future__ import annotations
@@ -24,15 +25,13 @@ import json
 import logging
 import signal
 import socket
-import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from telephony.executor.call import Call
 from telephony.executor.config import ExecutorConfig
 from telephony.executor.media import MediaEngine, PromptCache, prompt_from_wav, tone
 from telephony.executor.metrics import Metrics
-from telephony.executor.portal_client import NumberInfo, PortalClient
+from telephony.executor.portal_client import PortalClient
 from telephony.executor.sip import InboundCall, SipServer
 
 logger = logging.getLogger(__name__)
@@ -47,43 +46,6 @@ NOT_RECORDED_CAUSES = {
     "inactive AA system": "inactive_aa_system",
     "no common codec": "no_common_codec",
 }
-
-
-class NumberCache:
-    """Number lookups remembered for a few seconds: at hundreds of calls a second, one lookup per
-    number serves them all, and a route change reaches the executor within `ttl` seconds.
-    Concurrent lookups of one number share one request; failures are not remembered."""
-
-    def __init__(self, lookup: Callable[[str], Awaitable[NumberInfo | None]], ttl: float = 5.0):
-        self.lookup = lookup
-        self.ttl = ttl
-        self._known: dict[str, tuple[float, NumberInfo | None]] = {}
-        self._pending: dict[str, asyncio.Future] = {}
-
-    async def get(self, number: str) -> NumberInfo | None:
-        now = time.monotonic()
-        known = self._known.get(number)
-        if known is not None and known[0] > now:
-            return known[1]
-        pending = self._pending.get(number)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        future = asyncio.get_running_loop().create_future()
-        self._pending[number] = future
-        try:
-            info = await self.lookup(number)
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved: no "never retrieved" warning when nobody else waited
-            raise
-        else:
-            future.set_result(info)
-            if len(self._known) > 100_000:
-                self._known.clear()
-            self._known[number] = (now + self.ttl, info)
-            return info
-        finally:
-            del self._pending[number]
 
 
 class ExecutorProcess:
@@ -105,7 +67,6 @@ class ExecutorProcess:
         )
         self.metrics = Metrics()
         self.prompts = PromptCache()
-        self.numbers = NumberCache(self.portal.lookup_number)
         self.apology = prompt_from_wav(APOLOGY_WAV.read_bytes())
         self.beep = tone(1000.0, 0.3)
         self.ringback = tone(425.0, 1.0)

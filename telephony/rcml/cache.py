@@ -28,6 +28,7 @@ PLAN_TTL_SECONDS = 24 * 3600
 # moved or released); the TTL only bounds an entry whose drop was lost with Redis itself.
 ROUTE_TTL_SECONDS = 300
 LOCAL_PLANS_MAX = 256  # plans each process keeps (a few KB each)
+NUMBER_MAX_CHARS = 64  # longer than any number stored
 REDIS_BACKOFF_SECONDS = 5.0  # after a Redis failure, the call path reads only PostgreSQL this long
 
 _redis_skip_until = 0.0
@@ -136,6 +137,8 @@ def find(dialled: str) -> tuple[str, dict[str, Any]] | None:
     while nothing is published. The schedules are not in it: the entry document evaluates them on
     the plan at each call, to the second.
     """
+    if len(dialled) > NUMBER_MAX_CHARS or "\x00" in dialled:  # stored nowhere; PostgreSQL refuses NUL
+        return None
     keys = {_entry_key(variant): variant for variant in number_variants(dialled)}
     cached: dict[str, Any] = try_redis(lambda: cache.get_many(list(keys)), {})
     for key, variant in keys.items():

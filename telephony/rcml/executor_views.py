@@ -1,8 +1,7 @@
-"""The executor's other endpoints, beside the RCML documents: number lookup, speech, recordings and
-call records. JSON (or WAV) in and out, `Authorization: Bearer
-$EXECUTOR_TOKEN` on every request (401 otherwise).
+"""The executor's other endpoints, beside the RCML documents: speech, recordings and call records.
+JSON (or WAV) in and out, `Authorization: Bearer $EXECUTOR_TOKEN` on every request (401 otherwise).
+Who answers a number is not asked here: the entry document's answer says it (telephony.rcml.views).
 
-    GET  /rcml/number/<number>        who answers an AA number
     GET  /rcml/speech?text=&voice=&language=    <Say> text as 8 kHz WAV, rendered once and kept
     POST /rcml/recording?CallSid=     a recording (WAV body) -> {"url": "/rcml/recording/<sid>.wav"}
     GET  /rcml/recording/<sid>.wav    that recording
@@ -38,7 +37,6 @@ from telephony.rcml.views import executor_authorized
 
 logger = logging.getLogger(__name__)
 
-VOICE_URL = "/rcml/voice"
 SPEECH_MAX_CHARS = 1000
 SPEECH_VOICES = ("woman", "man")
 SPEECH_CACHE_CONTROL = "private, max-age=86400"
@@ -94,23 +92,6 @@ def executor_endpoint(*methods: str):
         return view
 
     return decorate
-
-
-# Numbers.
-
-
-@executor_endpoint("GET")
-def number(request: HttpRequest, number: str) -> HttpResponse:
-    """Who answers a number: `{"number", "aaSystemSid", "active", "voiceUrl"}`; 404 when nobody does."""
-    if len(number) > 64 or "\x00" in number:  # longer than any number stored
-        return _error(404, "not found")
-    found = cache.find(number)  # one Redis read when cached
-    if found is None:
-        return _error(404, "not found")
-    variant, target = found
-    return JsonResponse(
-        {"number": variant, "aaSystemSid": target["sid"], "active": target["active"], "voiceUrl": VOICE_URL}
-    )
 
 
 # Speech.

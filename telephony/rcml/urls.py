@@ -7,7 +7,6 @@ prefix = "rcml/<str:aa_sid>/<int:version>"
 urlpatterns = [
     path("rcml/voice", views.voice, name="rcml-voice"),
     # The executor's JSON and audio endpoints (telephony.rcml.executor_views).
-    path("rcml/number/<str:number>", executor_views.number, name="rcml-number"),
     path("rcml/speech", executor_views.speech, name="rcml-speech"),
     path("rcml/recording", executor_views.recording_upload, name="rcml-recording-upload"),
     path("rcml/recording/<str:sid>.wav", executor_views.recording, name="rcml-recording"),

@@ -21,6 +21,13 @@ API_VERSION = "2012-04-24"
 # Not RCML but the portal's: the header naming the menu a document plays (the entry document's and a
 # menu's own), from which a call's menu path is built, by the executor and the simulator alike.
 MENU_HEADER = "X-AA-Menu"
+# The entry document's answer also tells the executor who answers the call, so that a call costs the
+# portal one request: the AA system (its call record's aaSystemSid, and the AccountSid of the call's
+# next requests), or why there is none (the executor refuses the call in SIP, and records nothing).
+SYSTEM_HEADER = "X-AA-System"
+REFUSAL_HEADER = "X-AA-Refusal"
+UNKNOWN_NUMBER = "unknown-number"  # 404: no AA system answers the number (SIP 404)
+INACTIVE_SYSTEM = "inactive-aa-system"  # its AA system is inactive (SIP 480)
 
 
 class RcmlError(ValueError):

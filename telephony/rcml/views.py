@@ -25,7 +25,7 @@ from autoattendant.services.calls import CallStart, queue_call_start, record_cal
 from autoattendant.services.voicemail import store_voicemail_message
 from telephony.rcml import cache, flow
 from telephony.rcml.compiler import PROMPTS, response, say
-from telephony.rcml.verbs import MENU_HEADER
+from telephony.rcml.verbs import INACTIVE_SYSTEM, MENU_HEADER, REFUSAL_HEADER, SYSTEM_HEADER, UNKNOWN_NUMBER
 
 logger = logging.getLogger(__name__)
 
@@ -81,23 +81,27 @@ def executor_view(handler: Callable[..., Answer]):
 def voice(params: dict[str, str]) -> Answer:
     """The entry document for a call to an AA number: the menu its schedules pick right now.
 
+    The executor asks nothing before it: the answer names the call's AA system (`X-AA-System`), or
+    why no system takes the call (`X-AA-Refusal`: `unknown-number` with the 404, `inactive-aa-system`
+    with the Reject), beside the document the simulator and any RCML client read.
     `at` (ISO date-time) evaluates the schedules at another moment, for the call simulator.
     """
     found = cache.find(params.get("To") or params.get("Called") or "")
     if found is None:
-        return 404, NOT_IN_SERVICE
+        return 404, NOT_IN_SERVICE, {REFUSAL_HEADER: UNKNOWN_NUMBER}
     target = found[1]
     if not target["active"]:
-        return 200, REJECTED
+        return 200, REJECTED, {REFUSAL_HEADER: INACTIVE_SYSTEM}
+    system = {SYSTEM_HEADER: target["sid"]}
     plan = cache.plan(target["sid"], target["version"]) if target["version"] else None
     if plan is None:
-        return 503, APOLOGY
+        return 503, APOLOGY, system
     at = _moment(params.get("at"))
     document = flow.entry(plan, at)
     _record_call_start(params, target["sid"])
     # The menu the schedules chose: its document's state (`path=MN…&`) names it.
     chosen = ENTRY_MENU.search(document)
-    return (200, document, {MENU_HEADER: chosen.group(1)}) if chosen else (200, document)
+    return 200, document, {**system, MENU_HEADER: chosen.group(1)} if chosen else system
 
 
 def _record_call_start(params: dict[str, str], aa_system_sid: str) -> None:

@@ -1,5 +1,5 @@
-"""The executor's JSON and audio endpoints (telephony.rcml.executor_views): number lookup, speech,
-recordings and call records; and the menu header of the RCML documents."""
+"""The executor's JSON and audio endpoints (telephony.rcml.executor_views): speech, recordings and call
+records; and the headers of the RCML documents: the menu, and who answers the call."""
 
 from __future__ import annotations
 
@@ -71,7 +71,6 @@ def assert_unauthorized(response) -> None:
 # Authentication, for every endpoint.
 
 ENDPOINTS = [
-    ("get", f"/rcml/number/{NUMBER}", {}),
     ("get", "/rcml/speech?text=hello", {}),
     ("post", "/rcml/recording?CallSid=c1", {"data": b"RIFF", "content_type": "audio/wav"}),
     ("get", f"/rcml/recording/RE{'0' * 32}.wav", {}),
@@ -88,39 +87,51 @@ def test_every_endpoint_wants_the_executor_token(db, method, url, kwargs):
 
 
 def test_wrong_methods_are_405(db, executor):
-    assert executor.post(f"/rcml/number/{NUMBER}").status_code == 405
     assert executor.delete("/rcml/call").status_code == 405
     assert executor.get("/rcml/call").status_code == 405
     assert executor.get("/rcml/recording").status_code == 405
 
 
-# Numbers.
+# Who answers a call: the entry document's answer says it (the executor asks nothing before it).
 
 
-def test_number_lookup(reception, executor):
-    expected = {"number": NUMBER, "aaSystemSid": reception.system.sid, "active": True, "voiceUrl": "/rcml/voice"}
-    response = executor.get(f"/rcml/number/{NUMBER}")
-    assert response.status_code == 200 and response["Content-Type"] == "application/json"
-    assert response.json() == expected
-    # Without the `+` (as some SIP peers send the request URI), the stored number answers.
-    assert executor.get(f"/rcml/number/{NUMBER[1:]}").json() == expected
+def entry_answer(client: Client, number: str):
+    return client.post("/rcml/voice", {"CallSid": "c1", "From": "+15555550100", "To": number})
 
 
-def test_an_inactive_system_is_found_but_not_active(reception, executor):
+def test_the_entry_answer_names_the_aa_system(reception, executor):
+    for number in (NUMBER, NUMBER[1:]):  # without the `+`, as some SIP peers send the request URI
+        response = entry_answer(executor, number)
+        assert response.status_code == 200 and response["X-AA-System"] == reception.system.sid
+        assert "X-AA-Refusal" not in response
+
+
+def test_an_inactive_system_refuses_the_call(reception, executor):
     reception.set(status=SystemStatus.INACTIVE)
     from telephony.rcml import cache
 
     cache.forget_entries([NUMBER])
-    found = executor.get(f"/rcml/number/{NUMBER}").json()
-    assert found["active"] is False and found["aaSystemSid"] == reception.system.sid
+    response = entry_answer(executor, NUMBER)
+    assert response.status_code == 200 and response["X-AA-Refusal"] == "inactive-aa-system"
+    assert "X-AA-System" not in response and "<Reject" in response.content.decode()
+
+
+def test_an_unpublished_system_is_named_with_its_apology(tenant, executor):
+    aa = Attendant.build(tenant, "+14155550200")
+    response = entry_answer(executor, "+14155550200")
+    assert response.status_code == 503 and response["X-AA-System"] == aa.system.sid
 
 
 def test_unknown_numbers_are_404(tenant, reception, executor):
     free = create_phone_number(tenant.csp_admin, number="+14155550999", enterprise_sid=tenant.enterprise.sid)
-    for number in ("+19999999999", free.number, "x" * 65, "%00"):
-        response = executor.get(f"/rcml/number/{number}")
+    for number in ("+19999999999", free.number, "x" * 65, "%00", "+1415\x00", ""):
+        response = entry_answer(executor, number)
         assert response.status_code == 404, number
-        assert response.json() == {"error": "not found"}
+        assert response["X-AA-Refusal"] == "unknown-number" and "X-AA-System" not in response
+
+
+def test_number_lookup_is_gone(reception, executor):
+    assert executor.get(f"/rcml/number/{NUMBER}").status_code == 404
 
 
 # The menu a document plays.

@@ -20,7 +20,7 @@ from django.conf import settings
 from autoattendant.choices import ActionType, ExtensionType
 from autoattendant.models import CallRecord
 from autoattendant.services.calls import store_queued_calls
-from telephony.executor.portal_client import NumberInfo, PortalClient, PortalUnavailable, RcmlDocument
+from telephony.executor.portal_client import ENTRY_URL, PortalClient, PortalUnavailable, RcmlDocument
 from tests.telephony.rcml_support import Attendant, option
 
 NUMBER = "+14155550100"
@@ -67,34 +67,34 @@ def wav_bytes(seconds: float = 0.25) -> bytes:
 # Against the portal.
 
 
-def test_numbers_and_documents(live_server, reception):
+def test_documents(live_server, reception):
     base = live_server.url
     system = reception.system
 
     async def scenario(portal: PortalClient):
-        info = await portal.lookup_number(NUMBER)
-        bare = await portal.lookup_number(NUMBER[1:])
-        unknown = await portal.lookup_number("+19999999999")
-        entry = await portal.fetch_rcml(info.voice_url, CALL)
+        entry = await portal.fetch_rcml(portal.absolute(ENTRY_URL), CALL)
+        bare = await portal.fetch_rcml(ENTRY_URL, {**CALL, "To": NUMBER[1:]})
         step = await portal.fetch_rcml(
             f"/rcml/{system.sid}/{system.published_version}/menu/{reception.sub.sid}?path={reception.main.sid}.{reception.sub.sid}",
             CALL,
             method="GET",
         )
         not_in_service = await portal.fetch_rcml("/rcml/voice", {**CALL, "To": "+19999999999"})
-        return info, bare, unknown, entry, step, not_in_service
+        return entry, bare, step, not_in_service
 
-    info, bare, unknown, entry, step, not_in_service = talk(base, scenario)
-    assert info == NumberInfo(NUMBER, system.sid, True, f"{base}/rcml/voice")
-    assert bare == info and unknown is None
+    entry, bare, step, not_in_service = talk(base, scenario)
     assert isinstance(entry, RcmlDocument)
     assert entry.status == 200 and entry.body.startswith("<Response>") and entry.url == f"{base}/rcml/voice"
     assert entry.menu_sid == reception.main.sid
+    # The entry's answer names the call's AA system (with or without `+`), so the executor asks nothing before.
+    assert entry.aa_system_sid == system.sid and entry.refusal is None
+    assert bare.aa_system_sid == system.sid and bare.status == 200
     # A GET keeps the URL's own query (the call's state) and adds the call's parameters.
     assert step.status == 200 and step.menu_sid == reception.sub.sid
     assert f"path={reception.main.sid}.{reception.sub.sid}" in step.url and "CallSid=c1" in step.url
-    # A 4xx is a document too: the portal's "not in service".
+    # A 4xx is a document too: the portal's "not in service", which says why.
     assert not_in_service.status == 404 and "<Say>" in not_in_service.body and not_in_service.menu_sid is None
+    assert not_in_service.refusal == "unknown-number" and not_in_service.aa_system_sid is None
 
 
 def test_an_unpublished_system_answers_its_503_apology(live_server, transactional_db, tenant):
@@ -110,7 +110,7 @@ def test_an_unpublished_system_answers_its_503_apology(live_server, transactiona
 def test_a_wrong_token(live_server, reception):
     async def scenario(portal: PortalClient):
         with pytest.raises(PortalUnavailable, match="401"):
-            await portal.lookup_number(NUMBER)
+            await portal.speech("hello")
         return await portal.fetch_rcml("/rcml/voice", CALL)
 
     rejected = talk(live_server.url, scenario, token="wrong")
@@ -197,7 +197,6 @@ def test_a_portal_that_is_down(caplog):
 
     async def scenario(portal: PortalClient):
         for call in (
-            portal.lookup_number(NUMBER),
             portal.fetch_rcml("/rcml/voice", CALL),
             portal.fetch_audio("/autoattendant/announcement/AN1/audio.wav"),
             portal.speech("hello"),
