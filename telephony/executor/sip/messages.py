@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import unquote
 
 from aiosipua import (
@@ -225,6 +226,14 @@ def dialog_request_for_2xx(
     for route in reversed(response.headers.get("record-route")):
         request.headers.append("Route", route)
     return request
+
+
+def is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def uri_user(uri: str) -> str:
