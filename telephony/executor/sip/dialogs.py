@@ -21,7 +21,7 @@ from dataclasses import fields
 
 from aiosipua import Dialog, IncomingCall, SipRequest, SipResponse, parse_uri, stringify_uri
 
-from telephony.executor.sip.messages import is_ip
+from telephony.executor.sip.messages import is_ip, route_values
 from telephony.executor.sip.transport import TcpTransport, UdpTransport
 
 Addr = tuple[str, int]
@@ -40,24 +40,6 @@ class RoutedDialog(Dialog):
             for value in request.headers.get("record-route"):
                 response.headers.append("Record-Route", value)
         return response
-
-
-def route_values(headers: list[str]) -> list[str]:
-    """Each route of Record-Route/Route header lines, in order (one line may hold several, comma-separated)."""
-    values: list[str] = []
-    for line in headers:
-        start, bracketed, quoted = 0, False, False
-        for index, char in enumerate(line):
-            if char == '"':
-                quoted = not quoted
-            elif not quoted and char in "<>":
-                bracketed = char == "<"
-            elif char == "," and not quoted and not bracketed:
-                values.append(line[start:index].strip())
-                start = index + 1
-        if line[start:].strip():
-            values.append(line[start:].strip())
-    return values
 
 
 def as_uas(call: IncomingCall) -> None:

@@ -12,6 +12,8 @@ responses, CANCEL and BYE building. In front of it, this module adds:
 - CANCEL of an INVITE already answered: 200, no effect (aiosipua would drop the answered call);
 - 400 to malformed requests that carry a Via, 482 to a second INVITE of a call, 481 to in-dialog
   requests for dialogs we do not know;
+- dialogs as RFC 3261 §12 has them (dialogs.py): our answers echo the Record-Route, our in-dialog
+  requests (ACK, BYE) go to the remote target through the route set, in both roles;
 - BYE after no ACK for our 200 (configurable timeout), BYE held back until the ACK when we hang up first;
 - 503 + Retry-After to new INVITEs after stop_accepting();
 - the call state aiosipua never forgets (calls we hang up, rejected calls whose ACK never came).
