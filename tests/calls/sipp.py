@@ -222,15 +222,17 @@ def extension(
     answer "ring": it rings until the executor gives up (CANCEL; 200 to it, 487 to the INVITE).
     hold_ms None: once answered, it stays on until the executor hangs up (BYE; 200 to it).
     media_port: where it says its media goes (a test's own socket, to see what it is sent).
-    It listens on the executor's SIP_EDGE port and takes the INVITE as the edge relays it."""
+    It listens on the executor's SIP_EDGE port and takes the INVITE as the edge relays it; its answers
+    echo the INVITE's Record-Route and its BYE follows that route set (RFC 3261 §12), as a phone's do."""
     reply_headers = """[last_Via:]
+[last_Record-Route:]
 [last_From:]
 [last_To:];tag=[pid]ext[call_number]
 [last_Call-ID:]
 [last_CSeq:]
 Contact: <sip:{login}@[local_ip]:[local_port];transport=[transport]>
 """
-    take = f"""<recv request="INVITE" timeout="60000">
+    take = f"""<recv request="INVITE" timeout="60000" rrs="true">
   <action>
     {RING_CSEQ if answer == "ring" else ""}
     <ereg regexp="&lt;(sip:[^>]*)>" search_in="hdr" header="Contact:" check_it="true" assign_to="dummy,contact"/>
@@ -295,6 +297,7 @@ a=rtpmap:101 telephone-event/8000
     take += f"""<pause milliseconds="{hold_ms}"/>
 <send retrans="500"><![CDATA[
 BYE [$contact] SIP/2.0
+[routes]
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: <sip:{login}@[local_ip]:[local_port]>;tag=[pid]ext[call_number]
 To: [$caller]

@@ -4,6 +4,7 @@
                   extensions through the SIP edge, the registrar)
     inbound.py    InboundCall: a call to one of our numbers
     outbound.py   OutboundCall: a Dial leg
+    dialogs.py    route sets and remote targets (RFC 3261 §12) aiosipua leaves out
     transport.py  aiosipua's transports + 400 on garbage, retransmission handling, TCP fixes
     media.py      MediaOffer <-> SDP (aiosipua's SDP helpers)
     compat.py     every reach into aiosipua's internals

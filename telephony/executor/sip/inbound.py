@@ -12,6 +12,7 @@ from urllib.parse import unquote
 from aiosipua import IncomingCall, SipRequest
 
 from telephony.executor.sip import compat
+from telephony.executor.sip.dialogs import as_uas, next_hop, refresh_target
 from telephony.executor.sip.media import MediaOffer, NoCommonCodec, answer_sdp, media_from_sdp
 from telephony.executor.sip.messages import REASONS, top_branch, uri_user
 from telephony.executor.sip.transport import T1, T2, TIMER_64T1
@@ -46,6 +47,7 @@ class InboundCall:
     def __init__(self, server: SipServer, stack: Stack, call: IncomingCall):
         self._server = server
         self._stack = stack
+        as_uas(call)  # before any answer but 100: our answers carry its Record-Route
         self._call = call
         invite = call.invite
         self.call_id: str = call.call_id
@@ -153,7 +155,7 @@ class InboundCall:
         dialog = self._call.dialog
         bye = dialog.create_request("BYE", via_host=host, via_port=port, via_transport=self._stack.name.upper())
         dialog.terminate()
-        self._stack.transport.send(bye, self.remote_addr)
+        self._stack.transport.send(bye, next_hop(dialog, self.remote_addr, self._stack.transport))
 
     def _await_ack_of_final(self) -> None:
         """After a non-2xx final response: retransmit it until the ACK (Timer G, UDP), give up after 64xT1 (Timer H)."""
@@ -245,6 +247,7 @@ class InboundCall:
         if self._state != ANSWERED or self.ended.is_set() or self._ours is None or self.negotiated is None:
             stack.transport.send_reply(call.dialog.create_response(call.invite, 491, "Request Pending"))
             return
+        refresh_target(call.dialog, call.invite)
         if call.invite.body and call.sdp_offer is not None:
             offer = media_from_sdp(call.sdp_offer)
             ours, codecs = self._ours, self.negotiated.payload_types

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import unquote
 
 from aiosipua import (
@@ -222,9 +223,35 @@ def dialog_request_for_2xx(
     request.headers.set_single("Call-ID", invite.call_id or "")
     base = invite.cseq.seq if invite.cseq else 1
     request.headers.set_single("CSeq", stringify_cseq(CSeq(seq=seq if seq is not None else base, method=method)))
-    for route in reversed(response.headers.get("record-route")):
+    for route in reversed(route_values(response.headers.get("record-route"))):
         request.headers.append("Route", route)
     return request
+
+
+def route_values(headers: list[str]) -> list[str]:
+    """Each route of Record-Route/Route header lines, in order (one line may hold several, comma-separated)."""
+    values: list[str] = []
+    for line in headers:
+        start, bracketed, quoted = 0, False, False
+        for index, char in enumerate(line):
+            if char == '"':
+                quoted = not quoted
+            elif not quoted and char in "<>":
+                bracketed = char == "<"
+            elif char == "," and not quoted and not bracketed:
+                values.append(line[start:index].strip())
+                start = index + 1
+        if line[start:].strip():
+            values.append(line[start:].strip())
+    return values
+
+
+def is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def uri_user(uri: str) -> str:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from aiosipua import DialogState, IncomingCall, OutgoingCall, SipRequest, SipResponse
 
+from telephony.executor.sip.dialogs import confirmed_as_uac, next_hop, refresh_target, request_hop
 from telephony.executor.sip.media import (
     MediaOffer,
     NoCommonCodec,
@@ -206,13 +207,22 @@ class OutboundCall:
         host, port = stack.signalling_addr
         transport = stack.name.upper()
         ack = dialog_request_for_2xx("ACK", call.invite, response, via_header(host, port, transport))
-        stack.transport.send(ack, call.remote_addr)
+        stack.transport.send(ack, request_hop(ack, call.remote_addr))
         if self._late_dialog is None:
             seq = (call.invite.cseq.seq if call.invite.cseq else 1) + 1
             self._late_dialog = dialog_request_for_2xx(
                 "BYE", call.invite, response, via_header(host, port, transport), seq
             )
-            stack.transport.send(self._late_dialog, call.remote_addr)
+            stack.transport.send(self._late_dialog, request_hop(self._late_dialog, call.remote_addr))
+
+    def _confirming(self, response: SipResponse) -> None:
+        """The first 2xx to our INVITE, before aiosipua ACKs it: the dialog's remote target and route set
+        come from it, and the ACK and later requests go to the first route (or the Contact)."""
+        stack, call = self._stack, self._call
+        if stack is None or call is None or call.dialog.state != DialogState.EARLY:
+            return
+        confirmed_as_uac(call.dialog, response)
+        call.remote_addr = next_hop(call.dialog, call.remote_addr, stack.transport)
 
     def _no_response(self) -> None:
         """64xT1 without any response to our INVITE."""
@@ -246,6 +256,8 @@ class OutboundCall:
         """A re-INVITE from the callee: 200 with our media (the codec we use), or 488."""
         assert self._stack is not None
         transport = self._stack.transport
+        if self._call is not None:
+            refresh_target(self._call.dialog, wrapper.invite)
         ours = self._media
         if self.answer is not None:
             ours = MediaOffer(ours.host, ours.port, self.answer.payload_types, ours.dtmf_payload_type)

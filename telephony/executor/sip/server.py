@@ -12,6 +12,8 @@ responses, CANCEL and BYE building. In front of it, this module adds:
 - CANCEL of an INVITE already answered: 200, no effect (aiosipua would drop the answered call);
 - 400 to malformed requests that carry a Via, 482 to a second INVITE of a call, 481 to in-dialog
   requests for dialogs we do not know;
+- dialogs as RFC 3261 §12 has them (dialogs.py): our answers echo the Record-Route, our in-dialog
+  requests (ACK, BYE) go to the remote target through the route set, in both roles;
 - BYE after no ACK for our 200 (configurable timeout), BYE held back until the ACK when we hang up first;
 - 503 + Retry-After to new INVITEs after stop_accepting();
 - the call state aiosipua never forgets (calls we hang up, rejected calls whose ACK never came).
@@ -21,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import socket
 from collections.abc import Awaitable, Callable
@@ -33,7 +34,7 @@ from aiosipua.dialog import dialog_matches
 from telephony.executor.sip import compat
 from telephony.executor.sip.inbound import InboundCall
 from telephony.executor.sip.media import MediaOffer
-from telephony.executor.sip.messages import make_response, problem, transaction_key
+from telephony.executor.sip.messages import is_ip, make_response, problem, transaction_key
 from telephony.executor.sip.outbound import OutboundCall
 from telephony.executor.sip.transport import DONE, PENDING, TIMER_64T1, TcpTransport, UdpTransport
 
@@ -61,14 +62,6 @@ def parse_dtmf(content_type: str, body: str) -> str | None:
         digit = DTMF_SIGNALS.get(value, value.upper())
         return digit if digit in VALID_DIGITS else None
     return None
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def _guess_host() -> str:
@@ -248,14 +241,14 @@ class SipServer:
             if not host:
                 return f"no host in {target!r}"
             # A name is resolved (A record, no NAPTR/SRV) before sending.
-            return self._stacks["udp"], target, (host, uri.port or 5060) if _is_ip(host) else None
+            return self._stacks["udp"], target, (host, uri.port or 5060) if is_ip(host) else None
         return f"unknown target {target!r}"
 
     def _via(self, proxy: tuple[str, int], user: str) -> tuple[Stack, str, tuple[str, int] | None]:
         """`sip:<user>@<proxy>`, sent to the proxy over UDP (a name is resolved before sending)."""
         host, port = proxy
         shown = f"[{host}]" if ":" in host else host
-        return self._stacks["udp"], f"sip:{user}@{shown}:{port}", (host, port) if _is_ip(host) else None
+        return self._stacks["udp"], f"sip:{user}@{shown}:{port}", (host, port) if is_ip(host) else None
 
     async def _resolve_and_send(
         self, leg: OutboundCall, stack: Stack, request_uri: str, from_uri: str, caller_name: str
@@ -442,6 +435,10 @@ class SipServer:
         ):
             leg._late_2xx(response)
             return
+        if leg is not None and 200 <= response.status_code < 300:
+            key = transaction_key(response)
+            if key is not None and key[1] == "INVITE":
+                leg._confirming(response)
         compat.forward(stack.uas, response, addr)
 
     # aiosipua's callbacks.

@@ -674,6 +674,56 @@ def test_dial_number_through_outbound_proxy(sip, tmp_path):
         sip.server.outbound_proxy = None
 
 
+# Dialogs through record-routing proxies (RFC 3261 §12): sipp plays the proxies.
+def logged(sipp: Sipp, start: str) -> str:
+    """The first message sipp received that starts with `start`, as it logged it."""
+    text = sipp.messages.read_text(errors="replace")
+    match = re.search(r"message received \[\d+\] bytes :\s*\n\s*(" + re.escape(start) + r".*?)\n-{5}", text, re.S)
+    assert match, f"sipp received no {start!r}:\n{text[-4000:]}"
+    return match.group(1)
+
+
+def headers(message: str, name: str) -> list[str]:
+    return [value.strip() for value in re.findall(rf"^{name}:\s*(.*)$", message, re.MULTILINE | re.IGNORECASE)]
+
+
+def test_a_call_through_proxies_keeps_their_route_set(sip, tmp_path):
+    """Our 180 and 200 echo the INVITE's Record-Route in order; our BYE goes to the first route with the
+    whole route set, to the caller's Contact (§12.1.1, §12.2.1.1)."""
+    route = Sipp(tmp_path, "proxy_route", remote=None, subs={"ACK": ""}).listening()
+    proxy = Sipp(tmp_path, "proxy_call", remote=sip.port, subs={"ROUTE_PORT": str(route.port)}, args=("-s", HANGUP))
+    proxy.finish()
+    route.finish()  # the BYE came to the first route, not to where the INVITE came from
+    call = sip.app.last(HANGUP)
+    assert call.end_cause == "hangup"
+    record_route = [f"<sip:{HOST}:{route.port};lr;ftag=caller>", "<sip:192.0.2.10:5070;lr>"]
+    for answer in ("SIP/2.0 180", "SIP/2.0 200"):
+        assert headers(logged(proxy, answer), "Record-Route") == record_route, answer
+    bye = logged(route, "BYE ")
+    assert bye.startswith("BYE sip:+15557654321@192.0.2.20:5060 SIP/2.0")
+    assert headers(bye, "Route") == record_route
+
+
+def test_a_call_we_place_through_proxies_follows_the_answer(sip, tmp_path):
+    """The 200's Contact is the remote target and its Record-Route, reversed, the route set: our ACK and
+    BYE go to the first route with the whole set, to the phone's Contact (§12.1.2, §13.2.2.4)."""
+    route = Sipp(tmp_path, "proxy_route", remote=None, subs={"ACK": '<recv request="ACK" timeout="10000"/>'})
+    route.listening()
+    with Edge(sip, tmp_path, "proxy_phone_answer", {"ROUTE_PORT": str(route.port)}) as edge:
+        leg = dial(sip, "client:1002")
+        assert sip.run(leg.result()) == "completed"
+        time.sleep(0.2)
+        sip.call(leg.hangup)
+        route.finish()  # the ACK and the BYE came to the first route, not to the edge
+        edge.sipp.finish()
+    route_set = [f"<sip:{HOST}:{route.port};lr;ftag=executor>", "<sip:192.0.2.30:5060;lr>"]
+    ack, bye = logged(route, "ACK "), logged(route, "BYE ")
+    for request in (ack, bye):
+        assert request.split("\n", 1)[0].strip() == f"{request[:3]} sip:1002@192.0.2.40:5062 SIP/2.0"
+        assert headers(request, "Route") == route_set
+    assert header(ack, "CSeq") == "1 ACK" and header(bye, "CSeq") == "2 BYE"
+
+
 class RawCallee(RawPeer):
     """A phone written by hand, for what sipp cannot do (answer after a CANCEL, send a 200 twice)."""
 

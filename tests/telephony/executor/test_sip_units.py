@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from aiosipua import SipMessage, parse_sdp, serialize_sdp
+from aiosipua import IncomingCall, SipMessage, parse_sdp, serialize_sdp
+from aiosipua.dialog import create_dialog_from_request
 
 from telephony.executor.config import ExecutorConfig
 from telephony.executor.sip import MediaOffer, NoCommonCodec
+from telephony.executor.sip.dialogs import as_uas, confirmed_as_uac, uri_addr
 from telephony.executor.sip.media import answer_sdp, media_from_sdp, negotiated_answer, offer_sdp
-from telephony.executor.sip.messages import lenient_bad_request, problem, response_destination, uri_user
+from telephony.executor.sip.messages import lenient_bad_request, problem, response_destination, route_values, uri_user
 from telephony.executor.sip.server import parse_dtmf
 from telephony.executor.sip.transport import DONE, ResponseCache
 
@@ -148,6 +150,48 @@ def test_response_destination():
         5062,
     )
     assert response_destination(SipMessage.parse("SIP/2.0 200 OK\r\n\r\n")) is None
+
+
+# Route sets (RFC 3261 §12).
+INVITE = (
+    "INVITE sip:+15550001@10.0.0.5:5090 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5080;branch=z9hG4bKp\r\n"
+    "Record-Route: <sip:10.0.0.1:5080;lr;ftag=a>\r\nRecord-Route: <sip:192.0.2.9;lr>, <sip:192.0.2.8;lr>\r\n"
+    "From: <sip:caller@192.0.2.1>;tag=a\r\nTo: <sip:+15550001@10.0.0.5>\r\nCall-ID: c1\r\nCSeq: 1 INVITE\r\n"
+    "Contact: <sip:caller@192.0.2.1:5062>\r\nContent-Length: 0\r\n\r\n"
+)
+RECORD_ROUTE = ["<sip:10.0.0.1:5080;lr;ftag=a>", "<sip:192.0.2.9;lr>", "<sip:192.0.2.8;lr>"]
+
+
+def test_route_values_and_their_addresses():
+    assert route_values(["<sip:a.example;lr>, <sip:b.example;lr>", '"x, y" <sip:c.example>;p=1']) == [
+        "<sip:a.example;lr>",
+        "<sip:b.example;lr>",
+        '"x, y" <sip:c.example>;p=1',
+    ]
+    assert uri_addr("<sip:10.0.0.1:5080;lr;ftag=a>") == ("10.0.0.1", 5080)
+    assert uri_addr("sip:1002@192.0.2.40;transport=udp") == ("192.0.2.40", 5060)
+    assert uri_addr("<sip:[::1]:5062;lr>") == ("::1", 5062)
+    assert uri_addr("<sip:edge.example;lr>") is None  # a name: the caller falls back to a known address
+
+
+def test_as_uas_our_answers_echo_the_record_route_and_the_route_set_keeps_its_order():
+    invite = SipMessage.parse(INVITE)
+    call = IncomingCall(dialog=create_dialog_from_request(invite), invite=invite)
+    as_uas(call)
+    assert call.dialog.route_set == RECORD_ROUTE  # aiosipua reverses it
+    assert call.dialog.remote_target == "sip:caller@192.0.2.1:5062"
+    for status, echoed in ((100, False), (180, True), (200, True), (487, False)):
+        response = call.dialog.create_response(invite, status)
+        assert route_values(response.headers.get("record-route")) == (RECORD_ROUTE if echoed else []), status
+
+
+def test_as_uac_the_2xx_gives_the_remote_target_and_the_reversed_route_set():
+    invite = SipMessage.parse(INVITE)
+    dialog = create_dialog_from_request(invite)
+    ok = SipMessage.parse(INVITE.replace("INVITE sip:+15550001@10.0.0.5:5090 SIP/2.0", "SIP/2.0 200 OK"))
+    confirmed_as_uac(dialog, ok)
+    assert dialog.route_set == list(reversed(RECORD_ROUTE))
+    assert dialog.remote_target == "sip:caller@192.0.2.1:5062"
 
 
 def test_the_user_agent_setting():
