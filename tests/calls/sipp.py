@@ -215,13 +215,21 @@ RING_CSEQ = '<ereg regexp="CSeq: ([0-9]+) INVITE" search_in="msg" check_it="true
 
 
 def extension(
-    login: str, *, answer: str = "200", hold_ms: int | None = 2000, ring_ms: int = 200, media_port: str = "[media_port]"
+    login: str,
+    *,
+    answer: str = "200",
+    hold_ms: int | None = 2000,
+    ring_ms: int = 200,
+    media_port: str = "[media_port]",
+    contact_address: str = "[local_ip]:[local_port]",
 ) -> str:
     """A client extension taking one call: ring, answer (or refuse), hang up after hold_ms.
 
     answer "ring": it rings until the executor gives up (CANCEL; 200 to it, 487 to the INVITE).
     hold_ms None: once answered, it stays on until the executor hangs up (BYE; 200 to it).
     media_port: where it says its media goes (a test's own socket, to see what it is sent).
+    contact_address: the host:port its answers' Contact names (another than where it sends from: a
+    phone behind NAT, which names its private address).
     It listens on the executor's SIP_EDGE port and takes the INVITE as the edge relays it; its answers
     echo the INVITE's Record-Route and its BYE follows that route set (RFC 3261 §12), as a phone's do."""
     reply_headers = """[last_Via:]
@@ -230,7 +238,7 @@ def extension(
 [last_To:];tag=[pid]ext[call_number]
 [last_Call-ID:]
 [last_CSeq:]
-Contact: <sip:{login}@[local_ip]:[local_port];transport=[transport]>
+Contact: <sip:{login}@{contact_address};transport=[transport]>
 """
     take = f"""<recv request="INVITE" timeout="60000" rrs="true">
   <action>
@@ -241,7 +249,7 @@ Contact: <sip:{login}@[local_ip]:[local_port];transport=[transport]>
 </recv>
 <send><![CDATA[
 SIP/2.0 180 Ringing
-{reply_headers.format(login=login)}Content-Length: 0
+{reply_headers.format(login=login, contact_address=contact_address)}Content-Length: 0
 
 ]]></send>
 <pause milliseconds="{ring_ms}"/>
@@ -250,7 +258,7 @@ SIP/2.0 180 Ringing
         take += f"""<recv request="CANCEL"/>
 <send><![CDATA[
 SIP/2.0 200 OK
-{reply_headers.format(login=login)}Content-Length: 0
+{reply_headers.format(login=login, contact_address=contact_address)}Content-Length: 0
 
 ]]></send>
 <send><![CDATA[
@@ -269,7 +277,7 @@ Content-Length: 0
     if answer != "200":
         take += f"""<send><![CDATA[
 SIP/2.0 {answer} Busy Here
-{reply_headers.format(login=login)}Content-Length: 0
+{reply_headers.format(login=login, contact_address=contact_address)}Content-Length: 0
 
 ]]></send>
 <recv request="ACK"/>
@@ -277,7 +285,7 @@ SIP/2.0 {answer} Busy Here
         return _scenario([take, '<Reference variables="dummy,contact,caller"/>'])
     take += f"""<send retrans="500"><![CDATA[
 SIP/2.0 200 OK
-{reply_headers.format(login=login)}Content-Type: application/sdp
+{reply_headers.format(login=login, contact_address=contact_address)}Content-Type: application/sdp
 Content-Length: [len]
 
 v=0

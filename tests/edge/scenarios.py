@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.calls.sipp import _scenario
 
 
-def _register(login: str, password: str) -> str:
+def _register(login: str, password: str, contact_address: str) -> str:
     return f"""<send retrans="500"><![CDATA[
 REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
@@ -13,7 +13,7 @@ From: <sip:{login}@example.test>;tag=[pid]reg[call_number]
 To: <sip:{login}@example.test>
 Call-ID: [call_id]
 CSeq: 1 REGISTER
-Contact: <sip:{login}@[local_ip]:[local_port];transport=[transport]>
+Contact: <sip:{login}@{contact_address};transport=[transport]>
 Max-Forwards: 70
 Expires: 300
 Content-Length: 0
@@ -27,7 +27,7 @@ From: <sip:{login}@example.test>;tag=[pid]reg[call_number]
 To: <sip:{login}@example.test>
 Call-ID: [call_id]
 CSeq: 2 REGISTER
-Contact: <sip:{login}@[local_ip]:[local_port];transport=[transport]>
+Contact: <sip:{login}@{contact_address};transport=[transport]>
 [authentication username={login} password={password}]
 Max-Forwards: 70
 Expires: 300
@@ -37,6 +37,9 @@ Content-Length: 0
 """
 
 
-def register(login: str, password: str, expect_status: str = "200") -> str:
-    """REGISTER with digest authentication, expecting `expect_status` to the answered challenge."""
-    return _scenario([_register(login, password), f'<recv response="{expect_status}"/>'])
+def register(
+    login: str, password: str, expect_status: str = "200", contact_address: str = "[local_ip]:[local_port]"
+) -> str:
+    """REGISTER with digest authentication, expecting `expect_status` to the answered challenge.
+    contact_address: what its Contact names (a private address behind NAT: not where it sends from)."""
+    return _scenario([_register(login, password, contact_address), f'<recv response="{expect_status}"/>'])

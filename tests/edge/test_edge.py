@@ -108,11 +108,16 @@ def test_calls_are_spread_over_both_executors(edge_stack):
     assert all(share >= 3 for share in shares.values()), shares
 
 
-def _phone_at(edge_stack, login: str, password: str, name: str, port: int) -> Sipp:
-    """A phone registered through the edge from `port`, then sipp taking one call on that port."""
-    signup = Sipp(edge_stack.scratch(f"{name}-register"), register(login, password), edge_stack.sip_port, sip_port=port)
+def _phone_at(edge_stack, login: str, password: str, name: str, port: int, contact: str | None = None) -> Sipp:
+    """A phone registered through the edge from `port`, then sipp taking one call on that port.
+    contact: the host:port its Contact names instead (behind NAT: not where it sends from)."""
+    names = {"contact_address": contact} if contact else {}
+    signup = Sipp(
+        edge_stack.scratch(f"{name}-register"), register(login, password, **names), edge_stack.sip_port, sip_port=port
+    )
     assert (run := signup.run()).ok, f"{run.output}\n{run.messages}"
-    phone = Sipp(edge_stack.scratch(name), extension(login, hold_ms=1000), edge_stack.sip_port, sip_port=port)
+    scenario = extension(login, hold_ms=1000, **names)
+    phone = Sipp(edge_stack.scratch(name), scenario, edge_stack.sip_port, sip_port=port)
     phone.command += ["-rtp_echo"]
     phone.start()
     deadline = time.monotonic() + 5
@@ -147,6 +152,23 @@ def test_a_phone_registered_at_the_edge_takes_a_transfer_from_either_executor(ed
             for other in others:
                 edge_stack.manage("executors", "add", other.uri)
                 edge_stack.wait_state(other, active=True)
+
+
+def test_a_phone_behind_nat_takes_a_transfer_through_the_address_it_sends_from(edge_stack, transfer_desk):
+    """Its REGISTER and its answers name an address it cannot be reached at (its private one; here a port
+    nobody listens on): the edge calls it where its REGISTER came from, and the executor's ACK and BYE,
+    addressed to the Contact of its 200 through the edge, reach it there too (the Contact's alias)."""
+    login, password = TRANSFER_PHONE
+    unreachable = free_port(socket.SOCK_DGRAM)  # closed again: nothing answers there
+    phone = _phone_at(edge_stack, login, password, "phone-nat", free_port(2), contact=f"127.0.0.1:{unreachable}")
+    scenario = caller([("wait", 1500), ("dtmf", "1")], caller_number="15553200009")
+    call = Sipp(edge_stack.scratch("transferred-nat"), scenario, edge_stack.sip_port, service=transfer_desk)
+    assert (run := call.run()).ok, f"{run.output}\n{edge_stack.diagnostics()}"
+    taken = phone.wait()
+    assert taken.ok, taken.output  # the ACK of its 200 arrived, and its BYE was answered
+    assert f"INVITE sip:{login}@127.0.0.1:{unreachable}" in taken.messages  # the binding kept its Contact
+    ack = next(line for line in taken.messages.splitlines() if line.startswith("ACK "))
+    assert f"127.0.0.1:{unreachable}" in ack and "alias=" not in ack, ack  # to its Contact, the edge's alias taken off
 
 
 def test_a_killed_executor_loses_its_calls_and_new_ones_go_to_the_other(edge_stack):
