@@ -93,7 +93,8 @@ TARGET_GAP_P99_MS = 25.0
 TARGET_KEY_CALLS = 1000
 TARGET_KEY_P99_MS = 150.0
 TARGET_PORTAL_MS = 1.0  # the portal's CPU per answered call (issue 12)
-PORTAL_PARTS = ("gunicorn", "celery", "postgres", "redis")  # by command line; the rest is supervisord and portal.run
+# By command line; the rest is supervisord and portal.run.
+PORTAL_PARTS = ("gunicorn", "granian", "celery", "postgres", "redis")
 FRAME_NS = 20_000_000
 TICK = os.sysconf("SC_CLK_TCK")
 SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
@@ -504,6 +505,7 @@ class Bench:
         self.portal.env.update(
             {
                 "SIP_PORT": str(self.sip_port),
+                "PORTAL_CALLS_PORT": str(free_port()),  # Granian, which the executors ask
                 "RTP_PORT_MIN": str(RTP_MIN),
                 "RTP_PORT_MAX": str(RTP_MAX),
                 "RTP_TIMEOUT": "120",
@@ -711,8 +713,8 @@ class Bench:
         return sum(pid_cpu(pid) for pid in self.edge)
 
     def portal_cpu(self) -> float:
-        """gunicorn, Celery, Redis and PostgreSQL: portal.run's tree and the postmaster, without the executors and
-        the edge."""
+        """Granian, gunicorn, Celery, Redis and PostgreSQL: portal.run's tree and the postmaster, without the executors
+        and the edge."""
         return server_cpu(self.portal.server_pids()) - self.executor_cpu() - self.edge_cpu()
 
     def executor_errors(self, since: int) -> list[str]:
@@ -732,8 +734,8 @@ class Bench:
             time.sleep(1.0)
 
     def portal_parts(self) -> Counter:
-        """The portal's CPU seconds so far by part: gunicorn, celery, postgres, redis, and supervisor (supervisord
-        and portal.run, which relay every program's output to the log)."""
+        """The portal's CPU seconds so far by part: gunicorn, granian, celery, postgres, redis, and supervisor
+        (supervisord and portal.run, which relay every program's output to the log)."""
         parts: Counter = Counter()
         skip = set(self.executors) | set(self.edge)
         for pid in {p for root in self.portal.server_pids() for p in descendants(root)} - skip:
@@ -987,7 +989,7 @@ class Profile:
 
 def warm_up(bench: Bench, rate: float = 100.0) -> float:
     """Call every number once, at `rate`, before the ramp: the first call to a number finds nothing cached (its
-    route, in Redis; its system's plan, in each gunicorn process). Its portal CPU per call,
+    route, in Redis; its system's plan, in each process of Granian (the `calls` program)). Its portal CPU per call,
     printed: the ramp then measures numbers called again, as a platform's numbers are."""
     bench.wait_idle()
     bench.wait_portal_quiet()
@@ -1020,8 +1022,8 @@ def part_rate(bench: Bench, args) -> dict:
     print(f"  the portal idle (no call, measured over 3 s): {1000 * idle:.0f} CPU-ms/s", flush=True)
     since = bench.log_offset()
     seconds = min(60, len(rates) * (args.step_seconds + 4))
-    gunicorn = bench.find_child(b"gunicorn")
-    profiles = [Profile(bench, "rate", seconds), Profile(bench, "rate-gunicorn", seconds, gunicorn)]
+    calls = bench.find_child(b"granian")  # the server the executors ask (program `calls`)
+    profiles = [Profile(bench, "rate", seconds), Profile(bench, "rate-calls", seconds, calls)]
     steps = []
     for rate in rates:
         bench.receiver.ask("reset")
@@ -1040,7 +1042,7 @@ def part_rate(bench: Bench, args) -> dict:
         n = max(step.successful, 1)
         step.cpu = {
             "executor": 1000 * (bench.executor_cpu() - ex_cpu) / n,
-            "portal": 1000 * (bench.portal_cpu() - web_cpu) / n,  # gunicorn, Celery, PostgreSQL, Redis
+            "portal": 1000 * (bench.portal_cpu() - web_cpu) / n,  # Granian, gunicorn, Celery, PostgreSQL, Redis
             "sipp": 1000 * (children_cpu() - sipp_cpu) / n,
         }
         # What the calls added to the portal's idle work: its CPU per call with the idle share taken off.

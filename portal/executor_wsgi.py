@@ -56,4 +56,9 @@ class ExecutorHandler(WSGIHandler):
 
     def get_response(self, request: HttpRequest) -> HttpResponseBase:
         request.urlconf = __name__  # type: ignore[attr-defined]
-        return super().get_response(request)
+        response = super().get_response(request)
+        if not response.streaming and not response.has_header("Content-Length"):
+            # As CommonMiddleware does on the portal's side: the server then sends the answer as it is,
+            # not in chunks, and the executor's keep-alive connection knows where it ends.
+            response.headers["Content-Length"] = str(len(response.content))  # type: ignore[attr-defined]
+        return response

