@@ -374,6 +374,7 @@ SIP_PORT = int(os.environ.get("SIP_PORT") or 5080)
 SIP_EDGE_RUN_DIR = Path(os.environ.get("SIP_EDGE_RUN_DIR") or DATA_DIR / "kamailio")
 SIP_EDGE_KAMAILIO = os.environ.get("SIP_EDGE_KAMAILIO") or "/usr/sbin/kamailio"
 SIP_EDGE_CHILDREN = int(os.environ.get("SIP_EDGE_CHILDREN") or 4)
+SIP_EDGE_SHARED_MEMORY_MB = int(os.environ.get("SIP_EDGE_SHARED_MEMORY_MB") or 256)
 SIP_EDGE_PING_SECONDS = int(os.environ.get("SIP_EDGE_PING_SECONDS") or 2)
 SIP_EDGE_EXECUTOR_TIMEOUT_MS = int(os.environ.get("SIP_EDGE_EXECUTOR_TIMEOUT_MS") or 1500)
 SIP_EDGE_REGISTER_DENSITY = int(os.environ.get("SIP_EDGE_REGISTER_DENSITY") or 40)

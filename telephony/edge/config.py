@@ -41,6 +41,7 @@ class EdgeConfig:
     auth_failures: int = 10
     ban_seconds: int = 300
     log_level: int = 1  # Kamailio's debug: 1 notices and warnings, 2 info, 3 debug
+    shared_memory_mb: int = 256  # transactions live here: 64 MB ran out near 700 calls/s
 
     @classmethod
     def from_settings(cls, settings: Any) -> EdgeConfig:
@@ -54,6 +55,7 @@ class EdgeConfig:
             run_dir=Path(settings.SIP_EDGE_RUN_DIR),
             kamailio=settings.SIP_EDGE_KAMAILIO,
             children=settings.SIP_EDGE_CHILDREN,
+            shared_memory_mb=settings.SIP_EDGE_SHARED_MEMORY_MB,
             ping_seconds=settings.SIP_EDGE_PING_SECONDS,
             executor_timeout_ms=settings.SIP_EDGE_EXECUTOR_TIMEOUT_MS,
             register_density=settings.SIP_EDGE_REGISTER_DENSITY,
@@ -125,7 +127,7 @@ class EdgeConfig:
             "-Y", str(self.run_dir),
             "-DD",
             "-E",
-            "-m", "64",
+            "-m", str(self.shared_memory_mb),
             "-M", "8",
         ]  # fmt: skip
 
