@@ -59,6 +59,7 @@ from bench.rcml_fetch import (  # noqa: E402
     machine_busy,
     provision,
     quantile,
+    read_body,
     server_cpu,
 )
 
@@ -138,13 +139,7 @@ class Connection:
         started = time.perf_counter()
         self.writer.write(raw)
         head = await self.reader.readuntil(b"\r\n\r\n")
-        length = 0
-        for line in head.split(b"\r\n")[1:]:
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value)
-        await self.reader.readexactly(length)
-        status = int(head.split(b" ", 2)[1])
+        status = await read_body(self.reader, head)
         if status != expected:
             raise SystemExit(f"call_server: FAIL: port {self.port} answered {status}, not {expected}")
         return time.perf_counter() - started

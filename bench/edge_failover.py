@@ -76,8 +76,8 @@ def run(bench: Bench, args, name: str, signum: int) -> dict:
     executors = bench.find_all(b"run_executor")
     if len(executors) < 2:
         raise fail(f"{name}: {len(executors)} executor(s) under portal.run; EXECUTORS=2 expected")
-    victim = min(executors, key=executor_port)
-    uri = f"sip:127.0.0.1:{executor_port(victim)}"
+    victim = min(executors, key=bench.executor_port)
+    uri = f"sip:127.0.0.1:{bench.executor_port(victim)}"
     if dispatcher_flags(bench, uri)[:1] != "A":
         raise fail(f"{name}: the edge does not have {uri} active before the run: {dispatcher_flags(bench, uri)!r}")
     started = time.monotonic()
@@ -130,14 +130,6 @@ def dispatcher_flags(bench: Bench, uri: str) -> str:
     ).stdout
     found = re.search(re.escape(f"URI: {uri}") + r"\s+FLAGS: (\w+)", out)
     return found[1] if found else ""
-
-
-def executor_port(pid: int) -> int:
-    environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-    for item in environ:
-        if item.startswith(b"EXECUTOR_SIP_PORT="):
-            return int(item.split(b"=", 1)[1])
-    return 0
 
 
 def main() -> int:

@@ -557,6 +557,14 @@ class Bench:
                     return pid
         raise fail(f"no {name.decode()} process under portal.run ({root})")
 
+    @staticmethod
+    def executor_port(pid: int) -> int:
+        """The SIP port of the executor running as `pid` (its EXECUTOR_SIP_PORT; 0 when it has none)."""
+        for item in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0"):
+            if item.startswith(b"EXECUTOR_SIP_PORT="):
+                return int(item.split(b"=", 1)[1])
+        return 0
+
     def find_all(self, name: bytes) -> list[int]:
         """Every process under portal.run whose command line has `name` (several executors), or whose program is
         `name` (Kamailio and its children), whatever starts them."""

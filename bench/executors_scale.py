@@ -45,10 +45,12 @@ from bench.executor_calls import (  # noqa: E402
     part_rate,
 )
 from bench.rcml_fetch import free_port, log  # noqa: E402
+from tests.calls.sipp import OK_TO_BYE  # noqa: E402
 
 # `sipp -sn uas` with the Record-Route echoed in its answers, as RFC 3261 (12.1.1) asks of a UAS behind a proxy
 # (the built-in scenario leaves it out, and the edge relays in-dialog requests by their route set only).
-UAS = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+UAS = (
+    """<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="uas behind the edge">
 <recv request="INVITE" crlf="true"/>
 <send><![CDATA[
@@ -72,28 +74,14 @@ m=audio [media_port] RTP/AVP 0
 a=rtpmap:0 PCMU/8000
 ]]></send>
 <recv request="ACK" optional="true"/>
-<recv request="BYE"/>
-<send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>
-</scenario>
 """
+    + OK_TO_BYE.format(timeout=60000)
+    + "</scenario>\n"
+)
 
 
 def executor_uris(bench: Bench) -> list[str]:
-    uris = []
-    for pid in bench.find_all(b"run_executor"):
-        for item in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0"):
-            if item.startswith(b"EXECUTOR_SIP_PORT="):
-                uris.append(f"sip:{HOST}:{int(item.split(b'=', 1)[1])}")
-    return uris
+    return [f"sip:{HOST}:{bench.executor_port(pid)}" for pid in bench.find_all(b"run_executor")]
 
 
 def edge_alone(bench: Bench, args) -> dict:

@@ -374,6 +374,17 @@ def throughput(base: str, sides: list[Side], clients: int, seconds: float, round
 # after each round's warm-up second. At a few hundred requests/s it costs a few % of a core.
 
 
+async def read_body(reader: asyncio.StreamReader, head: bytes) -> int:
+    """Read the body an HTTP answer's head announces (Content-Length); the answer's status."""
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    await reader.readexactly(length)
+    return int(head.split(b" ", 2)[1])
+
+
 class Connection:
     def __init__(self, host: str, port: int):
         self.host, self.port = host, port
@@ -393,13 +404,7 @@ class Connection:
             self.writer.close()
             self.writer = None
             return None
-        status = int(head.split(b" ", 2)[1])
-        length = 0
-        for line in head.split(b"\r\n")[1:]:
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value)
-        await self.reader.readexactly(length)
+        status = await read_body(self.reader, head)
         elapsed = time.perf_counter() - started
         if status != 200:
             raise SystemExit(f"rcml_fetch: FAIL: a paced request got {status}")
