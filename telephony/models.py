@@ -4,52 +4,237 @@ They are keyed by the portal's SIDs rather than foreign keys, so the provisionin
 boundary: the `restcomm` backend keeps the same facts on a remote server instead.
 """
 
+import secrets
+import uuid
+
 from django.db import models
 
 
-class TelephonyAccount(models.Model):
-    """The telephony account of an enterprise (a Restcomm sub-account)."""
+def _sid(prefix: str) -> str:
+    return f"{prefix}{uuid.uuid4().hex}"
 
-    enterprise_sid = models.CharField(max_length=40, unique=True)
-    organisation_sid = models.CharField(max_length=40, db_index=True)
+
+def new_auth_token() -> str:
+    """A Restcomm AuthToken: 32 hex characters, as the reference's examples show."""
+    return secrets.token_hex(16)
+
+
+class AccountStatus(models.TextChoices):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    CLOSED = "closed"
+
+
+class TelephonyAccount(models.Model):
+    """A Restcomm account: one per CSP (its organisation) and one per enterprise, as the provisioning
+    backend creates them, and any sub-account created through the Restcomm API.
+
+    It is what signs in to the Restcomm API (`Sid` or `EmailAddress` with `AuthToken`); an account sees
+    itself and the accounts below it. The AuthToken is shown in the account's representation, as
+    Restcomm shows it, so it is kept usable.
+    """
+
+    SID_PREFIX = "AC"
+
+    sid = models.CharField(max_length=40, unique=True, editable=False)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    enterprise_sid = models.CharField(max_length=40, null=True, blank=True, unique=True)  # noqa: DJ001
+    organisation_sid = models.CharField(max_length=40, blank=True, db_index=True)
+    email_address = models.CharField(max_length=254, null=True, blank=True, unique=True)  # noqa: DJ001
     friendly_name = models.CharField(max_length=200)
+    status = models.CharField(max_length=16, choices=AccountStatus.choices, default=AccountStatus.ACTIVE)
+    role = models.CharField(max_length=64, default="Developer")
+    auth_token = models.CharField(max_length=64, default=new_auth_token)
     date_created = models.DateTimeField(auto_now_add=True)
+    date_updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            # One CSP account per organisation (the one with no enterprise and no parent).
+            models.UniqueConstraint(
+                "organisation_sid",
+                condition=models.Q(enterprise_sid__isnull=True, parent__isnull=True) & ~models.Q(organisation_sid=""),
+                name="telephony_account_one_per_csp",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.friendly_name
 
+    def save(self, *args, **kwargs) -> None:
+        if not self.sid:
+            self.sid = _sid(self.SID_PREFIX)
+        super().save(*args, **kwargs)
 
-class NumberRoute(models.Model):
-    """An AA number's routing: which AA system answers calls to it. A number routes to one place."""
 
+class VoiceApplication(models.Model):
+    """Where a call to a number or from a client is sent, as Restcomm keeps it (VoiceUrl and its kin)."""
+
+    voice_url = models.CharField(max_length=1000, blank=True)
+    voice_method = models.CharField(max_length=4, default="POST")
+    voice_fallback_url = models.CharField(max_length=1000, blank=True)
+    voice_fallback_method = models.CharField(max_length=4, default="POST")
+    status_callback = models.CharField(max_length=1000, blank=True)
+    status_callback_method = models.CharField(max_length=4, default="POST")
+    api_version = models.CharField(max_length=16, default="2012-04-24")
+
+    class Meta:
+        abstract = True
+
+
+class NumberRoute(VoiceApplication):
+    """A number (a Restcomm IncomingPhoneNumber) and where its calls go. A number routes to one place.
+
+    An AA number (`phone_number_sid`, provisioned by the bundled backend) routes to its AA system and
+    its VoiceUrl is the AA entry; any other number routes to the RCML application at its VoiceUrl.
+    """
+
+    SID_PREFIX = "PN"
+
+    sid = models.CharField(max_length=40, unique=True, editable=False)
     number = models.CharField(max_length=64, unique=True)
     account = models.ForeignKey(TelephonyAccount, on_delete=models.CASCADE, related_name="routes")
-    phone_number_sid = models.CharField(max_length=40, unique=True)
+    phone_number_sid = models.CharField(max_length=40, null=True, blank=True, unique=True)  # noqa: DJ001
     aa_system_sid = models.CharField(max_length=40, blank=True, db_index=True)
+    friendly_name = models.CharField(max_length=200, blank=True)
+    voice_caller_id_lookup = models.BooleanField(default=False)
     date_created = models.DateTimeField(auto_now_add=True)
     date_updated = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return self.number
 
+    def save(self, *args, **kwargs) -> None:
+        if not self.sid:
+            self.sid = _sid(self.SID_PREFIX)
+        super().save(*args, **kwargs)
 
-class SipClient(models.Model):
-    """SIP credentials of a `client` extension, checked by the SIP edge's registrar (the view
-    `sip_edge_subscriber` reads them).
+
+class SipClient(VoiceApplication):
+    """A SIP client (a Restcomm Client): credentials checked by the SIP edge's registrar (the view
+    `sip_edge_subscriber` reads them). A `client` extension's has its `phone_number_sid`; one
+    created through the Restcomm API on an account of no enterprise has none.
 
     The password is kept usable (as Restcomm keeps its clients' passwords): digest authentication
     with "any domain accepted" needs it to compute HA1 for whatever realm the phone uses.
     """
 
+    SID_PREFIX = "CL"
+
+    sid = models.CharField(max_length=40, unique=True, editable=False)
     login = models.CharField(max_length=64, unique=True)
     account = models.ForeignKey(TelephonyAccount, on_delete=models.CASCADE, related_name="clients")
-    phone_number_sid = models.CharField(max_length=40, unique=True)
+    phone_number_sid = models.CharField(max_length=40, null=True, blank=True, unique=True)  # noqa: DJ001
     password = models.CharField(max_length=128)
+    friendly_name = models.CharField(max_length=200, blank=True)
+    enabled = models.BooleanField(default=True, help_text="Restcomm's Status: 1 enabled, 0 disabled.")
     date_created = models.DateTimeField(auto_now_add=True)
     date_updated = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return self.login
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.sid:
+            self.sid = _sid(self.SID_PREFIX)
+        super().save(*args, **kwargs)
+
+
+class Gateway(models.Model):
+    """A SIP trunk (Restcomm's Management/Gateways): calls to numbers go out through it, and the SIP
+    edge registers with it when `register` is set."""
+
+    SID_PREFIX = "GW"
+
+    sid = models.CharField(max_length=40, unique=True, editable=False)
+    account = models.ForeignKey(TelephonyAccount, on_delete=models.CASCADE, related_name="gateways")
+    friendly_name = models.CharField(max_length=200, blank=True)
+    user_name = models.CharField(max_length=128, blank=True)
+    password = models.CharField(max_length=128, blank=True)
+    proxy = models.CharField(max_length=255)
+    register = models.BooleanField(default=False)
+    ttl = models.PositiveIntegerField(default=3600)
+    date_created = models.DateTimeField(auto_now_add=True)
+    date_updated = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.friendly_name or self.proxy
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.sid:
+            self.sid = _sid(self.SID_PREFIX)
+        super().save(*args, **kwargs)
+
+
+class Recording(models.Model):
+    """A recording a call made (`Record`, voicemail), stored as `autoattendant.recordings` names it;
+    the Restcomm API lists them per account."""
+
+    sid = models.CharField(max_length=40, unique=True)  # the stored file's SID (RE…)
+    account_sid = models.CharField(max_length=40, blank=True, db_index=True)
+    call_sid = models.CharField(max_length=64, blank=True, db_index=True)
+    duration = models.FloatField(default=0)
+    date_created = models.DateTimeField(auto_now_add=True, db_index=True)
+    date_updated = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.sid
+
+
+class Notification(models.Model):
+    """An error or warning met while handling a call (a document that could not be fetched or did not
+    parse), as Restcomm's Notifications resource lists them."""
+
+    SID_PREFIX = "NO"
+    ERROR, WARNING = 0, 1
+
+    sid = models.CharField(max_length=40, unique=True, editable=False)
+    account_sid = models.CharField(max_length=40, blank=True, db_index=True)
+    call_sid = models.CharField(max_length=64, blank=True, db_index=True)
+    api_version = models.CharField(max_length=16, default="2012-04-24")
+    log = models.PositiveSmallIntegerField(default=ERROR)
+    error_code = models.PositiveIntegerField(default=0)
+    more_info = models.CharField(max_length=500, blank=True)
+    message_text = models.TextField(blank=True)
+    message_date = models.DateTimeField()
+    request_url = models.CharField(max_length=1000, blank=True)
+    request_method = models.CharField(max_length=8, blank=True)
+    request_variables = models.TextField(blank=True)
+    response_headers = models.TextField(blank=True)
+    response_body = models.TextField(blank=True)
+    date_created = models.DateTimeField(auto_now_add=True, db_index=True)
+    date_updated = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.error_code} {self.message_text[:40]}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.sid:
+            self.sid = _sid(self.SID_PREFIX)
+        super().save(*args, **kwargs)
+
+
+class RestcommLink(models.Model):
+    """What the `restcomm` provisioning backend created on the remote Restcomm server for a portal
+    object (an enterprise's account, an AA number, a client extension): the remote SID, and for an
+    account its AuthToken. The re-sync command compares and repairs with these."""
+
+    ACCOUNT, NUMBER, CLIENT = "account", "number", "client"
+    KINDS = [(ACCOUNT, "account"), (NUMBER, "number"), (CLIENT, "client")]
+
+    kind = models.CharField(max_length=16, choices=KINDS)
+    portal_sid = models.CharField(max_length=40)
+    remote_sid = models.CharField(max_length=40)
+    remote_account_sid = models.CharField(max_length=40, blank=True)
+    auth_token = models.CharField(max_length=64, blank=True)
+    date_created = models.DateTimeField(auto_now_add=True)
+    date_updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("kind", "portal_sid", name="restcomm_link_one_per_object")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.portal_sid} -> {self.remote_sid}"
 
 
 class PublishedRcml(models.Model):

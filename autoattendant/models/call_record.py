@@ -41,6 +41,13 @@ class CallRecord(models.Model):
     to_number = models.CharField(max_length=255, blank=True)
     aa_system_sid = models.CharField(max_length=40, blank=True, help_text="Empty: a number in no AA system.")
     enterprise_sid = models.CharField(max_length=40, blank=True, help_text="The AA system's, when the call arrived.")
+    account_sid = models.CharField(
+        max_length=40, blank=True, db_index=True, help_text="The telephony (Restcomm) account the call belongs to."
+    )
+    direction = models.CharField(
+        max_length=16, default="inbound", help_text="Restcomm's: inbound, outbound-api or outbound-dial."
+    )
+    parent_call_sid = models.CharField(max_length=64, blank=True, help_text="The call that created this leg.")
     menu_path = models.JSONField(default=list, blank=True, help_text="The menus the caller walked, in order.")
     keys = models.JSONField(default=list, blank=True, help_text="Each entry the caller made, in order.")
     outcome = models.CharField(max_length=16, choices=CallOutcome.choices)
