@@ -7,7 +7,8 @@ by its executor's report once it ended.
 - `record_call`/`record_calls`: the executor's report (`POST /rcml/call`) completes that record,
   keyed by the executor's call SID: a retried report updates what the first one wrote. A report of
   a call the portal did not see begin (its entry document failed) is stored if it names an AA system
-  that exists; one that names none (a number in no AA system) is not stored: such calls are the
+  that exists, or no AA system but a telephony account (a Restcomm application's call, an outbound
+  call placed through the Restcomm API); one that names neither is not stored: such calls are the
   executor's counters, not rows nobody can see.
 - `close_lost_calls`: records still IN_PROGRESS CALL_LOST_AFTER_SECONDS after the call began are
   closed as LOST (a periodic task); a report arriving later still completes them.
@@ -61,6 +62,9 @@ class CallStart:
     to_number: str = ""
     sip_call_id: str = ""
     executor: str = ""
+    account_sid: str = ""  # the telephony (Restcomm) account: a call of no AA system is its account's
+    direction: str = "inbound"
+    parent_call_sid: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,9 @@ class CallReport:
     transfer_target: str = ""
     executor: str = ""
     hangup_cause: str = ""
+    account_sid: str = ""
+    direction: str = "inbound"
+    parent_call_sid: str = ""
 
 
 def _enterprise_sids(aa_system_sids: set[str]) -> dict[str, str]:
@@ -92,7 +99,7 @@ def _enterprise_sids(aa_system_sids: set[str]) -> dict[str, str]:
 
 def record_call_start(start: CallStart) -> bool:
     """Store the call IN_PROGRESS, once (the executor may fetch its entry document twice); False
-    when it is nobody's (its AA system is gone)."""
+    when it is nobody's (its AA system is gone and it names no account)."""
     return record_call_starts([start]) == 1
 
 
@@ -108,13 +115,16 @@ def record_call_starts(starts: Sequence[CallStart]) -> int:
             from_number=start.from_number,
             to_number=start.to_number,
             aa_system_sid=start.aa_system_sid,
-            enterprise_sid=enterprises[start.aa_system_sid],
+            enterprise_sid=enterprises.get(start.aa_system_sid, ""),
             outcome=CallOutcome.IN_PROGRESS,
             start_time=start.start_time,
             executor=start.executor,
+            account_sid=start.account_sid,
+            direction=start.direction,
+            parent_call_sid=start.parent_call_sid,
         )
         for start in starts
-        if start.aa_system_sid in enterprises
+        if start.aa_system_sid in enterprises or (start.account_sid and not start.aa_system_sid)
     ]
     if records:
         CallRecord.objects.bulk_create(records, ignore_conflicts=True)
@@ -145,6 +155,12 @@ def _ending(report: CallReport) -> dict:
         ending["aa_system_sid"] = report.aa_system_sid
     if report.sip_call_id:
         ending["sip_call_id"] = report.sip_call_id
+    if report.account_sid:
+        ending["account_sid"] = report.account_sid
+    if report.direction != "inbound":
+        ending["direction"] = report.direction
+    if report.parent_call_sid:
+        ending["parent_call_sid"] = report.parent_call_sid
     return ending
 
 
@@ -170,8 +186,12 @@ def record_calls(reports: Sequence[CallReport]) -> list[str | None]:
     by_fields: dict[tuple[str, ...], list[CallRecord]] = defaultdict(list)
     for report in latest.values():
         enterprise_sid = enterprises.get(report.aa_system_sid, "")
-        if report.call_sid not in known and not enterprise_sid:
-            logger.info("call %s not recorded: it names no AA system", report.call_sid)
+        if (
+            report.call_sid not in known
+            and not enterprise_sid
+            and not (report.account_sid and not report.aa_system_sid)
+        ):
+            logger.info("call %s not recorded: it names no AA system and no account", report.call_sid)
             continue
         ending = _ending(report)
         record = CallRecord(
