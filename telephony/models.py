@@ -31,7 +31,8 @@ class TelephonyAccount(models.Model):
 
     It is what signs in to the Restcomm API (`Sid` or `EmailAddress` with `AuthToken`); an account sees
     itself and the accounts below it. The AuthToken is shown in the account's representation, as
-    Restcomm shows it, so it is kept usable.
+    Restcomm shows it, so it is kept usable; a new Password makes a new AuthToken (random, not derived
+    from the password) and the password itself is kept only as a hash.
     """
 
     SID_PREFIX = "AC"
@@ -45,6 +46,7 @@ class TelephonyAccount(models.Model):
     status = models.CharField(max_length=16, choices=AccountStatus.choices, default=AccountStatus.ACTIVE)
     role = models.CharField(max_length=64, default="Developer")
     auth_token = models.CharField(max_length=64, default=new_auth_token)
+    password = models.CharField(max_length=128, blank=True, help_text="Django's hash of the account's password.")
     date_created = models.DateTimeField(auto_now_add=True)
     date_updated = models.DateTimeField(auto_now=True)
 
