@@ -135,7 +135,7 @@ def status_from(value: str) -> bool:
     if value.strip() not in ("0", "1"):
         errors = FieldErrors()
         errors.add("Status", "0 (disabled) or 1 (enabled).")
-        voice_application.raise_if_any(errors)
+        errors.raise_if_any()
     return value.strip() == "1"
 
 
@@ -157,7 +157,7 @@ def _check_restcomm_fields(client: SipClient, login: str | None, voice: dict[str
     if login is not None and not field_rules.SIP_LOGIN.fullmatch(login):
         errors.add("Login", field_rules.SIP_LOGIN_MESSAGE)
     voice_application.apply(client, voice, errors)
-    voice_application.raise_if_any(errors)
+    errors.raise_if_any()
 
 
 @transaction.atomic

@@ -88,7 +88,7 @@ def _apply(route: NumberRoute, friendly_name: str | None, voice_caller_id_lookup
         route.voice_caller_id_lookup = boolean_from(voice_caller_id_lookup, "VoiceCallerIdLookup", errors)
     if friendly_name is not None:
         route.friendly_name = friendly_name.strip() or route.number
-    voice_application.raise_if_any(errors)
+    errors.raise_if_any()
 
 
 def _save(route: NumberRoute) -> None:
@@ -116,7 +116,7 @@ def create_number(
     if not E164.fullmatch(number):
         errors = FieldErrors()
         errors.add("PhoneNumber", PHONE_NUMBER_MESSAGE)
-        voice_application.raise_if_any(errors)
+        errors.raise_if_any()
     _apply(route, friendly_name, voice_caller_id_lookup, voice)
     check_number_free(number)
     _save(route)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from autoattendant.errors import VALIDATION_FAILED, AAError, Code
 from autoattendant.services.field_rules import FieldErrors
 from telephony.models import VoiceApplication
 
@@ -75,10 +74,3 @@ def apply(target: VoiceApplication, changes: dict[str, Any], errors: FieldErrors
         if api_version.strip() not in ("", API_VERSION):
             errors.add("ApiVersion", API_VERSION_MESSAGE)
         target.api_version = API_VERSION
-
-
-def raise_if_any(errors: FieldErrors) -> None:
-    """400, its message naming each parameter at fault (the Restcomm API shows only a message)."""
-    if errors.errors:
-        details = "; ".join(f"{field}: {message}" for field, messages in errors.errors.items() for message in messages)
-        raise AAError(Code.BAD_REQUEST, message=f"{VALIDATION_FAILED}: {details}", errors=errors.errors)
