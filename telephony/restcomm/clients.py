@@ -68,7 +68,7 @@ class ClientList(ClientView):
             login=params.get("Login"),
             password=params.get("Password"),
             friendly_name=params.get("FriendlyName"),
-            enabled=clients.status_from(status) if status is not None else True,
+            enabled=clients.status_from(status) if status else True,
             by=self.account,
             **self.voice(params),
         )
@@ -87,7 +87,7 @@ class ClientDetail(ClientView):
             client,
             password=params.get("Password"),
             friendly_name=params.get("FriendlyName"),
-            enabled=clients.status_from(status) if status is not None else None,
+            enabled=clients.status_from(status) if status else None,
             by=self.account,
             **self.voice(params),
         )
