@@ -34,6 +34,17 @@ PARAMETERS = {
     "ApiVersion": "api_version",
 }
 
+# What each parameter means, for the API's documentation.
+DESCRIPTIONS = [
+    ("VoiceUrl", "The RCML application's URL, absolute http or https; empty: none."),
+    ("VoiceMethod", "GET or POST (the default) for VoiceUrl."),
+    ("VoiceFallbackUrl", "Fetched when VoiceUrl fails; absolute http or https; empty: none."),
+    ("VoiceFallbackMethod", "GET or POST (the default) for VoiceFallbackUrl."),
+    ("StatusCallback", "Told the call's status; absolute http or https; empty: none."),
+    ("StatusCallbackMethod", "GET or POST (the default) for StatusCallback."),
+    ("ApiVersion", f"{API_VERSION}, the only version served."),
+]
+
 URL_MESSAGE = "An absolute http or https URL."
 METHOD_MESSAGE = "GET or POST."
 API_VERSION_MESSAGE = f"The only API version served is {API_VERSION}."

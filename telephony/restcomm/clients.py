@@ -52,7 +52,26 @@ class ClientView(RestcommView):
         return client
 
 
+FORM = [
+    ("FriendlyName", "A name for the client (default: its Login).", False),
+    ("Password", "8 to 128 characters with a letter and a digit; the phone registers with it.", False),
+    ("Status", "1 enabled (the default), 0 disabled: a disabled client cannot register.", False),
+    *[(name, description, False) for name, description in voice_application.DESCRIPTIONS],
+]
+
+
 class ClientList(ClientView):
+    """The account's own clients."""
+
+    paged = True
+    creates = True
+    form_fields = {
+        "post": [
+            ("Login", "The SIP user name the phone registers with: letters, digits, '.', '_', '-'.", True),
+            *[(name, description, name == "Password") for name, description, _ in FORM],
+        ]
+    }
+
     def get(self, request, account_sid: str, format=None):
         account = self.target(account_sid)
         return self.page(
@@ -76,6 +95,10 @@ class ClientList(ClientView):
 
 
 class ClientDetail(ClientView):
+    """A client of the account or of one below it."""
+
+    form_fields = {"post": FORM, "put": FORM}
+
     def get(self, request, account_sid: str, client_sid: str, format=None):
         return self.item("Client", self.represent(self.found(account_sid, client_sid)))
 

@@ -17,6 +17,8 @@ from telephony.models import NumberRoute
 from telephony.restcomm.base import RestcommView, resource
 from telephony.restcomm.errors import RestcommError
 
+SMS = ("SmsUrl", "SmsMethod", "SmsFallbackUrl", "SmsFallbackMethod")
+
 
 def number_pattern(value: str) -> str:
     """The PhoneNumber filter as a regular expression: a part of the number, `*` any one digit. A `+`
@@ -69,7 +71,27 @@ class NumberView(RestcommView):
         return route
 
 
+FORM = [
+    ("FriendlyName", "A name for the number (default: the number).", False),
+    ("VoiceCallerIdLookup", "true or false.", False),
+    *[(name, description, False) for name, description in voice_application.DESCRIPTIONS],
+    *[(name, "Accepted and not used: SMS is not offered.", False) for name in SMS],
+]
+
+
 class NumberList(NumberView):
+    """The account's own numbers."""
+
+    paged = True
+    creates = True
+    form_fields = {"post": [("PhoneNumber", "The number, E.164 (`+` added when missing: 1234 is +1234).", True), *FORM]}
+    query_fields = {
+        "get": [
+            ("PhoneNumber", "Numbers with this part; `*` is any one digit."),
+            ("FriendlyName", "Numbers whose friendly name has this part (case ignored)."),
+        ]
+    }
+
     def get(self, request, account_sid: str, format=None):
         account = self.target(account_sid)
         routes = NumberRoute.objects.filter(account=account).select_related("account")
@@ -88,6 +110,10 @@ class NumberList(NumberView):
 
 
 class NumberDetail(NumberView):
+    """A number of the account or of one below it."""
+
+    form_fields = {"post": FORM, "put": FORM}
+
     def get(self, request, account_sid: str, number_sid: str, format=None):
         return self.item("IncomingPhoneNumber", self.represent(self.found(account_sid, number_sid)))
 

@@ -208,3 +208,13 @@ def test_bad_input_is_refused_and_nothing_is_written(restcomm, suffix):
     assert restcomm.post("Clients.json", {"Login": "alice", "Password": PASSWORD}).status_code == 409
     client = SipClient.objects.get()
     assert (client.password, client.friendly_name) == (PASSWORD, "alice")
+
+
+def test_the_openapi_document_lists_the_clients_resources(client):
+    paths = client.get("/restcomm/schema/", {"format": "json"}).json()["paths"]
+    listing = paths[f"{PREFIX}/Accounts/{{account_sid}}/Clients"]
+    form = listing["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
+    assert set(form["required"]) == {"Login", "Password"} and "VoiceMethod" in form["properties"]
+    assert "201" in listing["post"]["responses"]
+    assert {"Page", "PageSize", "AfterSid"} <= {parameter["name"] for parameter in listing["get"]["parameters"]}
+    assert {"get", "post", "put", "delete"} <= set(paths[f"{PREFIX}/Accounts/{{account_sid}}/Clients/{{client_sid}}"])

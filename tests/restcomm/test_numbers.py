@@ -251,3 +251,15 @@ def test_bad_input_is_refused_and_nothing_is_written(restcomm, suffix):
 def test_sms_fields_are_accepted_and_answered_with_their_defaults(restcomm):
     body = attach(restcomm, SmsUrl="http://127.0.0.1:8080/sms.xml", SmsMethod="GET")
     assert (body["sms_url"], body["sms_method"], body["sms_fallback_method"]) == (None, "POST", "POST")
+
+
+def test_the_openapi_document_lists_the_numbers_resources(client):
+    paths = client.get("/restcomm/schema/", {"format": "json"}).json()["paths"]
+    listing = paths[f"{PREFIX}/Accounts/{{account_sid}}/IncomingPhoneNumbers"]
+    form = listing["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
+    assert form["required"] == ["PhoneNumber"] and "VoiceFallbackUrl" in form["properties"]
+    assert {"PhoneNumber", "FriendlyName", "PageSize"} <= {
+        parameter["name"] for parameter in listing["get"]["parameters"]
+    }
+    item = paths[f"{PREFIX}/Accounts/{{account_sid}}/IncomingPhoneNumbers/{{number_sid}}"]
+    assert {"get", "post", "put", "delete"} <= set(item)
