@@ -87,6 +87,7 @@ def _apply(route: NumberRoute, friendly_name: str | None, voice_caller_id_lookup
     if voice_caller_id_lookup is not None:
         route.voice_caller_id_lookup = boolean_from(voice_caller_id_lookup, "VoiceCallerIdLookup", errors)
     if friendly_name is not None:
+        voice_application.check_friendly_name(errors, friendly_name)
         route.friendly_name = friendly_name.strip() or route.number
     errors.raise_if_any()
 

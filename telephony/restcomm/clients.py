@@ -46,6 +46,8 @@ class ClientView(RestcommView):
             SipClient.objects.select_related("account")
             .filter(account__in=accounts.below(account), sid=client_sid)
             .first()
+            if "\x00" not in client_sid  # PostgreSQL text cannot hold NUL
+            else None
         )
         if client is None:
             raise RestcommError(404, f"The client {client_sid} was not found")

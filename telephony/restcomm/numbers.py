@@ -20,11 +20,14 @@ from telephony.restcomm.errors import RestcommError
 SMS = ("SmsUrl", "SmsMethod", "SmsFallbackUrl", "SmsFallbackMethod")
 
 
-def number_pattern(value: str) -> str:
+def number_pattern(value: str) -> str | None:
     """The PhoneNumber filter as a regular expression: a part of the number, `*` any one digit. A `+`
-    in a query string arrives as a space; it and the separators people write are left out."""
+    in a query string arrives as a space; it and the separators people write are left out. None: no
+    number can match (a letter, say)."""
     digits = numbers.SEPARATORS.sub("", value).replace("+", "")
-    return "".join("[0-9]" if c == "*" else re.escape(c) for c in digits)
+    if not re.fullmatch(r"[0-9*]*", digits):
+        return None
+    return digits.replace("*", "[0-9]")
 
 
 class NumberView(RestcommView):
@@ -65,6 +68,8 @@ class NumberView(RestcommView):
             NumberRoute.objects.select_related("account")
             .filter(account__in=accounts.below(account), sid=number_sid)
             .first()
+            if "\x00" not in number_sid  # PostgreSQL text cannot hold NUL
+            else None
         )
         if route is None:
             raise RestcommError(404, f"The incoming phone number {number_sid} was not found")
@@ -96,9 +101,13 @@ class NumberList(NumberView):
         account = self.target(account_sid)
         routes = NumberRoute.objects.filter(account=account).select_related("account")
         query = self.request.query_params
-        if pattern := number_pattern(query.get("PhoneNumber") or ""):
+        pattern = number_pattern(query.get("PhoneNumber") or "")
+        friendly_name = (query.get("FriendlyName") or "").strip()
+        if pattern is None or "\x00" in friendly_name:
+            routes = routes.none()
+        if pattern:
             routes = routes.filter(number__regex=pattern)
-        if friendly_name := (query.get("FriendlyName") or "").strip():
+        if friendly_name:
             routes = routes.filter(friendly_name__icontains=friendly_name)
         return self.page("IncomingPhoneNumbers", "IncomingPhoneNumber", routes, self.represent)
 

@@ -231,6 +231,10 @@ def test_bad_input_is_refused_and_nothing_is_written(restcomm, suffix):
         ({"PhoneNumber": "1234", "VoiceUrl": HELLO, "StatusCallbackMethod": "DELETE"}, "StatusCallbackMethod"),
         ({"PhoneNumber": "1234", "VoiceUrl": HELLO, "VoiceCallerIdLookup": "maybe"}, "VoiceCallerIdLookup"),
         ({"PhoneNumber": "1234", "VoiceUrl": HELLO, "ApiVersion": "2010-04-01"}, "ApiVersion"),
+        ({"PhoneNumber": "1234", "VoiceUrl": HELLO, "FriendlyName": "x" * 201}, "FriendlyName"),
+        ({"PhoneNumber": "1234", "VoiceUrl": HELLO, "FriendlyName": "a\x00b"}, "FriendlyName"),
+        ({"PhoneNumber": "1234", "VoiceUrl": HELLO + "\x00"}, "VoiceUrl"),
+        ({"PhoneNumber": "12\x0034", "VoiceUrl": HELLO}, "PhoneNumber"),
     ]
     for data, said in cases:
         response = restcomm.post(f"IncomingPhoneNumbers{suffix}", data)
@@ -246,6 +250,11 @@ def test_bad_input_is_refused_and_nothing_is_written(restcomm, suffix):
     )
     route = NumberRoute.objects.get()
     assert (route.voice_method, route.friendly_name) == ("POST", "+1234")
+    # What no number holds finds none, and is no error.
+    assert restcomm.get(f"IncomingPhoneNumbers/PN\x00{sid}.json").status_code == 404
+    for params in ({"PhoneNumber": "12a"}, {"PhoneNumber": "\x00"}, {"FriendlyName": "\x00"}):
+        response = restcomm.get("IncomingPhoneNumbers.json", params)
+        assert response.status_code == 200 and response.body["total"] == 0, params
 
 
 def test_sms_fields_are_accepted_and_answered_with_their_defaults(restcomm):
