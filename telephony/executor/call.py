@@ -432,7 +432,11 @@ class Call:
         if recording.duration < SHORTEST_RECORDING:
             return None  # an empty recording: no request, the document goes on
         recording_url = await self._retrying(
-            self.executor.portal.upload_recording, self.sid, recording.wav(), self.account_sid
+            self.executor.portal.upload_recording,
+            self.sid,
+            recording.wav(),
+            self.account_sid,
+            self.application is not None,
         )
         self.voicemail = True
         params = {"RecordingUrl": recording_url, "RecordingDuration": str(round(recording.duration))}

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import psycopg
 import pytest
+import requests
 
 from tests.calls.sipp import Sipp, caller
 from tests.servers import BASE_DIR, MANAGE, free_sip_port, listening, process, wait_until
@@ -31,6 +32,7 @@ NOT_XML = "+15550002004"
 REFUSED_ADDRESS = "+15550002005"
 REFUSED_NAME = "+15550002006"
 METADATA = "+15550002007"
+RECORD = "+15550002008"
 
 
 def tone_wav() -> bytes:
@@ -52,6 +54,12 @@ DOCUMENTS = {
     "/gathered": ("text/xml", '<Response><Redirect method="GET">next.xml</Redirect></Response>'),
     "/next.xml": ("application/xml; charset=utf-8", "<Response><Say>Goodbye.</Say><Hangup/></Response>"),
     "/fallback.xml": ("text/xml", "<Response><Say>Fallback.</Say><Hangup/></Response>"),
+    "/record.xml": (
+        "text/xml",
+        '<Response><Record maxLength="2" timeout="3" playBeep="false" transcribe="true" '
+        'transcribeCallback="transcribed" action="recorded"/></Response>',
+    ),
+    "/recorded": ("text/xml", "<Response><Hangup/></Response>"),
     "/plain": ("text/plain", "Hello, I am not a document."),
     "/garbled.xml": ("text/xml", "<Response><Say>unclosed</Response>"),
 }
@@ -121,6 +129,7 @@ class Application:
 
 @dataclass
 class Apps:
+    portal: str
     app: Application
     inside: Application  # a server the fetch policy keeps the executor from
     account_sid: str
@@ -175,6 +184,7 @@ def apps(call_stack, tmp_path_factory) -> Iterator[Apps]:
         REFUSED_ADDRESS: {"voice_url": f"{inside.url}/app.xml", **fallback},
         REFUSED_NAME: {"voice_url": f"http://localhost:{inside.port}/app.xml", **fallback},
         METADATA: {"voice_url": "http://169.254.169.254/latest/meta-data/", "status_callback": f"{app.url}/status"},
+        RECORD: {"voice_url": f"{app.url}/record.xml"},
     }
     env = {**call_stack.env, "ROUTES": json.dumps(routes)}
     made = subprocess.run(
@@ -195,7 +205,7 @@ def apps(call_stack, tmp_path_factory) -> Iterator[Apps]:
     try:
         with process([*MANAGE, "run_executor", "-v", "2"], executor_env, log) as executor:
             wait_until(lambda: listening(sip_port), executor, log, "the executor")
-            yield Apps(app, inside, account_sid, sip_port, call_stack.env["DATABASE_URL"], log)
+            yield Apps(call_stack.url, app, inside, account_sid, sip_port, call_stack.env["DATABASE_URL"], log)
     finally:
         app.stop()
         inside.stop()
@@ -296,3 +306,25 @@ def test_the_metadata_address_with_no_fallback_gets_the_apology(apps, tmp_path):
         lambda: [s for s in apps.app.seen if s.path == "/status" and s.params.get("To") == METADATA.lstrip("+")]
     )
     assert status and status[0].params["CallStatus"] == "completed"  # answered, to apologise
+
+
+def test_a_recording_is_the_account_s_and_transcription_is_reported_as_not_done(apps, tmp_path):
+    apps.call(tmp_path, RECORD, caller([("wait", 500), ("audio",)], caller_number="15552220006"))
+    call_sid = call_sid_of(apps, "/record.xml")
+    transcribed = wait_for(lambda: [s for s in apps.app.requests(call_sid) if s.path == "/transcribed"])
+    (recorded,) = [s for s in apps.app.requests(call_sid) if s.path == "/recorded"]
+    assert recorded.params["TranscriptionStatus"] == "failed" and "TranscriptionText" not in recorded.params
+    assert 1 <= int(recorded.params["RecordingDuration"]) <= 3
+    url = recorded.params["RecordingUrl"]
+    assert transcribed[0].params["TranscriptionStatus"] == "failed"
+    assert transcribed[0].params["RecordingUrl"] == url and "TranscriptionText" not in transcribed[0].params
+    # The RecordingUrl is the Restcomm API's, fetched with the account's credentials.
+    assert url.startswith(f"{apps.portal}/restcomm/2012-04-24/Accounts/{apps.account_sid}/Recordings/RE")
+    ((sid, account_sid, duration),) = apps.rows(
+        "SELECT sid, account_sid, duration FROM telephony_recording WHERE call_sid = %s", call_sid
+    )
+    assert url.endswith(f"/{sid}.wav") and account_sid == apps.account_sid and 1 <= duration <= 3
+    ((token,),) = apps.rows("SELECT auth_token FROM telephony_telephonyaccount WHERE sid = %s", apps.account_sid)
+    audio = requests.get(url, auth=(apps.account_sid, token), timeout=10)
+    assert audio.status_code == 200 and audio.content[:4] == b"RIFF"
+    assert requests.get(url, timeout=10).status_code == 401
