@@ -181,8 +181,12 @@ def apps(call_stack, tmp_path_factory) -> Iterator[Apps]:
         FAILING: {"voice_url": f"{app.url}/broken", **fallback, "status_callback": f"{app.url}/status"},
         NOT_RCML: {"voice_url": f"{app.url}/plain", **fallback},
         NOT_XML: {"voice_url": f"{app.url}/garbled.xml", "voice_method": "GET", **fallback},
-        REFUSED_ADDRESS: {"voice_url": f"{inside.url}/app.xml", **fallback},
-        REFUSED_NAME: {"voice_url": f"http://localhost:{inside.port}/app.xml", **fallback},
+        REFUSED_ADDRESS: {"voice_url": f"{inside.url}/app.xml", **fallback, "status_callback": f"{inside.url}/end"},
+        REFUSED_NAME: {
+            "voice_url": f"http://localhost:{inside.port}/app.xml",
+            **fallback,
+            "status_callback": f"http://localhost:{inside.port}/end",
+        },
         METADATA: {"voice_url": "http://169.254.169.254/latest/meta-data/", "status_callback": f"{app.url}/status"},
         RECORD: {"voice_url": f"{app.url}/record.xml"},
     }
@@ -285,14 +289,18 @@ def test_a_document_that_is_not_rcml_gets_the_fallback(apps, tmp_path, number, p
 
 @pytest.mark.parametrize("number", [REFUSED_ADDRESS, REFUSED_NAME])
 def test_an_address_the_policy_refuses_is_never_reached(apps, tmp_path, number):
-    """127.0.0.1 on another port than the one allowed, and `localhost` (a name resolving to it)."""
+    """127.0.0.1 on another port than the one allowed, and `localhost` (a name resolving to it), for
+    the VoiceUrl and the StatusCallback."""
     before = len(apps.app.seen)
     apps.call(tmp_path, number, caller([], caller_number="15552220004"))
     fallback = [s for s in apps.app.seen[before:] if s.path == "/fallback.xml"]
     assert len(fallback) == 1 and fallback[0].params["ErrorCode"] == "11200"
+    # Nor is its StatusCallback there: an error for the document, a warning for the callback.
+    fetch, callback = apps.notifications(number, expected=2)
     assert apps.inside.seen == []
-    (notification,) = apps.notifications(number)
-    assert notification[0] == 11200 and "refused by the fetch policy" in notification[4]
+    assert (fetch[:2], callback[:2]) == ((11200, 0), (11200, 1))
+    assert "refused by the fetch policy" in fetch[4] and "refused by the fetch policy" in callback[4]
+    assert callback[3].endswith("/end")
 
 
 def test_the_metadata_address_with_no_fallback_gets_the_apology(apps, tmp_path):
