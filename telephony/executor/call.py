@@ -337,6 +337,7 @@ class Call:
                 caller_name=self.inbound.caller_name,
                 media=ours,
                 timeout=verb.timeout,
+                account=getattr(self, "account_sid", "") or "",  # known once the call names its account
             )
             legs.append((leg, leg_rtp, target))
             self._legs.append((leg, leg_rtp))
