@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -42,7 +43,7 @@ FIELDS = {
 
 
 def _invalid(field: str, message: str) -> AAError:
-    return AAError(Code.BAD_REQUEST, message=f"{field}: {message}", errors={field: [message]})
+    return AAError(Code.BAD_REQUEST, message=f"{field} {message}")
 
 
 def check_proxy(value: str) -> str:
@@ -52,7 +53,7 @@ def check_proxy(value: str) -> str:
     if not match or (match.group("port") and not 0 < int(match.group("port")) < 65536):
         raise _invalid("Proxy", "must be host[:port] or a sip: URI (sip:host[:port][;transport=udp|tcp])")
     if len(match.group("host")) + len(match.group("port") or "") + 1 > MAX_CREDENTIAL:
-        raise _invalid("Proxy", f"its host:port must be at most {MAX_CREDENTIAL} characters")
+        raise _invalid("Proxy", f"host:port must be at most {MAX_CREDENTIAL} characters")
     return proxy
 
 
@@ -153,7 +154,7 @@ def delete_gateway(gateway: Gateway) -> None:
         _push_after_commit(sid)
 
 
-def _ctl_socket():
+def _ctl_socket() -> Path:
     return EdgeConfig.from_settings(settings).ctl_socket
 
 
