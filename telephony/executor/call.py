@@ -474,7 +474,7 @@ class Call:
                 caller_name=self.inbound.caller_name,
                 media=ours,
                 timeout=verb.timeout,
-                account=getattr(self, "account_sid", "") or "",  # known once the call names its account
+                account=self.account_sid,  # the gateway of its account (or above) takes a number
             )
             legs.append((leg, leg_rtp, target))
             self._legs.append((leg, leg_rtp))

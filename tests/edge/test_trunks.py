@@ -6,8 +6,12 @@ administrator switches to the fallback. sipp plays the gateways, the proxies and
 
 from __future__ import annotations
 
+import base64
+import json
 import socket
 import time
+import urllib.error
+import urllib.request
 import uuid
 
 import psycopg
@@ -173,16 +177,59 @@ def test_a_transfer_to_a_number_with_no_gateway_goes_through_the_outbound_proxy(
     assert f"Record-Route: <sip:127.0.0.1:{edge_stack.sip_port};lr" in received  # through the edge
 
 
+def switch_proxy(stack: EdgeStack, account_sid: str) -> tuple[int, dict]:
+    """GET …/OutboundProxy/switchProxy.json on the portal, signed in as the account."""
+    with psycopg.connect(stack.env["DATABASE_URL"]) as connection:
+        row = connection.execute("SELECT auth_token FROM telephony_telephonyaccount WHERE sid = %s", (account_sid,))
+        token = row.fetchone()[0]
+    request = urllib.request.Request(
+        f"{stack.url}/restcomm/2012-04-24/Accounts/{account_sid}/OutboundProxy/switchProxy.json"
+    )
+    request.add_header("Authorization", "Basic " + base64.b64encode(f"{account_sid}:{token}".encode()).decode())
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
 def test_switching_the_outbound_proxy_moves_number_calls_to_the_fallback_and_back(edge_stack, number_desk):
+    """Switched through the Restcomm API: the portal stores the choice and pushes it to the running edge."""
     csp, enterprise = accounts(edge_stack)
-    with pytest.raises(AssertionError, match="administrator"):  # an enterprise's account may not
-        edge_stack.manage("gateways", "switch-proxy", "--account", enterprise)
-    switched = edge_stack.manage("gateways", "switch-proxy", "--account", csp)
-    assert f"active\t{edge_stack.env['SIP_OUTBOUND_PROXY_FALLBACK']}\t(fallback)" in switched
+    primary, fallback = edge_stack.env["SIP_OUTBOUND_PROXY"], edge_stack.env["SIP_OUTBOUND_PROXY_FALLBACK"]
+    assert switch_proxy(edge_stack, enterprise)[0] == 403  # an enterprise's account may not
+    status, switched = switch_proxy(edge_stack, csp)
+    assert status == 200 and switched["ActiveProxy"] == fallback and switched["UsingFallBackProxy"] is True
     try:
         received = _transfer_to_number(edge_stack, number_desk, "SIP_OUTBOUND_PROXY_FALLBACK", "fallback-proxy")
-        assert f"INVITE sip:{DIALLED}@{edge_stack.env['SIP_OUTBOUND_PROXY_FALLBACK']} SIP/2.0" in received
+        assert f"INVITE sip:{DIALLED}@{fallback} SIP/2.0" in received
     finally:
-        back = edge_stack.manage("gateways", "switch-proxy", "--account", csp)
-    assert f"active\t{edge_stack.env['SIP_OUTBOUND_PROXY']}\n" in back + "\n"
+        status, back = switch_proxy(edge_stack, csp)
+    assert status == 200 and back["ActiveProxy"] == primary
     _transfer_to_number(edge_stack, number_desk, "SIP_OUTBOUND_PROXY", "primary-again")
+    # The command line switches the same choice.
+    assert f"active\t{primary}\n" in edge_stack.manage("gateways", "proxy") + "\n"
+    with pytest.raises(AssertionError, match="administrator"):
+        edge_stack.manage("gateways", "switch-proxy", "--account", enterprise)
+
+
+def test_a_transfer_to_a_number_goes_out_through_the_gateway_of_the_calls_account(edge_stack, number_desk):
+    """The AA number is the enterprise's; the gateway is its CSP's (the account above): the executor names
+    the call's account, the edge finds that gateway and answers its 407 with its credentials."""
+    csp, _ = accounts(edge_stack)
+    user, password = "trunk-user-3", "trunk-secret-3"
+    port = free_sip_port()
+    trunk = listening_sipp(edge_stack, "gateway-transfer", trunk_scenarios.gateway(DIALLED, user=user), port)
+    sid = add_gateway(edge_stack, csp, port, "--user", user, "--password", password)
+    try:
+        scenario = caller([("wait", 1500), ("dtmf", "1")], caller_number="15553100002")
+        run = Sipp(
+            edge_stack.scratch("gateway-transfer-caller"), scenario, edge_stack.sip_port, service=number_desk
+        ).run()
+        taken = trunk.wait()
+        assert taken.ok, f"{taken.output}\n{taken.messages}\n{run.output}\n{edge_stack.diagnostics()}"
+        assert run.ok, f"{run.output}\n{edge_stack.diagnostics()}"
+        assert f"INVITE sip:{DIALLED}@127.0.0.1:{port} SIP/2.0" in taken.messages
+        assert trunk_scenarios.digest_answers(taken.messages, "Proxy-Authorization", "INVITE", password) == [True]
+    finally:
+        edge_stack.manage("gateways", "remove", sid)
