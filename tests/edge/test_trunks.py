@@ -113,6 +113,18 @@ def test_the_edge_registers_with_a_gateway_that_asks_for_it_answering_the_challe
     assert sid not in edge_stack.manage("gateways", "list")
 
 
+def test_a_call_from_a_gateway_we_registered_with_reaches_an_executor_for_the_number_dialled(edge_stack, number_desk):
+    _, enterprise = accounts(edge_stack)
+    nobody = free_sip_port()  # its registrar does not answer: the edge knows the gateway all the same
+    sid = add_gateway(edge_stack, enterprise, nobody, "--user", "u", "--password", "p", "--register")
+    try:
+        scenario = trunk_scenarios.from_gateway(sid, NUMBER_DESK)
+        call = Sipp(edge_stack.scratch("from-gateway"), scenario, edge_stack.sip_port)
+        assert (run := call.run()).ok, f"{run.output}\n{run.messages}\n{edge_stack.diagnostics()}"
+    finally:
+        edge_stack.manage("gateways", "remove", sid)
+
+
 def test_a_number_call_goes_out_through_the_gateway_above_its_account_with_the_gateways_credentials(edge_stack):
     """The gateway is the CSP's; the call is the enterprise's (the account below): the nearest one above."""
     csp, enterprise = accounts(edge_stack)

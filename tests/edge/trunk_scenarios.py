@@ -196,3 +196,43 @@ def digest_answers(messages: str, header: str, method: str, password: str) -> li
         expected = md5(f"{ha1}:{fields['nonce']}:{ha2}")
         found.append(fields.get("response") == expected)
     return found
+
+
+def from_gateway(gateway_sid: str, number: str) -> str:
+    """A gateway we registered with calls us: to our Contact (`sip:<gateway sid>@edge`), the number
+    dialled in the To; answered, we hang up."""
+    invite = f"""<send retrans="500"><![CDATA[
+INVITE sip:{gateway_sid}@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:15550004001@gateway.test>;tag=[pid]SIPpTag00[call_number]
+To: <sip:{number}@gateway.test>
+Call-ID: [call_id]
+CSeq: 1 INVITE
+Contact: <sip:15550004001@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: [len]
+
+{SDP.format(media_port="[media_port]").strip()}
+]]></send>
+<recv response="100" optional="true"/>
+<recv response="180" optional="true"/>
+<recv response="200" rtd="true" rrs="true"/>
+"""
+    ack = ACK.format(caller="15550004001", ruri="[next_url]", routes="[routes]\n")
+    bye = """<pause milliseconds="1000"/>
+<send retrans="500"><![CDATA[
+BYE [next_url] SIP/2.0
+[routes]
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:15550004001@gateway.test>;tag=[pid]SIPpTag00[call_number]
+[last_To:]
+Call-ID: [call_id]
+CSeq: 2 BYE
+Contact: <sip:15550004001@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+<recv response="200"/>"""
+    return _scenario([invite, ack, bye])
