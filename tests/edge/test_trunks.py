@@ -9,10 +9,12 @@ from __future__ import annotations
 import base64
 import json
 import socket
+import subprocess
 import time
 import urllib.error
 import urllib.request
 import uuid
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -104,13 +106,22 @@ def test_the_edge_registers_with_a_gateway_that_asks_for_it_answering_the_challe
         assert run.ok, f"{run.output}\n{run.messages}\n{edge_stack.diagnostics()}"
         assert f"Contact: <sip:{sid}@127.0.0.1:{edge_stack.sip_port}>" in run.messages
         assert "Expires: 120" in run.messages
+        assert sid in registrations(edge_stack)
         deadline = time.monotonic() + 5
         while f"{sid}\t{enterprise}\t127.0.0.1:{port}\t{user}\tregistered" not in edge_stack.manage("gateways", "list"):
             assert time.monotonic() < deadline, edge_stack.manage("gateways", "list")
             time.sleep(0.2)
     finally:
         edge_stack.manage("gateways", "remove", sid)
-    assert sid not in edge_stack.manage("gateways", "list")
+    assert sid not in registrations(edge_stack)  # the edge no longer registers with it
+
+
+def registrations(stack: EdgeStack) -> str:
+    """What the running edge registers with (Kamailio's `uac.reg_dump`)."""
+    socket_path = Path(stack.env["SIP_EDGE_RUN_DIR"]) / "ctl.sock"
+    dump = subprocess.run(["kamcmd", "-s", f"unix:{socket_path}", "uac.reg_dump"], capture_output=True, text=True)
+    assert dump.returncode == 0, dump.stderr
+    return dump.stdout
 
 
 def test_a_call_from_a_gateway_we_registered_with_reaches_an_executor_for_the_number_dialled(edge_stack, number_desk):
