@@ -45,6 +45,7 @@ class EdgeConfig:
     shared_memory_mb: int = 256  # transactions live here: 64 MB ran out near 700 calls/s
     outbound_proxy: str = ""  # host[:port] of calls to numbers with no gateway (SIP_OUTBOUND_PROXY)
     outbound_proxy_fallback: str = ""  # ... once switched to the fallback (SIP_OUTBOUND_PROXY_FALLBACK)
+    public_address: str = ""  # host[:port] gateways reach us at (our registrations' Contact); "": address
     register_timer: int = 5  # s between uac's passes over the gateways it registers with
     register_retry: int = 30  # s before a refused registration is tried again
 
@@ -68,6 +69,7 @@ class EdgeConfig:
             ban_seconds=settings.SIP_EDGE_BAN_SECONDS,
             outbound_proxy=proxy_address(settings.SIP_OUTBOUND_PROXY),
             outbound_proxy_fallback=proxy_address(settings.SIP_OUTBOUND_PROXY_FALLBACK),
+            public_address=proxy_address(settings.SIP_EDGE_PUBLIC_ADDRESS),
         )
 
     @property
@@ -104,7 +106,7 @@ class EdgeConfig:
             "SCANNERS": "|".join(re.escape(name) for name in SCANNERS),
             "LOG_LEVEL": str(self.log_level),
             "LOG_PREFIX": "edge {$mt $hdr(CSeq) $ci}: ",
-            "ADDRESS": self.address,
+            "ADDRESS": self.public_address or self.address,
             "REGISTER_TIMER": str(self.register_timer),
             "REGISTER_RETRY": str(self.register_retry),
             "OUTBOUND_PROXY": self.outbound_proxy,
@@ -177,11 +179,11 @@ class EdgeConfig:
 
 
 def proxy_address(value: str) -> str:
-    """An outbound proxy setting (`host[:port]`, a `sip:` prefix allowed) as the edge writes it; empty
-    stays empty (no proxy)."""
+    """A `host[:port]` setting (an outbound proxy, the edge's public address; a `sip:` prefix allowed)
+    as the edge writes it; empty stays empty."""
     address = value.strip().removeprefix("sip:")
     if address and not HOST_PORT.match(address):
-        raise EdgeConfigError(f"not an outbound proxy (host[:port]): {value!r}")
+        raise EdgeConfigError(f"not a host[:port]: {value!r}")
     return address
 
 
