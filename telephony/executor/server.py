@@ -44,6 +44,7 @@ MAX_BATCH = 500  # the portal's limit of records a request
 NOT_RECORDED_CAUSES = {
     "unknown number": "unknown_number",
     "inactive AA system": "inactive_aa_system",
+    "inactive account": "inactive_account",
     "no common codec": "no_common_codec",
 }
 

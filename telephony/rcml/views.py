@@ -27,6 +27,7 @@ from telephony.rcml import cache, flow
 from telephony.rcml.compiler import PROMPTS, response, say
 from telephony.rcml.verbs import (
     ACCOUNT_HEADER,
+    INACTIVE_ACCOUNT,
     INACTIVE_SYSTEM,
     MENU_HEADER,
     REFUSAL_HEADER,
@@ -93,8 +94,8 @@ def voice(params: dict[str, str]) -> Answer:
     The executor asks nothing before it: the answer names the call's account (`X-Account-Sid`) and
     the AA system (`X-AA-System`) beside the document the simulator and any RCML client read, or
     the application (`X-Voice-Url` and its kin, verbs.VOICE_HEADERS) with no document, or why nobody
-    takes the call (`X-AA-Refusal`: `unknown-number` with the 404, `inactive-aa-system` with the
-    Reject). `at` (ISO date-time) evaluates the schedules at another moment, for the call simulator.
+    takes the call (`X-AA-Refusal`: `unknown-number` with the 404 — a closed account's number too —,
+    `inactive-aa-system` or `inactive-account` (suspended) with the Reject). `at` (ISO date-time) evaluates the schedules at another moment, for the call simulator.
     """
     found = cache.find(params.get("To") or params.get("Called") or "")
     if found is None:
@@ -102,6 +103,8 @@ def voice(params: dict[str, str]) -> Answer:
     target = found[1]
     account_sid = target.get("account") or ""
     account = {ACCOUNT_HEADER: account_sid} if account_sid else {}
+    if target.get("suspended"):
+        return 200, REJECTED, {**account, REFUSAL_HEADER: INACTIVE_ACCOUNT}
     application = target.get("application")
     if application:
         _record_call_start(params, "", account_sid)
