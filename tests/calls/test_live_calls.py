@@ -1,0 +1,193 @@
+"""Calls placed, redirected and ended through the Restcomm Calls API, with the real executor of the
+call stack and sipp as the called phone (a SIP URI: `sip:alice@127.0.0.1:<port>`, dialled directly).
+
+The RCML the call runs comes from a small HTTP server in the test, which records every request."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import requests
+
+from tests.calls.sipp import Sipp, extension
+from tests.servers import createcsp, free_sip_port
+
+LONG_PAUSE = '<Response><Pause length="40"/></Response>'
+DOCUMENTS = {"/first.xml": LONG_PAUSE, "/second.xml": LONG_PAUSE, "/status": "<Response/>"}
+
+
+class RcmlApplication:
+    """An RCML application on 127.0.0.1: serves DOCUMENTS and keeps each request's path and parameters."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        application = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                params = dict(parse_qsl(self.rfile.read(length).decode()))
+                path = urlsplit(self.path).path
+                application.requests.append((path, params))
+                body = DOCUMENTS.get(path)
+                self.send_response(200 if body else 404)
+                self.send_header("Content-Type", "text/xml")
+                self.end_headers()
+                self.wfile.write((body or "<Response><Hangup/></Response>").encode())
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def wait_for(self, path: str, timeout: float = 10.0) -> dict[str, str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for seen, params in self.requests:
+                if seen == path:
+                    return params
+            time.sleep(0.05)
+        pytest.fail(f"{path} was not requested within {timeout} s; requests: {self.requests}")
+
+
+@pytest.fixture
+def application() -> Iterator[RcmlApplication]:
+    app = RcmlApplication()
+    thread = threading.Thread(target=app.server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield app
+    finally:
+        app.server.shutdown()
+        app.server.server_close()
+
+
+class Calls:
+    """The Restcomm Calls resource of one account on the call stack."""
+
+    def __init__(self, url: str, sid: str, token: str):
+        self.base = f"{url}/restcomm/2012-04-24/Accounts/{sid}/Calls"
+        self.session = requests.Session()
+        self.session.auth = (sid, token)
+
+    def create(self, **data: str) -> requests.Response:
+        """POST Calls.json, waiting (a few seconds at most) for the executor's first heartbeat."""
+        deadline = time.monotonic() + 10
+        while True:
+            response = self.session.post(f"{self.base}.json", data=data, timeout=30)
+            if response.status_code != 503 or time.monotonic() > deadline:
+                return response
+            time.sleep(0.5)
+
+    def modify(self, sid: str, **data: str) -> requests.Response:
+        return self.session.post(f"{self.base}/{sid}.json", data=data, timeout=30)
+
+    def get(self, sid: str) -> dict:
+        response = self.session.get(f"{self.base}/{sid}.json", timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def wait_status(self, sid: str, status: str, timeout: float = 15.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            call = self.get(sid)
+            if call["status"] == status or time.monotonic() > deadline:
+                assert call["status"] == status, call
+                return call
+            time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def calls(call_stack) -> Calls:
+    created = createcsp(call_stack.env, "Live Calls CSP", "admin@live-calls.test")
+    return Calls(call_stack.url, created["accountSid"], created["accountAuthToken"])
+
+
+@contextlib.contextmanager
+def phone(call_stack, name: str, **kwargs) -> Iterator[tuple[Sipp, int]]:
+    """sipp as a SIP phone on its own port, taking one call (see tests.calls.sipp.extension)."""
+    port = free_sip_port()
+    sipp = Sipp(call_stack.scratch(name), extension("alice", **kwargs), call_stack.sip_port, sip_port=port)
+    sipp.start()
+    time.sleep(0.3)  # bound
+    try:
+        yield sipp, port
+    finally:
+        if sipp.process is not None and sipp.process.poll() is None:
+            sipp.process.kill()
+
+
+def test_a_call_placed_redirected_and_ended_through_the_api(call_stack, calls, application):
+    with phone(call_stack, "alice-live", hold_ms=None) as (alice, port):
+        response = calls.create(
+            From="+16175551212",
+            To=f"sip:alice@127.0.0.1:{port}",
+            Url=f"{application.url}/first.xml",
+            StatusCallback=f"{application.url}/status",
+        )
+        assert response.status_code == 201, response.text
+        created = response.json()
+        sid = created["sid"]
+        assert (created["status"], created["direction"], created["to"]) == (
+            "queued",
+            "outbound-api",
+            f"sip:alice@127.0.0.1:{port}",
+        )
+        # Answered: the executor runs the document at Url, with Restcomm's parameters.
+        first = application.wait_for("/first.xml")
+        assert (first["CallSid"], first["Direction"], first["CallStatus"]) == (sid, "outbound-api", "in-progress")
+        assert (first["From"], first["AccountSid"]) == ("+16175551212", calls.session.auth[0])
+        assert calls.wait_status(sid, "in-progress")["direction"] == "outbound-api"
+        assert "INVITE sip:alice@127.0.0.1" in alice.messages()
+        # Redirected while it pauses for 40 s: the new document is fetched at once.
+        started = time.monotonic()
+        redirected = calls.modify(sid, Url=f"{application.url}/second.xml")
+        assert redirected.status_code == 200, redirected.text
+        assert application.wait_for("/second.xml", timeout=5)["CallSid"] == sid
+        assert time.monotonic() - started < 5
+        # Canceled only applies to a call not answered yet.
+        assert calls.modify(sid, Status="canceled").status_code == 409
+        # Ended: the phone gets the executor's BYE.
+        ended = calls.modify(sid, Status="completed")
+        assert ended.status_code == 200 and ended.json()["status"] == "completed", ended.text
+        run = alice.wait()
+        assert run.ok and "BYE sip:" in run.messages, run.output
+    call = calls.wait_status(sid, "completed")
+    assert (call["direction"], call["from"], call["end_time"] is not None) == ("outbound-api", "+16175551212", True)
+    assert application.wait_for("/status")["CallStatus"] == "completed"
+    listed = calls.session.get(f"{calls.base}.json", params={"Status": "completed"}, timeout=30).json()["calls"]
+    assert sid in [item["sid"] for item in listed]
+    assert calls.modify(sid, Status="completed").status_code == 400  # not live any more
+
+
+def test_a_busy_phone(call_stack, calls, application):
+    with phone(call_stack, "alice-busy", answer="486") as (alice, port):
+        response = calls.create(
+            From="+16175551212", To=f"sip:alice@127.0.0.1:{port}", Url=f"{application.url}/first.xml"
+        )
+        assert response.status_code == 201, response.text
+        assert alice.wait().ok
+    assert calls.wait_status(response.json()["sid"], "busy")["end_time"]
+    assert not application.requests  # never answered, nothing fetched
+
+
+def test_a_ringing_call_canceled(call_stack, calls, application):
+    with phone(call_stack, "alice-rings", answer="ring") as (alice, port):
+        response = calls.create(
+            From="+16175551212", To=f"sip:alice@127.0.0.1:{port}", Url=f"{application.url}/first.xml"
+        )
+        sid = response.json()["sid"]
+        assert alice.wait_for_message("SIP/2.0 180 Ringing", timeout=10)
+        calls.wait_status(sid, "ringing", timeout=5)
+        canceled = calls.modify(sid, Status="canceled")
+        assert canceled.status_code == 200, canceled.text
+        run = alice.wait()
+        assert run.ok and "CANCEL sip:" in run.messages, run.output
+    assert calls.wait_status(sid, "canceled")["duration"] in (0, None)
