@@ -39,6 +39,8 @@ class ExecutorConfig:
     control_port: int = 0
     control_url: str = ""
     heartbeat_seconds: float = 2.0  # how often the executor tells the portal it is there (and its calls)
+    # RCML_FETCH_ALLOW: internal addresses an RCML application's URLs may reach (fetch_policy.py)
+    fetch_allow: str = ""
 
     @classmethod
     def from_env(cls, token: str, environ: Mapping[str, str] | None = None) -> ExecutorConfig:
@@ -64,6 +66,7 @@ class ExecutorConfig:
             control_port=int(env.get("EXECUTOR_CONTROL_PORT") or 0),
             control_url=(env.get("EXECUTOR_CONTROL_URL") or "").strip().rstrip("/"),
             heartbeat_seconds=float(env.get("EXECUTOR_HEARTBEAT_SECONDS") or 2.0),
+            fetch_allow=(env.get("RCML_FETCH_ALLOW") or "").strip(),
         )
 
     @property

@@ -9,7 +9,6 @@ a Gather, a Dial: its legs are hung up), as Restcomm's live call modification do
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from telephony.executor.call import DTMF_PAYLOAD_TYPE, Call, Outcome, _End, _Failure
 from telephony.executor.media import PCMA, PCMU
-from telephony.executor.portal_client import PortalUnavailable
+from telephony.executor.portal_client import Application, PortalUnavailable
 from telephony.executor.sip import MediaOffer
 from telephony.rcml import verbs
 
@@ -53,8 +52,12 @@ class LiveCall(Call):
         return IN_PROGRESS if self.answered.is_set() else RINGING
 
     def redirect(self, url: str, method: str) -> None:
-        """Fetch `url` now and run it, whatever the call is doing."""
-        self._next = (url, (method or "POST").upper())
+        """Fetch `url` now and run it, whatever the call is doing. From then on the call runs an
+        RCML application's documents (the fetch policy, RCML_FETCH_ALLOW, applies to them)."""
+        method = (method or "POST").upper()
+        if self.application is None:
+            self.application = Application(voice_url=url, voice_method=method)
+        self._next = (url, method)
         self._interrupt.set()
 
     def end(self, status: str) -> None:
@@ -194,6 +197,17 @@ class OutboundApiCall(LiveCall):
         super().__init__(executor, self.party)
         self.sid = request.call_sid
         self.request = request
+        self.account_sid = request.account_sid
+        # Its documents are fetched as an application's (call.Call._fetch_application): the fetch
+        # policy, FallbackUrl when Url fails, notifications, and the StatusCallback at the end.
+        self.application = Application(
+            voice_url=request.url,
+            voice_method=request.method,
+            fallback_url=request.fallback_url,
+            fallback_method=request.fallback_method,
+            status_callback=request.status_callback,
+            status_callback_method=request.status_callback_method,
+        )
         self._url, self._method = request.url, request.method
 
     @property
@@ -210,11 +224,7 @@ class OutboundApiCall(LiveCall):
             self._url, self._method = url, (method or "POST").upper()
 
     def params(self) -> dict[str, str]:
-        request = self.request
-        status = IN_PROGRESS if self.answered.is_set() else RINGING
-        params = verbs.request_parameters(self.sid, request.account_sid, request.caller, request.called, "", status)
-        params["Direction"] = "outbound-api"
-        return params
+        return {**super().params(), "Direction": "outbound-api"}
 
     def _first_program(self) -> Coroutine[Any, Any, None]:
         return self._place()
@@ -249,21 +259,6 @@ class OutboundApiCall(LiveCall):
         self.executor.heartbeat_soon()  # the portal learns "in-progress" now, not at the next heartbeat
         await self._follow(self._url, self._method)
 
-    async def _fetch(self, url: str, method: str, extra: dict[str, str]):
-        """The first document from Url, or from FallbackUrl when Url fails (an error status, or no answer)."""
-        fallback = self.request.fallback_url if self.fetches == 0 else ""
-        try:
-            document = await super()._fetch(url, method, extra)
-            if not (fallback and document.status >= 400):
-                return document
-            problem = f"answered {document.status}"
-        except (PortalUnavailable, _Failure) as exc:
-            if not fallback:
-                raise
-            problem = str(exc)
-        logger.info("call %s: %s %s; its FallbackUrl instead", self.sid, url, problem)
-        return await super()._fetch(fallback, self.request.fallback_method, extra)
-
     def final_status(self) -> str:
         """The call's end as Restcomm names it (the StatusCallback's CallStatus)."""
         if self.answered_at is not None:
@@ -279,16 +274,12 @@ class OutboundApiCall(LiveCall):
             record["dialStatus"] = self.final_status()
         return record
 
-    async def _release(self) -> None:
-        await super()._release()
-        if self.request.status_callback:
-            self.executor.background(self._status_callback())
-
-    async def _status_callback(self) -> None:
-        """The call's end to its StatusCallback (Restcomm's parameters and CallDuration); its answer is ignored."""
-        request = self.request
-        params = {**self.params(), "CallStatus": self.final_status()}
+    def _status_callback(self, outcome: str) -> None:
+        """The StatusCallback hears the call's end as Restcomm names it (busy, no-answer, canceled too)."""
+        callback = self.request.status_callback
+        if not callback:
+            return
+        params = {"CallStatus": self.final_status(), "CallDuration": "0"}
         if self.answered_at is not None:
-            params["CallDuration"] = str(round(time.time() - self.answered_at))
-        with contextlib.suppress(PortalUnavailable):
-            await self.executor.portal.fetch_rcml(request.status_callback, params, request.status_callback_method)
+            params["CallDuration"] = str(int(time.time() - self.answered_at))
+        self._callback(callback, self.request.status_callback_method, params)

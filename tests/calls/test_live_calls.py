@@ -1,11 +1,16 @@
 """Calls placed, redirected and ended through the Restcomm Calls API, with the real executor of the
 call stack and sipp as the called phone (a SIP URI: `sip:alice@127.0.0.1:<port>`, dialled directly).
 
-The RCML the call runs comes from a small HTTP server in the test, which records every request."""
+The RCML the call runs comes from a small HTTP server in the test, which records every request. It
+listens from the moment this module is imported, and its address is added to RCML_FETCH_ALLOW then:
+the call stack's processes (started after every test module is collected) take the environment as
+it is, and an executor refuses a loopback address that is not allowed.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -45,7 +50,8 @@ class RcmlApplication:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
 
     def wait_for(self, path: str, timeout: float = 10.0) -> dict[str, str]:
         deadline = time.monotonic() + timeout
@@ -57,16 +63,27 @@ class RcmlApplication:
         pytest.fail(f"{path} was not requested within {timeout} s; requests: {self.requests}")
 
 
-@pytest.fixture
-def application() -> Iterator[RcmlApplication]:
-    app = RcmlApplication()
-    thread = threading.Thread(target=app.server.serve_forever, daemon=True)
+APPLICATION = RcmlApplication()
+os.environ["RCML_FETCH_ALLOW"] = ",".join(
+    filter(None, [os.environ.get("RCML_FETCH_ALLOW", ""), f"127.0.0.1:{APPLICATION.port}"])
+)
+
+
+@pytest.fixture(scope="module")
+def serving() -> Iterator[RcmlApplication]:
+    thread = threading.Thread(target=APPLICATION.server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield app
+        yield APPLICATION
     finally:
-        app.server.shutdown()
-        app.server.server_close()
+        APPLICATION.server.shutdown()
+        APPLICATION.server.server_close()
+
+
+@pytest.fixture
+def application(serving) -> RcmlApplication:
+    serving.requests.clear()
+    return serving
 
 
 class Calls:
@@ -179,7 +196,7 @@ def test_a_busy_phone(call_stack, calls, application):
 
 
 def test_a_ringing_call_canceled(call_stack, calls, application):
-    with phone(call_stack, "alice-rings", answer="ring") as (alice, port):
+    with phone(call_stack, "alice-rings", answer="ring", ring_ms=0) as (alice, port):
         response = calls.create(
             From="+16175551212", To=f"sip:alice@127.0.0.1:{port}", Url=f"{application.url}/first.xml"
         )
