@@ -23,7 +23,7 @@ from autoattendant.choices import CallOutcome
 from autoattendant.models import CallRecord
 from autoattendant.services.calls import CallStart, record_call_start
 from telephony import accounts, live_calls
-from telephony.models import TelephonyAccount
+from telephony.models import SipClient, TelephonyAccount
 from telephony.restcomm.errors import RestcommError
 
 OUTBOUND_API = "outbound-api"
@@ -197,6 +197,14 @@ def outbound_call(params: dict[str, str]) -> OutboundCall:
     )
 
 
+def check_client(account: TelephonyAccount, to: str) -> None:
+    """`client:<login>` calls a Client of the account or of an account below it; any other login
+    (another tenant's phone) is refused as unknown."""
+    found = CLIENT.fullmatch(to)
+    if found and not SipClient.objects.filter(login=found.group(1), account__in=accounts.below(account)).exists():
+        raise RestcommError(404, f"The client {found.group(1)} was not found", code=21401)
+
+
 def _unreachable(exc: Exception) -> RestcommError:
     return RestcommError(503, f"The call could not be placed: {exc}")
 
@@ -207,6 +215,7 @@ def place_call(account: TelephonyAccount, call: OutboundCall) -> CallRecord:
     The record and the executor's yes are one step: the record is written in a transaction that
     commits only when the executor answered 201 (nothing is left when it refuses or is away). The
     index names the executor before it is asked, so the call can be modified as soon as it exists."""
+    check_client(account, call.to)
     try:
         chosen = live_calls.pick_executor()
     except live_calls.ExecutorUnreachable as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ import pytest
 import requests
 
 from tests.calls.sipp import Sipp, extension
-from tests.servers import createcsp, free_sip_port
+from tests.servers import BASE_DIR, MANAGE, createcsp, free_sip_port
 
 LONG_PAUSE = '<Response><Pause length="40"/></Response>'
 DOCUMENTS = {"/first.xml": LONG_PAUSE, "/second.xml": LONG_PAUSE, "/status": "<Response/>"}
@@ -121,9 +122,23 @@ class Calls:
             time.sleep(0.2)
 
 
+# A Client of the account (as the Restcomm Clients resource makes one), for calls to `client:bob`.
+NEW_CLIENT = """
+import os
+from telephony.models import SipClient, TelephonyAccount
+account = TelephonyAccount.objects.get(sid=os.environ["ACCOUNT_SID"])
+SipClient.objects.create(login="bob", password="bob-secret-1", account=account)
+"""
+
+
 @pytest.fixture(scope="module")
 def calls(call_stack) -> Calls:
     created = createcsp(call_stack.env, "Live Calls CSP", "admin@live-calls.test")
+    env = {**call_stack.env, "ACCOUNT_SID": created["accountSid"]}
+    made = subprocess.run(
+        [*MANAGE, "shell", "-c", NEW_CLIENT], env=env, cwd=BASE_DIR, capture_output=True, text=True, timeout=120
+    )
+    assert made.returncode == 0, made.stderr
     return Calls(call_stack.url, created["accountSid"], created["accountAuthToken"])
 
 
@@ -208,3 +223,24 @@ def test_a_ringing_call_canceled(call_stack, calls, application):
         run = alice.wait()
         assert run.ok and "CANCEL sip:" in run.messages, run.output
     assert calls.wait_status(sid, "canceled")["duration"] in (0, None)
+
+
+def test_a_client_is_called_through_the_sip_edge(call_stack, calls, application):
+    """`To=client:bob`: the INVITE goes to SIP_EDGE (sipp there, as the phone the edge relays to)."""
+    bob = call_stack.at_the_edge("bob-live", extension("bob", hold_ms=1000))
+    response = calls.create(From="+16175551212", To="client:bob", Url=f"{application.url}/first.xml")
+    assert response.status_code == 201, response.text
+    sid = response.json()["sid"]
+    assert application.wait_for("/first.xml")["To"] == "client:bob"
+    run = bob.wait()  # it hangs up after a second
+    assert run.ok and f"INVITE sip:bob@127.0.0.1:{call_stack.edge_port} SIP/2.0" in run.messages, run.output
+    call = calls.wait_status(sid, "completed")
+    assert (call["to"], call["direction"]) == ("client:bob", "outbound-api")
+
+
+def test_a_number_without_an_outbound_proxy_fails(calls, application):
+    response = calls.create(From="+16175551212", To="+1 (415) 555-0100", Url=f"{application.url}/first.xml")
+    assert response.status_code == 201, response.text
+    assert response.json()["to"] == "+14155550100"
+    assert calls.wait_status(response.json()["sid"], "failed")["end_time"]
+    assert not application.requests

@@ -17,7 +17,7 @@ from django.utils import timezone
 from autoattendant.choices import CallOutcome
 from autoattendant.services.calls import CallReport, CallStart, record_call_start, record_calls
 from telephony import live_calls
-from telephony.models import TelephonyAccount
+from telephony.models import SipClient, TelephonyAccount
 from tests.conftest import make_tenant
 from tests.restcomm.conftest import Restcomm, rest_exception
 
@@ -245,6 +245,9 @@ def test_create_without_a_running_executor_stores_nothing(restcomm):
     assert response.status_code == 503 and "no call executor is running" in rest_exception(response)["message"]
     gone = live_calls.heartbeat  # an executor whose control endpoint does not answer: refused, nothing stored
     gone("executor-z:5090", "http://127.0.0.1:9", {})
+    SipClient.objects.create(
+        login="alice", password="secret-42", account_id=TelephonyAccount.objects.get(sid=restcomm.sid).pk
+    )
     response = restcomm.post("Calls.json", {"From": "+15550001", "To": "client:alice", "Url": "http://127.0.0.1/a"})
     assert response.status_code == 503 and "executor-z:5090 did not answer" in rest_exception(response)["message"]
     assert listed(restcomm) == []
@@ -280,3 +283,13 @@ def test_the_executors_heartbeat(db):
     bad = executor.post("/rcml/executor", json.dumps({"name": "", "calls": []}), content_type="application/json")
     assert bad.status_code == 400 and set(bad.json()["errors"]) == {"name", "control", "calls"}
     assert Client().post("/rcml/executor", json.dumps(body), content_type="application/json").status_code == 401
+
+
+def test_a_client_of_another_tenant_is_not_called(restcomm, db):
+    other = make_tenant("globex")
+    SipClient.objects.create(
+        login="carol", password="secret-42", account_id=TelephonyAccount.objects.get(sid=other.account.sid).pk
+    )
+    live_calls.heartbeat("executor-z:5090", "http://127.0.0.1:9", {})
+    response = restcomm.post("Calls.json", {"From": "+15550001", "To": "client:carol", "Url": "http://127.0.0.1/a"})
+    assert response.status_code == 404 and rest_exception(response)["message"] == "The client carol was not found"
