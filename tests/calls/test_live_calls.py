@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ import pytest
 import requests
 
 from tests.calls.sipp import Sipp, extension
-from tests.servers import BASE_DIR, MANAGE, createcsp, free_sip_port
+from tests.servers import createcsp, free_sip_port
 
 LONG_PAUSE = '<Response><Pause length="40"/></Response>'
 DOCUMENTS = {"/first.xml": LONG_PAUSE, "/second.xml": LONG_PAUSE, "/status": "<Response/>"}
@@ -122,24 +121,18 @@ class Calls:
             time.sleep(0.2)
 
 
-# A Client of the account (as the Restcomm Clients resource makes one), for calls to `client:bob`.
-NEW_CLIENT = """
-import os
-from telephony.models import SipClient, TelephonyAccount
-account = TelephonyAccount.objects.get(sid=os.environ["ACCOUNT_SID"])
-SipClient.objects.create(login="bob", password="bob-secret-1", account=account)
-"""
-
-
 @pytest.fixture(scope="module")
 def calls(call_stack) -> Calls:
+    """The Calls resource of a new CSP's account, which has a Client `bob` (for calls to client:bob)."""
     created = createcsp(call_stack.env, "Live Calls CSP", "admin@live-calls.test")
-    env = {**call_stack.env, "ACCOUNT_SID": created["accountSid"]}
-    made = subprocess.run(
-        [*MANAGE, "shell", "-c", NEW_CLIENT], env=env, cwd=BASE_DIR, capture_output=True, text=True, timeout=120
+    found = Calls(call_stack.url, created["accountSid"], created["accountAuthToken"])
+    client = found.session.post(
+        found.base.removesuffix("/Calls") + "/Clients.json",
+        data={"Login": "bob", "Password": "Bob-secret-1"},
+        timeout=30,
     )
-    assert made.returncode == 0, made.stderr
-    return Calls(call_stack.url, created["accountSid"], created["accountAuthToken"])
+    assert client.status_code == 201, client.text
+    return found
 
 
 @contextlib.contextmanager
