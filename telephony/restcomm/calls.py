@@ -78,6 +78,35 @@ class CallView(RestcommView):
 
 
 class CallList(CallView):
+    """The account's calls (and those of the accounts below it), newest first; POST places a call."""
+
+    paged = True
+    creates = True
+    query_fields = {
+        "get": [
+            ("To", "Only calls to this number, client:<login> or SIP URI."),
+            ("From", "Only calls from this caller ID."),
+            ("Status", "queued, ringing, in-progress, canceled, completed, failed, busy or no-answer."),
+            ("StartTime", "Only calls that started on this day, YYYY-MM-DD (UTC)."),
+            ("StartTime>", "On or after this day: how `StartTime>=YYYY-MM-DD` arrives."),
+            ("StartTime<", "On or before this day: how `StartTime<=YYYY-MM-DD` arrives."),
+            ("ParentCallSid", "Only the legs of this call."),
+        ]
+    }
+    form_fields = {
+        "post": [
+            ("From", "The caller ID the call shows.", True),
+            ("To", "A phone number, client:<login> (one of the account's Clients) or sip:user@host[:port].", True),
+            ("Url", "The RCML the call runs once answered (http or https).", True),
+            ("Method", "GET or POST (default) for Url.", False),
+            ("FallbackUrl", "Fetched when Url fails.", False),
+            ("FallbackMethod", "GET or POST (default).", False),
+            ("StatusCallback", "Requested when the call ends (CallStatus, CallDuration).", False),
+            ("StatusCallbackMethod", "GET or POST (default).", False),
+            ("Timeout", "Seconds to ring before no-answer: 1 to 600, 60 by default.", False),
+        ]
+    }
+
     def get(self, request, account_sid: str, format=None):
         listed = calls.filtered(calls.calls_of(self.target(account_sid)), dict(request.query_params.items()))
         return self.page("Calls", "Call", listed, self.represent, order=("-start_time", "-id"), sid_field="call_sid")
@@ -89,6 +118,16 @@ class CallList(CallView):
 
 
 class CallDetail(CallView):
+    """A call; POST redirects it while it is live (Url) or ends it (Status)."""
+
+    form_fields = {
+        "post": [
+            ("Url", "New RCML the call runs at once (what it plays or gathers is cut short).", False),
+            ("Method", "GET or POST (default) for Url.", False),
+            ("Status", "completed (hang up, whatever its state) or canceled (only while queued or ringing).", False),
+        ]
+    }
+
     def get(self, request, account_sid: str, call_sid: str, format=None):
         return self.item("Call", self.represent(self.record(account_sid, call_sid)))
 

@@ -293,3 +293,17 @@ def test_a_client_of_another_tenant_is_not_called(restcomm, db):
     live_calls.heartbeat("executor-z:5090", "http://127.0.0.1:9", {})
     response = restcomm.post("Calls.json", {"From": "+15550001", "To": "client:carol", "Url": "http://127.0.0.1/a"})
     assert response.status_code == 404 and rest_exception(response)["message"] == "The client carol was not found"
+
+
+def test_the_openapi_document_lists_the_calls_resource(client, db):
+    schema = client.get("/restcomm/schema/", {"format": "json"}).json()
+    calls = schema["paths"]["/restcomm/2012-04-24/Accounts/{account_sid}/Calls"]
+    form = calls["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
+    assert set(form["required"]) == {"From", "To", "Url"} and "Timeout" in form["properties"]
+    assert {"StartTime>", "StartTime<", "Status", "PageSize"} <= {p["name"] for p in calls["get"]["parameters"]}
+    modify = schema["paths"]["/restcomm/2012-04-24/Accounts/{account_sid}/Calls/{call_sid}"]["post"]
+    assert set(modify["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]["properties"]) == {
+        "Url",
+        "Method",
+        "Status",
+    }
