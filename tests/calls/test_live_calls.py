@@ -20,11 +20,17 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 
-from tests.calls.sipp import Sipp, extension
+from tests.calls.sipp import Sipp, caller, extension
 from tests.servers import createcsp, free_sip_port
 
 LONG_PAUSE = '<Response><Pause length="40"/></Response>'
-DOCUMENTS = {"/first.xml": LONG_PAUSE, "/second.xml": LONG_PAUSE, "/status": "<Response/>"}
+LONG_GATHER = '<Response><Gather numDigits="1" timeout="40"><Pause length="1"/></Gather></Response>'
+DOCUMENTS = {
+    "/first.xml": LONG_PAUSE,
+    "/second.xml": LONG_PAUSE,
+    "/gather.xml": LONG_GATHER,
+    "/status": "<Response/>",
+}
 
 
 class RcmlApplication:
@@ -106,10 +112,15 @@ class Calls:
     def modify(self, sid: str, **data: str) -> requests.Response:
         return self.session.post(f"{self.base}/{sid}.json", data=data, timeout=30)
 
-    def get(self, sid: str) -> dict:
-        response = self.session.get(f"{self.base}/{sid}.json", timeout=30)
-        assert response.status_code == 200, response.text
-        return response.json()
+    def get(self, sid: str, timeout: float = 0.0) -> dict:
+        """The call; `timeout`: how long to wait for its record (a call that came in is stored within seconds)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            response = self.session.get(f"{self.base}/{sid}.json", timeout=30)
+            if response.status_code != 404 or time.monotonic() > deadline:
+                assert response.status_code == 200, response.text
+                return response.json()
+            time.sleep(0.2)
 
     def wait_status(self, sid: str, status: str, timeout: float = 15.0) -> dict:
         deadline = time.monotonic() + timeout
@@ -237,3 +248,32 @@ def test_a_number_without_an_outbound_proxy_fails(calls, application):
     assert response.json()["to"] == "+14155550100"
     assert calls.wait_status(response.json()["sid"], "failed")["end_time"]
     assert not application.requests
+
+
+def test_a_call_that_came_in_is_redirected_and_ended_where_it_runs(call_stack, calls, application):
+    """A call to a number of the account routed to the test's application: the portal learnt its
+    executor when it served the call's entry, so the API reaches it there."""
+    number = "+15557770001"
+    account = calls.base.removesuffix("/Calls")
+    routed = calls.session.post(
+        f"{account}/IncomingPhoneNumbers.json",
+        data={"PhoneNumber": number, "VoiceUrl": f"{application.url}/gather.xml"},
+    )
+    assert routed.status_code == 201, routed.text
+    scenario = caller([], caller_number="15550009999")
+    them = Sipp(call_stack.scratch("inbound-live"), scenario, call_stack.sip_port, service=number.lstrip("+"))
+    them.start()
+    try:
+        sid = application.wait_for("/gather.xml")["CallSid"]
+        call = calls.get(sid, timeout=10)
+        assert (call["direction"], call["from"], call["status"]) == ("inbound", "15550009999", "in-progress")
+        redirected = calls.modify(sid, Url=f"{application.url}/second.xml")
+        assert redirected.status_code == 200, redirected.text
+        assert application.wait_for("/second.xml", timeout=5)["CallSid"] == sid  # the 40 s Gather cut short
+        assert calls.modify(sid, Status="completed").status_code == 200
+        run = them.wait()
+        assert run.ok, run.output  # the executor's BYE, answered
+    finally:
+        if them.process is not None and them.process.poll() is None:
+            them.process.kill()
+    assert calls.wait_status(sid, "completed")["direction"] == "inbound"
