@@ -408,7 +408,8 @@ class PortalClient:
         except PortalUnavailable as exc:
             logger.debug("heartbeat not sent: %s", exc)
             return False
-        if reply.status != 200:
-            logger.warning("heartbeat refused (%d): %s", reply.status, reply.text()[:300])
+        if reply.status != 200:  # 503: the portal's Redis is away, which the portal logs itself
+            level = logging.DEBUG if reply.status == 503 else logging.WARNING
+            logger.log(level, "heartbeat refused (%d): %s", reply.status, reply.text()[:300])
             return False
         return True

@@ -242,6 +242,18 @@ def test_a_client_is_called_through_the_sip_edge(call_stack, calls, application)
     assert (call["to"], call["direction"]) == ("client:bob", "outbound-api")
 
 
+def test_a_phone_that_rings_past_the_timeout(call_stack, calls, application):
+    with phone(call_stack, "alice-away", answer="ring", ring_ms=0) as (alice, port):
+        response = calls.create(
+            From="+16175551212", To=f"sip:alice@127.0.0.1:{port}", Url=f"{application.url}/first.xml", Timeout="2"
+        )
+        assert response.status_code == 201, response.text
+        run = alice.wait()
+        assert run.ok and "CANCEL sip:" in run.messages, run.output
+    assert calls.wait_status(response.json()["sid"], "no-answer")["end_time"]
+    assert not application.requests
+
+
 def test_a_number_without_an_outbound_proxy_fails(calls, application):
     response = calls.create(From="+16175551212", To="+1 (415) 555-0100", Url=f"{application.url}/first.xml")
     assert response.status_code == 201, response.text
