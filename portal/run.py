@@ -12,8 +12,8 @@ PORTAL_HTTP_PORT + 1, which the executors are given as their portal's URL), the 
 phones go), plus what is written here in
 $DATA_DIR/supervisor.d/: PostgreSQL and Redis (services.conf) and the EXECUTORS call executors
 (executors.conf; executor i on EXECUTOR_SIP_PORT + i - 1, default 5090, with its own slice of
-RTP_PORT_MIN..RTP_PORT_MAX and its control endpoint on EXECUTOR_CONTROL_PORT + i - 1, default
-6090), which are also written into the edge's dispatcher table in place of
+RTP_PORT_MIN..RTP_PORT_MAX and its control endpoint on EXECUTOR_CONTROL_PORT + i - 1, default its
+SIP port + 1000: 6090), which are also written into the edge's dispatcher table in place of
 the previous run's. supervisord restarts whatever dies; the app programs start only once
 PostgreSQL and Redis answer and the database is migrated.
 
@@ -61,7 +61,7 @@ SERVICE_TIMEOUT = 60.0  # seconds PostgreSQL and Redis get to answer after super
 SIP_BIND = os.environ.get("SIP_BIND") or "127.0.0.1"
 SIP_ADDRESS = f"{SIP_BIND}:{os.environ.get('SIP_PORT') or 5080}"  # the SIP edge's
 EXECUTOR_FIRST_PORT = 5090  # executor i listens on EXECUTOR_SIP_PORT (this by default) + i - 1
-EXECUTOR_FIRST_CONTROL_PORT = 6090  # and its control endpoint on EXECUTOR_CONTROL_PORT (this) + i - 1
+CONTROL_PORT_OFFSET = 1000  # and its control endpoint on EXECUTOR_CONTROL_PORT (its SIP port + this) + i - 1
 READY_TIMEOUT = 60.0  # seconds to wait for a healthy /healthz before printing the banner anyway
 SUN_PATH_MAX = 107  # longest unix socket path Linux accepts (sun_path is 108 bytes with the NUL)
 EXAMPLE_ENTERPRISE = {  # the banner's example request: create an enterprise as the demo CSP
@@ -566,9 +566,11 @@ def _executor_slots() -> list[tuple[str, int, tuple[int, int]]]:
 
 
 def _control_ports(count: int) -> list[int]:
-    """Each executor's control endpoint port (the portal reaches its calls there), next to its SIP port."""
+    """Each executor's control endpoint port (the portal reaches its calls there): EXECUTOR_CONTROL_PORT
+    + i - 1, or its SIP port + 1000 as an executor started alone takes it."""
     try:
-        first = int(os.environ.get("EXECUTOR_CONTROL_PORT") or EXECUTOR_FIRST_CONTROL_PORT)
+        first_sip = int(os.environ.get("EXECUTOR_SIP_PORT") or EXECUTOR_FIRST_PORT)
+        first = int(os.environ.get("EXECUTOR_CONTROL_PORT") or first_sip + CONTROL_PORT_OFFSET)
     except ValueError as exc:
         raise Failure(f"EXECUTOR_CONTROL_PORT must be a number: {exc}") from None
     return [first + i for i in range(count)]
