@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import psycopg
 import pytest
+import requests
 
 from tests.calls.sipp import Sipp, caller
 from tests.servers import BASE_DIR, MANAGE, free_sip_port, listening, process, wait_until
@@ -31,6 +32,9 @@ NOT_XML = "+15550002004"
 REFUSED_ADDRESS = "+15550002005"
 REFUSED_NAME = "+15550002006"
 METADATA = "+15550002007"
+RECORD = "+15550002008"
+PEEK = "+15550002009"
+BUSY = "+15550002010"
 
 
 def tone_wav() -> bytes:
@@ -52,6 +56,13 @@ DOCUMENTS = {
     "/gathered": ("text/xml", '<Response><Redirect method="GET">next.xml</Redirect></Response>'),
     "/next.xml": ("application/xml; charset=utf-8", "<Response><Say>Goodbye.</Say><Hangup/></Response>"),
     "/fallback.xml": ("text/xml", "<Response><Say>Fallback.</Say><Hangup/></Response>"),
+    "/record.xml": (
+        "text/xml",
+        '<Response><Record maxLength="2" timeout="3" playBeep="false" transcribe="true" '
+        'transcribeCallback="transcribed" action="recorded"/></Response>',
+    ),
+    "/recorded": ("text/xml", "<Response><Hangup/></Response>"),
+    "/busy.xml": ("text/xml", '<Response><Reject reason="busy"/></Response>'),
     "/plain": ("text/plain", "Hello, I am not a document."),
     "/garbled.xml": ("text/xml", "<Response><Say>unclosed</Response>"),
 }
@@ -70,6 +81,7 @@ class Application:
 
     def __init__(self):
         self.seen: list[Seen] = []
+        self.documents = dict(DOCUMENTS)
         application = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -87,8 +99,8 @@ class Application:
                     self.send(500, "text/html", "<html>Internal Server Error</html>")
                 elif parts.path == "/tone.wav":
                     self.send(200, "audio/wav", tone_wav())
-                elif parts.path in DOCUMENTS:
-                    self.send(200, *DOCUMENTS[parts.path])
+                elif parts.path in application.documents:
+                    self.send(200, *application.documents[parts.path])
                 else:
                     self.send(200, "text/plain", "ok")
 
@@ -121,6 +133,7 @@ class Application:
 
 @dataclass
 class Apps:
+    portal: str
     app: Application
     inside: Application  # a server the fetch policy keeps the executor from
     account_sid: str
@@ -166,15 +179,29 @@ print(account.sid)
 @pytest.fixture(scope="module")
 def apps(call_stack, tmp_path_factory) -> Iterator[Apps]:
     app, inside = Application(), Application()
+    # A Play of the portal's own audio, which needs the executors' token: an application never has it.
+    speech = f"{call_stack.url}/rcml/speech?text=secret&amp;voice=woman&amp;language=en"
+    app.documents["/peek.xml"] = ("text/xml", f"<Response><Play>{speech}</Play><Say>Bye.</Say></Response>")
     fallback = {"voice_fallback_url": f"{app.url}/fallback.xml"}
     routes = {
         HELLO: {"voice_url": f"{app.url}/hello.xml", "status_callback": f"{app.url}/status"},
         FAILING: {"voice_url": f"{app.url}/broken", **fallback, "status_callback": f"{app.url}/status"},
         NOT_RCML: {"voice_url": f"{app.url}/plain", **fallback},
         NOT_XML: {"voice_url": f"{app.url}/garbled.xml", "voice_method": "GET", **fallback},
-        REFUSED_ADDRESS: {"voice_url": f"{inside.url}/app.xml", **fallback},
-        REFUSED_NAME: {"voice_url": f"http://localhost:{inside.port}/app.xml", **fallback},
+        REFUSED_ADDRESS: {"voice_url": f"{inside.url}/app.xml", **fallback, "status_callback": f"{inside.url}/end"},
+        REFUSED_NAME: {
+            "voice_url": f"http://localhost:{inside.port}/app.xml",
+            **fallback,
+            "status_callback": f"http://localhost:{inside.port}/end",
+        },
         METADATA: {"voice_url": "http://169.254.169.254/latest/meta-data/", "status_callback": f"{app.url}/status"},
+        RECORD: {"voice_url": f"{app.url}/record.xml"},
+        PEEK: {"voice_url": f"{app.url}/peek.xml"},
+        BUSY: {
+            "voice_url": f"{app.url}/busy.xml",
+            "status_callback": f"{app.url}/status",
+            "status_callback_method": "GET",
+        },
     }
     env = {**call_stack.env, "ROUTES": json.dumps(routes)}
     made = subprocess.run(
@@ -195,7 +222,7 @@ def apps(call_stack, tmp_path_factory) -> Iterator[Apps]:
     try:
         with process([*MANAGE, "run_executor", "-v", "2"], executor_env, log) as executor:
             wait_until(lambda: listening(sip_port), executor, log, "the executor")
-            yield Apps(app, inside, account_sid, sip_port, call_stack.env["DATABASE_URL"], log)
+            yield Apps(call_stack.url, app, inside, account_sid, sip_port, call_stack.env["DATABASE_URL"], log)
     finally:
         app.stop()
         inside.stop()
@@ -275,14 +302,18 @@ def test_a_document_that_is_not_rcml_gets_the_fallback(apps, tmp_path, number, p
 
 @pytest.mark.parametrize("number", [REFUSED_ADDRESS, REFUSED_NAME])
 def test_an_address_the_policy_refuses_is_never_reached(apps, tmp_path, number):
-    """127.0.0.1 on another port than the one allowed, and `localhost` (a name resolving to it)."""
+    """127.0.0.1 on another port than the one allowed, and `localhost` (a name resolving to it), for
+    the VoiceUrl and the StatusCallback."""
     before = len(apps.app.seen)
     apps.call(tmp_path, number, caller([], caller_number="15552220004"))
     fallback = [s for s in apps.app.seen[before:] if s.path == "/fallback.xml"]
     assert len(fallback) == 1 and fallback[0].params["ErrorCode"] == "11200"
+    # Nor is its StatusCallback there: an error for the document, a warning for the callback.
+    fetch, callback = apps.notifications(number, expected=2)
     assert apps.inside.seen == []
-    (notification,) = apps.notifications(number)
-    assert notification[0] == 11200 and "refused by the fetch policy" in notification[4]
+    assert (fetch[:2], callback[:2]) == ((11200, 0), (11200, 1))
+    assert "refused by the fetch policy" in fetch[4] and "refused by the fetch policy" in callback[4]
+    assert callback[3].endswith("/end")
 
 
 def test_the_metadata_address_with_no_fallback_gets_the_apology(apps, tmp_path):
@@ -296,3 +327,40 @@ def test_the_metadata_address_with_no_fallback_gets_the_apology(apps, tmp_path):
         lambda: [s for s in apps.app.seen if s.path == "/status" and s.params.get("To") == METADATA.lstrip("+")]
     )
     assert status and status[0].params["CallStatus"] == "completed"  # answered, to apologise
+
+
+def test_a_recording_is_the_account_s_and_transcription_is_reported_as_not_done(apps, tmp_path):
+    apps.call(tmp_path, RECORD, caller([("wait", 500), ("audio",)], caller_number="15552220006"))
+    call_sid = call_sid_of(apps, "/record.xml")
+    transcribed = wait_for(lambda: [s for s in apps.app.requests(call_sid) if s.path == "/transcribed"])
+    (recorded,) = [s for s in apps.app.requests(call_sid) if s.path == "/recorded"]
+    assert recorded.params["TranscriptionStatus"] == "failed" and "TranscriptionText" not in recorded.params
+    assert 1 <= int(recorded.params["RecordingDuration"]) <= 3
+    url = recorded.params["RecordingUrl"]
+    assert transcribed[0].params["TranscriptionStatus"] == "failed"
+    assert transcribed[0].params["RecordingUrl"] == url and "TranscriptionText" not in transcribed[0].params
+    # The RecordingUrl is the Restcomm API's, fetched with the account's credentials.
+    assert url.startswith(f"{apps.portal}/restcomm/2012-04-24/Accounts/{apps.account_sid}/Recordings/RE")
+    ((sid, account_sid, duration),) = apps.rows(
+        "SELECT sid, account_sid, duration FROM telephony_recording WHERE call_sid = %s", call_sid
+    )
+    assert url.endswith(f"/{sid}.wav") and account_sid == apps.account_sid and 1 <= duration <= 3
+    ((token,),) = apps.rows("SELECT auth_token FROM telephony_telephonyaccount WHERE sid = %s", apps.account_sid)
+    audio = requests.get(url, auth=(apps.account_sid, token), timeout=10)
+    assert audio.status_code == 200 and audio.content[:4] == b"RIFF"
+    assert requests.get(url, timeout=10).status_code == 401
+
+
+def test_an_application_s_urls_on_the_portal_get_no_token(apps, tmp_path):
+    """The portal is always allowed, but an application's Play of it is the application's request."""
+    apps.call(tmp_path, PEEK, caller([], caller_number="15552220007"))
+    (notification,) = apps.notifications(PEEK)
+    assert notification[:3] == (11200, 1, apps.account_sid)  # a warning: the call went on without it
+    assert notification[3].startswith(f"{apps.portal}/rcml/speech?text=secret") and "401" in notification[4]
+
+
+def test_a_rejected_call_s_status_callback_hears_busy(apps, tmp_path):
+    apps.call(tmp_path, BUSY, caller([], answered=False, expect_status=486, caller_number="15552220008"))
+    call_sid = call_sid_of(apps, "/busy.xml")
+    status = wait_for(lambda: [s for s in apps.app.requests(call_sid) if s.path == "/status"])
+    assert [(s.method, s.params["CallStatus"], s.params["CallDuration"]) for s in status] == [("GET", "busy", "0")]
