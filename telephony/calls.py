@@ -13,7 +13,6 @@ import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
@@ -22,7 +21,7 @@ from django.utils import timezone
 from autoattendant.choices import CallOutcome
 from autoattendant.models import CallRecord
 from autoattendant.services.calls import CallStart, record_call_start
-from telephony import accounts, live_calls
+from telephony import accounts, live_calls, voice_application
 from telephony.models import SipClient, TelephonyAccount
 from telephony.restcomm.errors import RestcommError
 
@@ -147,8 +146,7 @@ def _url(params: dict[str, str], name: str, required: bool = False) -> str:
         if required:
             raise RestcommError(400, f"{name} is required", code=21205)
         return ""
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(value) > 2000:
+    if not voice_application.is_absolute_http_url(value):
         raise RestcommError(400, f"{name} is not a valid http or https URL: {value[:100]}", code=21502)
     return value
 
