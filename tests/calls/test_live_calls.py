@@ -289,3 +289,12 @@ def test_a_call_that_came_in_is_redirected_and_ended_where_it_runs(call_stack, c
         if them.process is not None and them.process.poll() is None:
             them.process.kill()
     assert calls.wait_status(sid, "completed")["direction"] == "inbound"
+
+
+def test_the_executors_control_endpoint_wants_the_executors_token(call_stack):
+    control = f"http://127.0.0.1:{call_stack.sip_port + 1000}"  # EXECUTOR_CONTROL_PORT unset: the SIP port + 1000
+    for method, path in (("POST", "/calls"), ("GET", "/calls/CA1"), ("POST", "/calls/CA1")):
+        answer = requests.request(
+            method, control + path, json={}, headers={"Authorization": "Bearer wrong"}, timeout=10
+        )
+        assert (answer.status_code, answer.json()) == (401, {"error": "unauthorized"})
