@@ -23,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from autoattendant.services.calls import CallStart, queue_call_start, record_call_start
 from autoattendant.services.voicemail import store_voicemail_message
+from telephony import live_calls
 from telephony.rcml import cache, flow
 from telephony.rcml.compiler import PROMPTS, response, say
 from telephony.rcml.verbs import (
@@ -142,6 +143,8 @@ def _record_call_start(params: dict[str, str], aa_system_sid: str, account_sid: 
         executor=(params.get("Executor") or "")[:255],
         account_sid=account_sid,
     )
+    if start.executor:  # the Calls API reaches the call through its executor (telephony.live_calls)
+        cache.try_redis(lambda: live_calls.track(call_sid, start.executor, params.get("CallStatus") or "ringing"), None)
     if cache.try_redis(lambda: queue_call_start(start), False):
         return
     try:
