@@ -132,8 +132,9 @@ def find(dialled: str) -> tuple[str, dict[str, Any]] | None:
     "application": {"voice_url", "voice_method", "fallback_url", "fallback_method",
     "status_callback", "status_callback_method"}}` (a number with a VoiceUrl and no AA system);
     `account` is the number's TelephonyAccount.sid; `{"account", "suspended": True}` when that
-    account or one above it is suspended (a closed one's numbers answer nothing). Each form the number may be stored in (with or
-    without `+`) has its entry, "nobody" included, all read in one Redis command.
+    account or one above it is suspended (a closed one's numbers answer nothing). Each form the
+    number may be stored in (with or without `+`) has its entry, "nobody" included, all read in one
+    Redis command.
 
     Entries are dropped by each publish of the system, published or failed (publish.py: a new
     version, or a status changed, answers new calls at once), and by each change of the number's
@@ -159,11 +160,11 @@ def find(dialled: str) -> tuple[str, dict[str, Any]] | None:
 def _entry_from_database(number: str) -> dict[str, Any]:
     from autoattendant.choices import SystemStatus
     from autoattendant.models import AutoAttendantSystem
+    from telephony.accounts import standing
     from telephony.models import AccountStatus, NumberRoute
 
-    from telephony.accounts import standing
-
-    route = NumberRoute.objects.filter(number=number).select_related("account").first()
+    # The account and the two above it in the same query: a CSP's and its enterprise's are one walk.
+    route = NumberRoute.objects.filter(number=number).select_related("account__parent__parent").first()
     if route is None:
         return {}
     state = standing(route.account)

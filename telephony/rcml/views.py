@@ -96,7 +96,8 @@ def voice(params: dict[str, str]) -> Answer:
     the AA system (`X-AA-System`) beside the document the simulator and any RCML client read, or
     the application (`X-Voice-Url` and its kin, verbs.VOICE_HEADERS) with no document, or why nobody
     takes the call (`X-AA-Refusal`: `unknown-number` with the 404 — a closed account's number too —,
-    `inactive-aa-system` or `inactive-account` (suspended) with the Reject). `at` (ISO date-time) evaluates the schedules at another moment, for the call simulator.
+    `inactive-aa-system` or `inactive-account` (suspended) with the Reject). `at` (ISO date-time)
+    evaluates the schedules at another moment, for the call simulator.
     """
     found = cache.find(params.get("To") or params.get("Called") or "")
     if found is None:

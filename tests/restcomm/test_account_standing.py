@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from telephony.models import NumberRoute, TelephonyAccount
-from telephony.rcml.verbs import INACTIVE_ACCOUNT, REFUSAL_HEADER
 from telephony.rcml.cache import forget_entries
+from telephony.rcml.verbs import INACTIVE_ACCOUNT, REFUSAL_HEADER
 from tests.restcomm.conftest import PREFIX, Restcomm
 from tests.telephony.test_rcml_apps import APP, APP_NUMBER, entry
 
