@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 
-from tests.calls.sipp import Sipp, caller, extension
+from tests.calls.sipp import Sipp, caller, edge_refusal, extension
 from tests.servers import createcsp, free_sip_port
 
 LONG_PAUSE = '<Response><Pause length="40"/></Response>'
@@ -254,12 +254,17 @@ def test_a_phone_that_rings_past_the_timeout(call_stack, calls, application):
     assert not application.requests
 
 
-def test_a_number_without_an_outbound_proxy_fails(calls, application):
+def test_a_number_the_edge_cannot_route_fails(call_stack, calls, application):
+    """A number goes out through the SIP edge, which answers 503 when the account has no gateway and
+    there is no outbound proxy (tests/edge/test_trunks.py): the call fails."""
+    edge = call_stack.at_the_edge("no-trunk", edge_refusal(503, "Service Unavailable"))
     response = calls.create(From="+16175551212", To="+1 (415) 555-0100", Url=f"{application.url}/first.xml")
     assert response.status_code == 201, response.text
     assert response.json()["to"] == "+14155550100"
     assert calls.wait_status(response.json()["sid"], "failed")["end_time"]
     assert not application.requests
+    run = edge.wait()
+    assert run.ok and "INVITE sip:+14155550100@127.0.0.1:" in run.messages, run.output
 
 
 def test_a_call_that_came_in_is_redirected_and_ended_where_it_runs(call_stack, calls, application):
