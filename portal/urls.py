@@ -13,6 +13,9 @@ urlpatterns = [
     path("autoattendant/sso", sso.single_sign_on, name="sso"),
     path("", include("autoattendant.api.urls")),
     path("", include("telephony.rcml.urls")),
+    # The Restcomm REST API, where Restcomm serves it and at the bare version as the reference also writes it.
+    path("restcomm/2012-04-24/", include("telephony.restcomm.urls")),
+    path("2012-04-24/", include("telephony.restcomm.urls")),
     # Anything else under /autoattendant is an unknown route, answered in the envelope.
     re_path(r"^autoattendant(/.*)?$", errors.unknown_route),
 ]

@@ -63,6 +63,10 @@ class TelephonyAccount(models.Model):
     def __str__(self) -> str:
         return self.friendly_name
 
+    # Signed in to the Restcomm API, an account is the request's principal, as a user is elsewhere.
+    is_authenticated = True
+    is_anonymous = False
+
     def save(self, *args, **kwargs) -> None:
         if not self.sid:
             self.sid = _sid(self.SID_PREFIX)

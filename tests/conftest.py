@@ -100,6 +100,7 @@ class Tenant:
     bg_admin: User
     aa_admin: User
     hmac_key: object
+    account: object = None  # the CSP's telephony account credentials (sid, auth_token)
 
     @property
     def csp(self) -> Api:
@@ -132,7 +133,7 @@ def make_tenant(label: str) -> Tenant:
         enterprise_sid=enterprise.sid,
         name=f"{label} AA",
     )
-    return Tenant(csp.user, csp.auth_token, enterprise, enterprise.admin, aa_admin, csp.hmac_key)
+    return Tenant(csp.user, csp.auth_token, enterprise, enterprise.admin, aa_admin, csp.hmac_key, csp.account)
 
 
 @pytest.fixture

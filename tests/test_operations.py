@@ -44,7 +44,16 @@ def test_createcsp_json_prints_one_object_whose_credentials_work(db):
     output = createcsp("--name", "Initech", "--email", "ops@initech.test", "--json")
     assert output.count("\n") == 1 and output.endswith("\n")
     result = json.loads(output)
-    assert set(result) == {"organisationSid", "userSid", "emailId", "authToken", "hmacKeySid", "hmacKey"}
+    assert set(result) == {
+        "organisationSid",
+        "userSid",
+        "emailId",
+        "authToken",
+        "hmacKeySid",
+        "hmacKey",
+        "accountSid",
+        "accountAuthToken",
+    }
     assert result["emailId"] == "ops@initech.test"
     assert result["organisationSid"].startswith("OR") and len(result["organisationSid"]) == 34
     assert result["userSid"].startswith("RCS") and len(result["userSid"]) == 35
@@ -71,6 +80,14 @@ def test_createcsp_json_prints_one_object_whose_credentials_work(db):
         .status_code
         == 401
     )
+    # The telephony account's credentials sign in to the Restcomm API, by SID or by the CSP's email.
+    assert result["accountSid"].startswith("AC") and len(result["accountSid"]) == 34
+    for username in (result["accountSid"], result["emailId"]):
+        response = APIClient().get(
+            f"/restcomm/2012-04-24/Accounts/{result['accountSid']}.json", **basic(username, result["accountAuthToken"])
+        )
+        assert response.status_code == 200, response.content
+        assert response.json()["friendly_name"] == "Initech"
     # And the HMAC key signs requests.
     path, stamp = "/autoattendant/enterprise/search", str(int(time.time()))
     response = APIClient().get(

@@ -1,4 +1,4 @@
-"""Creating a CSP: its organisation, first CSP admin and HMAC key (the `createcsp` command)."""
+"""Creating a CSP: its organisation, first CSP admin, HMAC key and telephony account (the `createcsp` command)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.db import transaction
 from autoattendant.choices import AuditAction, Role, UserStatus
 from autoattendant.errors import AAError, Code
 from autoattendant.models import HmacKey, Organisation, User
+from autoattendant.provisioning import AccountCredentials, get_backend
 from autoattendant.services import audit, field_rules
 from autoattendant.services.base import save_unique
 
@@ -19,6 +20,7 @@ class NewCsp:
     user: User
     auth_token: str
     hmac_key: HmacKey
+    account: AccountCredentials  # the CSP's telephony (Restcomm) account
 
 
 @transaction.atomic
@@ -48,6 +50,7 @@ def create_csp(*, name: str, email_id: str, password: str | None) -> NewCsp:
     token = user.issue_auth_token()
     user.save()
     key = HmacKey.objects.create(organisation=organisation, key=HmacKey.new_secret(), account_email=email_id)
+    account = get_backend().create_csp_account(organisation, email_id)
     for obj in (organisation, user, key):
         audit.record(user, AuditAction.CREATE, obj)
-    return NewCsp(organisation=organisation, user=user, auth_token=token, hmac_key=key)
+    return NewCsp(organisation=organisation, user=user, auth_token=token, hmac_key=key, account=account)

@@ -38,6 +38,7 @@ class Door(StrEnum):
     API = "api"  # HTTP Basic with the auth token
     HMAC = "hmac"  # a request signed with the organisation's HMAC key
     SSO = "sso"  # a single sign-on link signed with the HMAC key
+    RESTCOMM = "restcomm"  # the Restcomm API: HTTP Basic with an account's SID or email and AuthToken
 
 
 # Doors whose secret a person chose and an attacker may guess: an account's failures lock these.
@@ -158,7 +159,7 @@ def _audit(attempt: Attempt, event: str, reason: str) -> None:
         door=str(attempt.door),
         source=attempt.source,
         name=attempt.name or attempt.account,
-        account_sid=attempt.account if attempt.account[:3] in {"RCS", "OHK"} else "",
+        account_sid=attempt.account if attempt.account[:3] in {"RCS", "OHK"} or attempt.account[:2] == "AC" else "",
         organisation_id=attempt.organisation_id,
         enterprise_id=attempt.enterprise_id,
         event=event,

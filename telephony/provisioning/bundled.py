@@ -7,8 +7,9 @@ import re
 from django.db import IntegrityError, transaction
 
 from autoattendant.errors import AAError, Code
-from autoattendant.provisioning import ProvisioningBackend
+from autoattendant.provisioning import AccountCredentials, ProvisioningBackend
 from autoattendant.services.field_rules import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from telephony import accounts
 from telephony.models import NumberRoute, SipClient, TelephonyAccount
 
 # What a SIP client's password must be, like Restcomm's client password policy: the portal's password
@@ -23,13 +24,41 @@ def _forget_entry_after_commit(number: str) -> None:
     transaction.on_commit(lambda: forget_entries([number]))
 
 
+def _credentials(account: TelephonyAccount | None) -> AccountCredentials | None:
+    return AccountCredentials(account.sid, account.auth_token) if account is not None else None
+
+
 class BundledBackend(ProvisioningBackend):
+    def create_csp_account(self, organisation, email: str) -> AccountCredentials:
+        try:
+            with transaction.atomic():
+                account = TelephonyAccount.objects.create(
+                    organisation_sid=organisation.sid,
+                    email_address=email.lower() or None,
+                    friendly_name=organisation.name,
+                    role="Administrator",
+                )
+        except IntegrityError as exc:
+            raise AAError(Code.ACCOUNT_PROVISIONING_FAILED) from exc
+        return AccountCredentials(account.sid, account.auth_token)
+
+    def account_credentials(self, *, organisation=None, enterprise=None) -> AccountCredentials | None:
+        if enterprise is not None:
+            return _credentials(accounts.enterprise_account(enterprise.sid))
+        return _credentials(accounts.csp_account(organisation.sid)) if organisation is not None else None
+
     def create_account(self, enterprise) -> None:
+        organisation = enterprise.organisation
+        parent = accounts.csp_account(organisation.sid)
+        if parent is None:  # a CSP made before CSPs had accounts, or by hand
+            self.create_csp_account(organisation, "")
+            parent = accounts.csp_account(organisation.sid)
         try:
             with transaction.atomic():
                 TelephonyAccount.objects.create(
+                    parent=parent,
                     enterprise_sid=enterprise.sid,
-                    organisation_sid=enterprise.organisation.sid,
+                    organisation_sid=organisation.sid,
                     friendly_name=enterprise.name,
                 )
         except IntegrityError as exc:

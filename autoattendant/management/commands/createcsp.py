@@ -1,4 +1,4 @@
-"""Create a CSP: its organisation, first CSP admin and HMAC key, printed once as JSON."""
+"""Create a CSP: its organisation, first CSP admin, HMAC key and telephony account, printed as JSON."""
 
 from __future__ import annotations
 
@@ -38,13 +38,18 @@ class Command(BaseCommand):
             "authToken": csp.auth_token,
             "hmacKeySid": csp.hmac_key.sid,
             "hmacKey": csp.hmac_key.key,
+            "accountSid": csp.account.sid,
+            "accountAuthToken": csp.account.auth_token,
         }
         if options["json"]:
             self.stdout.write(_json_dumps(result))
         else:
             for key, value in result.items():
                 self.stdout.write(f"{key}: {value}")
-            self.stdout.write("The auth token and HMAC key are shown once; keep them safe.")
+            self.stdout.write(
+                "The auth token and HMAC key are shown once; keep them safe. The account's credentials "
+                "(the Restcomm API's) are shown to CSP admins in the console."
+            )
 
 
 def _json_dumps(value) -> str:
