@@ -1,0 +1,352 @@
+"""The `restcomm` backend: accounts, AA numbers and client extensions on a Restcomm server, through
+its REST API (reference/001: JSON resources, HTTP Basic `AccountSid:AuthToken`).
+
+The administrator account (RESTCOMM_ACCOUNT_SID, RESTCOMM_AUTH_TOKEN) holds one sub-account per CSP,
+which holds one per enterprise. An AA number is an IncomingPhoneNumber of its enterprise's account
+whose VoiceUrl is this portal's AA entry with the enterprise's own credentials
+(telephony.rcml.entry_credentials); a client extension is a Client. What was created remotely is kept
+in `RestcommLink` (remote SID; an account's AuthToken, which its numbers and clients are managed with).
+
+Each method fails with the reference's code (499 account, 486 number, 494 client, 495 no client
+password) after undoing its own remote work: what it created is deleted again (an account, which
+the API does not delete, is closed), so the service's
+rollback of the portal leaves nothing on either side. A remote object orphaned by a failure after the
+backend returned (the service failing later), or by a failed deletion, is what
+`manage.py restcomm_resync` reports and repairs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from django.db import DatabaseError, transaction
+
+from autoattendant.errors import AAError, Code, ErrorCode
+from autoattendant.provisioning import AccountCredentials, ProvisioningBackend
+from telephony.models import RestcommLink
+from telephony.rcml import entry_credentials
+
+logger = logging.getLogger(__name__)
+
+API_VERSION = "2012-04-24"
+ROLE = "Developer"  # an enterprise's account
+CSP_ROLE = "Administrator"  # a CSP's: it makes its enterprises' accounts
+# Accounts need an EmailAddress: the portal SID at a reserved domain (RFC 2606), unique and stable.
+EMAIL_DOMAIN = "autoattendant.invalid"
+FRIENDLY_NAME_MAX = 64
+
+
+class RemoteError(Exception):
+    """The Restcomm server could not be reached in time, or refused the request."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class RestcommClient:
+    """One account's view of the Restcomm REST API (JSON resources), with RESTCOMM_TIMEOUT."""
+
+    def __init__(self, account_sid: str, auth_token: str) -> None:
+        self.account_sid = account_sid
+        self.session = requests.Session()
+        self.session.auth = (account_sid, auth_token)
+
+    @classmethod
+    def administrator(cls) -> RestcommClient:
+        if not settings.RESTCOMM_URL or not settings.RESTCOMM_ACCOUNT_SID:
+            raise RemoteError("RESTCOMM_URL and RESTCOMM_ACCOUNT_SID are not set")
+        return cls(settings.RESTCOMM_ACCOUNT_SID, settings.RESTCOMM_AUTH_TOKEN)
+
+    def url(self, path: str) -> str:
+        """`path` below the API version (`Accounts/AC…/Clients`), or a page URI the server gave."""
+        if path.startswith("/"):
+            parts = urlsplit(settings.RESTCOMM_URL)
+            return f"{parts.scheme}://{parts.netloc}{path}"
+        return f"{settings.RESTCOMM_URL}/{API_VERSION}/{path}.json"
+
+    def request(
+        self, method: str, path: str, data: dict[str, str] | None = None, params: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        url = self.url(path)
+        try:
+            response = self.session.request(method, url, data=data, params=params, timeout=settings.RESTCOMM_TIMEOUT)
+        except requests.RequestException as exc:
+            raise RemoteError(f"{method} {url}: {exc}") from exc
+        if response.status_code >= 400:
+            raise RemoteError(f"{method} {url}: {response.status_code} {response.text[:300]}", response.status_code)
+        try:
+            return response.json() if response.content else {}
+        except ValueError as exc:
+            raise RemoteError(f"{method} {url}: not JSON") from exc
+
+    def get(self, path: str) -> dict[str, Any]:
+        return self.request("GET", path)
+
+    def post(self, path: str, data: dict[str, str]) -> dict[str, Any]:
+        return self.request("POST", path, data)
+
+    def delete(self, path: str) -> None:
+        """Delete a resource; one already gone is deleted."""
+        try:
+            self.request("DELETE", path)
+        except RemoteError as exc:
+            if exc.status != 404:
+                raise
+
+    def items(self, path: str, key: str) -> Iterator[dict[str, Any]]:
+        """Every item of a list resource, page after page (`key`: the list's snake_case name)."""
+        page = self.request("GET", path, params={"PageSize": "1000"})
+        while True:
+            yield from page.get(key) or []
+            following = page.get("next_page_uri")
+            if not following:
+                return
+            page = self.get(following)
+
+
+class Undo:
+    """Remote work done so far by one backend call, undone in reverse when the call fails."""
+
+    def __init__(self) -> None:
+        self.steps: list[tuple[str, Callable[[], object]]] = []
+
+    def add(self, what: str, step: Callable[[], object]) -> None:
+        self.steps.append((what, step))
+
+    def run(self) -> None:
+        for what, step in reversed(self.steps):
+            try:
+                step()
+            except RemoteError:
+                logger.warning("Restcomm: could not undo %s; restcomm_resync reports it", what, exc_info=True)
+
+
+@contextlib.contextmanager
+def provisioning(code: ErrorCode, what: str) -> Iterator[Undo]:
+    """Run one backend call: a remote or database failure undoes its remote work and is `code`."""
+    undo = Undo()
+    try:
+        yield undo
+    except (RemoteError, DatabaseError) as exc:
+        logger.warning("Restcomm: %s failed: %s", what, exc)
+        undo.run()
+        raise AAError(code) from exc
+    except AAError:
+        undo.run()
+        raise
+
+
+def _link(kind: str, portal_sid: str) -> RestcommLink | None:
+    return RestcommLink.objects.filter(kind=kind, portal_sid=portal_sid).first()
+
+
+def _save_link(kind: str, portal_sid: str, **fields: str) -> RestcommLink:
+    with transaction.atomic():  # a savepoint: a failed write leaves the service's transaction usable
+        link, _ = RestcommLink.objects.update_or_create(kind=kind, portal_sid=portal_sid, defaults=fields)
+    return link
+
+
+def account_path(account_sid: str) -> str:
+    return f"Accounts/{account_sid}"
+
+
+def close_account(parent: RestcommClient, account_sid: str) -> None:
+    """What stands for deleting an account (the API deletes none): closed, it signs in no more."""
+    parent.post(account_path(account_sid), {"Status": "closed"})
+
+
+def email_address(portal_sid: str) -> str:
+    return f"{portal_sid.lower()}@{EMAIL_DOMAIN}"
+
+
+def _password() -> str:
+    """An account's Password (required to create one); its AuthToken is what the portal uses."""
+    return f"{secrets.token_urlsafe(18)}-9a"
+
+
+class RestcommBackend(ProvisioningBackend):
+    # --- accounts ---------------------------------------------------------------------------------
+
+    def _create_account(
+        self, parent: RestcommClient, portal_sid: str, name: str, undo: Undo, *, email: str = "", role: str = ROLE
+    ) -> RestcommLink:
+        data = {
+            "EmailAddress": email or email_address(portal_sid),
+            "FriendlyName": name[:FRIENDLY_NAME_MAX],
+            "Password": _password(),
+            "Role": role,
+        }
+        created = parent.post("Accounts", data)
+        sid = created["sid"]
+        undo.add(f"account {sid}", lambda: close_account(parent, sid))
+        return _save_link(
+            RestcommLink.ACCOUNT,
+            portal_sid,
+            remote_sid=sid,
+            remote_account_sid=parent.account_sid,
+            auth_token=created["auth_token"],
+        )
+
+    def _create_csp_account(self, organisation, email: str, undo: Undo) -> RestcommLink:
+        administrator = RestcommClient.administrator()
+        return self._create_account(
+            administrator, organisation.sid, organisation.name, undo, email=email, role=CSP_ROLE
+        )
+
+    def create_csp_account(self, organisation, email: str) -> AccountCredentials:
+        """The CSP's account, below the administrator account (its email the CSP admin's)."""
+        with provisioning(Code.ACCOUNT_PROVISIONING_FAILED, f"the account of CSP {organisation.sid}") as undo:
+            link = _link(RestcommLink.ACCOUNT, organisation.sid) or self._create_csp_account(organisation, email, undo)
+        return AccountCredentials(link.remote_sid, link.auth_token)
+
+    def account_credentials(self, *, organisation=None, enterprise=None) -> AccountCredentials | None:
+        owner = enterprise if enterprise is not None else organisation
+        link = _link(RestcommLink.ACCOUNT, owner.sid) if owner is not None else None
+        return AccountCredentials(link.remote_sid, link.auth_token) if link is not None else None
+
+    def create_account(self, enterprise) -> None:
+        """The enterprise's account below its CSP's (made first if the CSP has none yet)."""
+        with provisioning(Code.ACCOUNT_PROVISIONING_FAILED, f"the account of {enterprise.sid}") as undo:
+            organisation = enterprise.organisation
+            csp = _link(RestcommLink.ACCOUNT, organisation.sid) or self._create_csp_account(organisation, "", undo)
+            parent = RestcommClient(csp.remote_sid, csp.auth_token)
+            self._create_account(parent, enterprise.sid, enterprise.name, undo)
+
+    def update_account(self, enterprise) -> None:
+        """Its FriendlyName follows the enterprise's name; an enterprise with no account gets one."""
+        if _link(RestcommLink.ACCOUNT, enterprise.sid) is None:
+            self.create_account(enterprise)
+            return
+        with provisioning(Code.ACCOUNT_PROVISIONING_FAILED, f"the account of {enterprise.sid}"):
+            client = self._account_client(enterprise.sid)
+            client.post(account_path(client.account_sid), {"FriendlyName": enterprise.name[:FRIENDLY_NAME_MAX]})
+
+    def delete_account(self, enterprise) -> None:
+        """Restcomm deletes no account: the enterprise's is closed (its numbers and clients were
+        released before), and can no longer sign in."""
+        link = _link(RestcommLink.ACCOUNT, enterprise.sid)
+        if link is None:
+            return
+        with provisioning(Code.ACCOUNT_PROVISIONING_FAILED, f"the account of {enterprise.sid}"):
+            close_account(self._parent_client(link), link.remote_sid)
+            RestcommLink.objects.filter(remote_account_sid=link.remote_sid).delete()
+            link.delete()
+
+    def _account_client(self, portal_sid: str) -> RestcommClient:
+        """The client of a portal object's own account (an enterprise's), by its stored AuthToken."""
+        link = _link(RestcommLink.ACCOUNT, portal_sid)
+        if link is None:
+            raise RemoteError(f"{portal_sid} has no Restcomm account")
+        return RestcommClient(link.remote_sid, link.auth_token)
+
+    def _parent_client(self, link: RestcommLink) -> RestcommClient:
+        """The client of the account a link's remote object lives in (or, for an account, above it)."""
+        if link.remote_account_sid == settings.RESTCOMM_ACCOUNT_SID:
+            return RestcommClient.administrator()
+        parent = RestcommLink.objects.filter(kind=RestcommLink.ACCOUNT, remote_sid=link.remote_account_sid).first()
+        if parent is None:
+            raise RemoteError(f"no AuthToken for account {link.remote_account_sid}")
+        return RestcommClient(parent.remote_sid, parent.auth_token)
+
+    # --- AA numbers -------------------------------------------------------------------------------
+
+    def provision_number(self, phone_number) -> None:
+        """An IncomingPhoneNumber of the enterprise's account whose VoiceUrl is its AA entry (the entry
+        finds the AA system, so assigning one changes nothing remotely but the FriendlyName)."""
+        enterprise_sid = phone_number.enterprise.sid
+        with provisioning(Code.NUMBER_PROVISIONING_FAILED, f"number {phone_number.sid}") as undo:
+            client = self._account_client(enterprise_sid)
+            data = number_fields(phone_number)
+            link = _link(RestcommLink.NUMBER, phone_number.sid)
+            if link is not None and link.remote_account_sid == client.account_sid:
+                client.post(number_path(client.account_sid, link.remote_sid), data)
+                return
+            if link is not None:  # moved to another enterprise: out of the old account first
+                self._parent_client(link).delete(number_path(link.remote_account_sid, link.remote_sid))
+            created = client.post(number_path(client.account_sid), {"PhoneNumber": phone_number.number, **data})
+            sid = created["sid"]
+            undo.add(f"number {sid}", lambda: client.delete(number_path(client.account_sid, sid)))
+            _save_link(RestcommLink.NUMBER, phone_number.sid, remote_sid=sid, remote_account_sid=client.account_sid)
+
+    def release_number(self, phone_number) -> None:
+        link = _link(RestcommLink.NUMBER, phone_number.sid)
+        if link is None:
+            return
+        with provisioning(Code.NUMBER_PROVISIONING_FAILED, f"number {phone_number.sid}"):
+            self._parent_client(link).delete(number_path(link.remote_account_sid, link.remote_sid))
+            link.delete()
+
+    # --- client extensions ------------------------------------------------------------------------
+
+    def provision_client(self, phone_number, password: str | None) -> None:
+        """A Client whose Login is the extension's number. An existing client keeps its password, also
+        when its login or enterprise changes (it is then created anew with the password it had)."""
+        with provisioning(Code.CLIENT_PROVISIONING_FAILED, f"client {phone_number.sid}") as undo:
+            client = self._account_client(phone_number.enterprise.sid)
+            friendly = {"FriendlyName": phone_number.friendly_name or phone_number.number}
+            link = _link(RestcommLink.CLIENT, phone_number.sid)
+            old = self._remote_client(link) if link is not None else None
+            if old is not None:
+                old_account, existing = old
+                if existing.get("login") == phone_number.number and old_account.account_sid == client.account_sid:
+                    client.post(client_path(client.account_sid, existing["sid"]), friendly)
+                    return
+                password = existing.get("password") or password
+            if not password:
+                raise AAError(Code.CLIENT_PASSWORD_NEEDED)
+            if old is not None:  # a login is unique: the old client goes first, and comes back on failure
+                old_account.delete(client_path(old_account.account_sid, existing["sid"]))
+                restore = {"Login": existing["login"], "Password": password, "FriendlyName": existing["friendly_name"]}
+                undo.add(
+                    f"client {existing['login']}",
+                    lambda: old_account.post(client_path(old_account.account_sid), restore),
+                )
+            created = client.post(
+                client_path(client.account_sid), {"Login": phone_number.number, "Password": password, **friendly}
+            )
+            sid = created["sid"]
+            undo.add(f"client {sid}", lambda: client.delete(client_path(client.account_sid, sid)))
+            _save_link(RestcommLink.CLIENT, phone_number.sid, remote_sid=sid, remote_account_sid=client.account_sid)
+
+    def _remote_client(self, link: RestcommLink) -> tuple[RestcommClient, dict[str, Any]] | None:
+        """The linked Client as the server has it, with the client of its account; None: gone."""
+        account = self._parent_client(link)
+        try:
+            return account, account.get(client_path(link.remote_account_sid, link.remote_sid))
+        except RemoteError as exc:
+            if exc.status != 404:
+                raise
+            return None
+
+    def release_client(self, phone_number) -> None:
+        link = _link(RestcommLink.CLIENT, phone_number.sid)
+        if link is None:
+            return
+        with provisioning(Code.CLIENT_PROVISIONING_FAILED, f"client {phone_number.sid}"):
+            self._parent_client(link).delete(client_path(link.remote_account_sid, link.remote_sid))
+            link.delete()
+
+
+def number_path(account_sid: str, sid: str = "") -> str:
+    return f"{account_path(account_sid)}/IncomingPhoneNumbers" + (f"/{sid}" if sid else "")
+
+
+def client_path(account_sid: str, sid: str = "") -> str:
+    return f"{account_path(account_sid)}/Clients" + (f"/{sid}" if sid else "")
+
+
+def number_fields(phone_number) -> dict[str, str]:
+    """What an AA number's IncomingPhoneNumber says besides its PhoneNumber (re-sync compares them)."""
+    return {
+        "FriendlyName": phone_number.friendly_name or phone_number.number,
+        "VoiceUrl": entry_credentials.voice_url(phone_number.enterprise.sid),
+        "VoiceMethod": "POST",
+    }

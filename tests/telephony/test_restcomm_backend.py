@@ -1,0 +1,163 @@
+"""The `restcomm` provisioning backend against a second instance of the product as the Restcomm server
+(tests/restcomm_e2e/peer.py: its gunicorn, its own database), through a small front that can make it
+slow or fail one request. This portal is the test process, its CSP API driven as a CSP admin would.
+
+Each failure answers the documented code (499 account, 486 number, 494/495 client) with nothing
+written on either side: this portal's rows are rolled back, and the peer's database holds nothing
+new (what the backend had made before failing is undone: deleted, or for an account closed).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from autoattendant.models import Enterprise, Organisation, User
+from autoattendant.provisioning import get_backend
+from autoattendant.services.organisations import create_csp
+from telephony.models import RestcommLink
+from tests.conftest import PASSWORD, Tenant, assert_error, assert_ok, make_tenant
+from tests.restcomm_e2e.peer import Front, Peer, restcomm_peer
+from tests.servers import free_port
+
+TIMEOUT = 1.0
+
+
+@pytest.fixture(scope="module")
+def peer(tmp_path_factory) -> Iterator[Peer]:
+    with restcomm_peer(tmp_path_factory.mktemp("restcomm-peer"), "rcpeer", redis_offset=12) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def front(peer) -> Iterator[Front]:
+    with Front(peer.url) as running:
+        yield running
+
+
+@pytest.fixture
+def restcomm(settings, peer, front) -> Peer:
+    """This portal provisions to the peer (through the front)."""
+    front.reset()
+    settings.PROVISIONING_BACKEND = "restcomm"
+    settings.RESTCOMM_URL = f"{front.url}/restcomm"
+    settings.RESTCOMM_ACCOUNT_SID = peer.account_sid
+    settings.RESTCOMM_AUTH_TOKEN = peer.auth_token
+    settings.RESTCOMM_TIMEOUT = TIMEOUT
+    settings.RCML_PUBLIC_URL = "http://127.0.0.1:8000"
+    return peer
+
+
+def label() -> str:
+    return f"t{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def tenant(restcomm, db) -> Tenant:
+    """A CSP and its enterprise, both with accounts on the peer."""
+    return make_tenant(label())
+
+
+def new_enterprise(tenant: Tenant, name: str = ""):
+    name = name or f"Enterprise {label()}"
+    admin = {"emailId": f"bg-{label()}@example.test", "password": PASSWORD}
+    return tenant.csp.post("/autoattendant/enterprise", {"name": name, "enterpriseAdmin": admin})
+
+
+def links() -> set[tuple[str, str, str]]:
+    return set(RestcommLink.objects.values_list("kind", "portal_sid", "remote_sid"))
+
+
+# Accounts.
+
+
+def test_a_csp_and_its_enterprise_get_accounts_one_below_the_other(tenant, restcomm):
+    backend = get_backend()
+    csp = backend.account_credentials(organisation=tenant.enterprise.organisation)
+    enterprise = backend.account_credentials(enterprise=tenant.enterprise)
+    assert csp is not None and enterprise is not None
+    remote = restcomm.accounts()
+    assert remote[csp.sid][1:] == ("active", restcomm.account_sid)
+    assert remote[enterprise.sid] == (tenant.enterprise.name, "active", csp.sid)
+    # The stored AuthToken opens the enterprise's account on the server.
+    answer = requests.get(
+        f"{restcomm.restcomm_url}/2012-04-24/Accounts/{enterprise.sid}.json",
+        auth=(enterprise.sid, enterprise.auth_token),
+        timeout=10,
+    )
+    assert answer.status_code == 200 and answer.json()["sid"] == enterprise.sid
+
+
+def test_renaming_an_enterprise_renames_its_account_and_deleting_it_closes_the_account(tenant, restcomm):
+    created = assert_ok(new_enterprise(tenant), 201)
+    sid = RestcommLink.objects.get(kind="account", portal_sid=created["sid"]).remote_sid
+    assert_ok(tenant.csp.put(f"/autoattendant/enterprise/{created['sid']}", {"name": "Renamed Ltd"}))
+    assert restcomm.accounts()[sid][:2] == ("Renamed Ltd", "active")
+    assert_ok(tenant.csp.delete(f"/autoattendant/enterprise/{created['sid']}"))
+    assert restcomm.accounts()[sid][1] == "closed"
+    assert not RestcommLink.objects.filter(portal_sid=created["sid"]).exists()
+
+
+@pytest.mark.parametrize("failure", ["down", "refusing", "slow"])
+def test_an_enterprise_the_server_cannot_take_is_499_with_nothing_written(tenant, restcomm, front, settings, failure):
+    if failure == "down":
+        settings.RESTCOMM_URL = f"http://127.0.0.1:{free_port()}/restcomm"
+    elif failure == "refusing":  # the CSP's account no longer takes the AuthToken the portal keeps
+        RestcommLink.objects.filter(portal_sid=tenant.enterprise.organisation.sid).update(auth_token="0" * 32)
+    else:
+        front.delay = TIMEOUT + 1.5
+    before_links, before_remote = links(), restcomm.accounts()
+    response = new_enterprise(tenant, name="Never Made Ltd")
+    assert_error(response, 499)
+    assert not Enterprise.objects.filter(name="Never Made Ltd").exists()
+    assert not User.objects.filter(enterprise__name="Never Made Ltd").exists()
+    assert links() == before_links
+    if failure == "slow":
+        front.delay = 0  # the peer may still have made it after the portal gave up: see below
+    after = restcomm.accounts()
+    made = {sid: row for sid, row in after.items() if sid not in before_remote}
+    if failure == "slow":
+        # A request the server finished after the timeout is a drift restcomm_resync reports.
+        assert all(row[0] == "Never Made Ltd" for row in made.values())
+    else:
+        assert made == {}
+        assert after == before_remote
+
+
+def test_a_failure_half_way_closes_the_csp_account_made_before_it(restcomm, front, db):
+    """A CSP with no account yet (made before the backend was switched): its enterprise's creation
+    makes the CSP's account first; when the enterprise's own account then fails, the CSP's is closed
+    and the portal holds neither."""
+    tenant = make_tenant(label())
+    organisation = tenant.enterprise.organisation
+    RestcommLink.objects.filter(portal_sid=organisation.sid).delete()
+    before_remote = restcomm.accounts()
+    posts = []
+
+    def second_account_post(method: str, path: str, count: int) -> bool:
+        if method == "POST" and path.startswith("/restcomm/2012-04-24/Accounts.json"):
+            posts.append(path)
+            return len(posts) == 2
+        return False
+
+    front.fail = second_account_post
+    assert_error(new_enterprise(tenant, name="Half Way Ltd"), 499)
+    assert len(posts) == 2
+    assert not Enterprise.objects.filter(name="Half Way Ltd").exists()
+    assert not RestcommLink.objects.filter(portal_sid=organisation.sid).exists()
+    made = {sid: row for sid, row in restcomm.accounts().items() if sid not in before_remote}
+    assert len(made) == 1 and next(iter(made.values()))[1] == "closed", made
+
+
+def test_a_csp_the_server_refuses_is_499_with_nothing_written(restcomm, settings, db):
+    settings.RESTCOMM_AUTH_TOKEN = "0" * 32
+    before_remote = restcomm.accounts()
+    name = f"Refused {label()}"
+    with pytest.raises(Exception) as raised:
+        create_csp(name=name, email_id=f"csp-{label()}@example.test", password=PASSWORD)
+    assert getattr(raised.value, "error_code", None) is not None and raised.value.error_code.code == 499
+    assert not Organisation.objects.filter(name=name).exists()
+    assert restcomm.accounts() == before_remote
