@@ -1,0 +1,73 @@
+"""End to end, no mock: the portal provisions to a second instance of the product with the `restcomm`
+backend, and a call from sipp at that server's edge walks the portal's menus (the server's executor
+fetching the portal's AA entry with the enterprise's own credentials) and reaches a phone registered
+at the server's edge with the client extension's credentials."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from tests.calls.sipp import Sipp, caller
+from tests.edge.test_edge import _phone_at
+from tests.faults.conftest import publish_front_desk
+from tests.restcomm_e2e.conftest import Pair
+from tests.servers import free_port
+
+AA_NUMBER = "+15550007000"
+LOGIN, PASSWORD = "alice701", "alice-secret-701"
+
+
+def test_a_call_at_the_server_walks_the_portals_menus_and_reaches_the_phone_of_a_client_extension(pair: Pair):
+    api = pair.api
+    admin = {"emailId": "bg@rce2e.test", "password": "bg-pass-1234"}
+    enterprise = api.post("/autoattendant/enterprise", {"name": "Restcomm Inc", "enterpriseAdmin": admin})["sid"]
+    body = {"number": LOGIN, "enterpriseSid": enterprise, "isExtension": True, "extension": "701"}
+    body.update(extensionType="client", extensionClientPassword=PASSWORD)
+    client = api.post("/autoattendant/phonenumber", body)["sid"]
+    transfer = {"actionType": "TRANSFER_TO_EXTENSION", "actionData": client}
+    publish_front_desk(api, AA_NUMBER, pair.diagnostics, enterprise, transfer, (client,))
+
+    # The server holds the enterprise's account below the portal's CSP's, its client and its number.
+    accounts = pair.server.accounts()
+    csp_account = pair.portal_csp["accountSid"]
+    assert accounts[csp_account][2] == pair.server.account_sid
+    enterprise_account = next(sid for sid, row in accounts.items() if row[2] == csp_account)
+    assert accounts[enterprise_account][:2] == ("Restcomm Inc", "active")
+    assert pair.server.clients()[LOGIN] == (enterprise_account, PASSWORD)
+    (number, (account, voice_url)) = next(
+        (n, row) for n, row in pair.server.numbers().items() if n.endswith("5550007000")
+    )
+    assert account == enterprise_account
+    url = urlsplit(voice_url)
+    assert (url.username, url.hostname, url.port, url.path) == (
+        enterprise,
+        "127.0.0.1",
+        urlsplit(pair.portal_url).port,
+        "/rcml/voice",
+    )
+
+    phone = _phone_at(pair, LOGIN, PASSWORD, "phone", free_port(2))
+    scenario = caller([("wait", 1500), ("dtmf", "1")], caller_number="15557000001")
+    call = Sipp(pair.scratch("call"), scenario, pair.sip_port, service=AA_NUMBER.lstrip("+"))
+    assert (run := call.run()).ok, f"{run.output}\n{pair.diagnostics()}"
+    taken = phone.wait()
+    assert taken.ok, f"{taken.output}\n{pair.diagnostics()}"
+    assert f"INVITE sip:{LOGIN}@127.0.0.1:" in taken.messages  # relayed by the server's edge to its binding
+
+    # Nothing of the AA is on the server: the menu and the transfer came from the portal's documents.
+    assert pair.server.rows("SELECT count(*) FROM autoattendant_autoattendantsystem") == [(0,)]
+
+
+def test_resync_finds_the_portal_in_step_then_repairs_a_number_gone_from_the_server(pair: Pair):
+    done = pair.manage_portal("restcomm_resync")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "In step" in done.stdout
+    pair.server.rows("DELETE FROM telephony_numberroute WHERE number LIKE %s RETURNING id", "%5550007000")
+    done = pair.manage_portal("restcomm_resync")
+    assert done.returncode != 0
+    assert "number +15550007000 missing" in done.stdout, done.stdout + done.stderr
+    done = pair.manage_portal("restcomm_resync", "--fix")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "-> fixed" in done.stdout
+    assert any(n.endswith("5550007000") for n in pair.server.numbers())
+    assert pair.manage_portal("restcomm_resync").returncode == 0
