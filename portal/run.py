@@ -501,7 +501,7 @@ class Portal:
             "=" * 78,
             f" Auto Attendant Portal is running on {base}/",
             f"   console:   {base}/console/" + ("  (sign in as the demo CSP below)" if self.demo else ""),
-            f"   API docs:  {base}/autoattendant/docs/",
+            f"   API docs:  {base}/autoattendant/docs/  (the Restcomm REST API: {base}/restcomm/docs/)",
             f"   health:    {base}/healthz" + ("" if health == 200 else f"  (answers {health}: not healthy yet)"),
             f"   SIP edge:  {SIP_ADDRESS} (Kamailio, UDP and TCP): calls to sip:<AA number>@{SIP_ADDRESS};",
             "              client extensions REGISTER there as their number, with their extensionClientPassword",
@@ -517,6 +517,13 @@ class Portal:
                 f"   userSid {d.get('userSid')}   authToken {d.get('authToken')}",
                 f"   organisationSid {d.get('organisationSid')}",
                 f"   HMAC key sid {d.get('hmacKeySid')}   key {d.get('hmacKey')}",
+            ]
+            if d.get("accountSid"):
+                lines.append(
+                    f"   Restcomm account {d.get('accountSid')}   AuthToken {d.get('accountAuthToken')}"
+                    " (the Restcomm API's Basic credentials)"
+                )
+            lines += [
                 " Try:",
                 f"   curl -u '{d.get('userSid')}:{d.get('authToken')}' \\",
                 "     -H 'Content-Type: application/json' \\",

@@ -249,7 +249,8 @@ SPECTACULAR_SETTINGS = {
         "Authenticate with HTTP Basic (`userSid` or `emailId` as the user name, the auth token as the "
         "password; a console password is not accepted) or sign requests with the organisation's HMAC "
         "key (headers `X-AA-Key-Sid`, `X-AA-Timestamp`, `X-AA-Signature`; see the README). Too many "
-        "failed authentications from one address answer 429 with `Retry-After`."
+        "failed authentications from one address answer 429 with `Retry-After`. The Restcomm REST API "
+        "served beside it is documented at `/restcomm/docs/`."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from autoattendant.api import errors
 from portal import health
 from portal.console import sso
+from telephony.restcomm import schema as restcomm_schema
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -13,6 +14,8 @@ urlpatterns = [
     path("autoattendant/sso", sso.single_sign_on, name="sso"),
     path("", include("autoattendant.api.urls")),
     path("", include("telephony.rcml.urls")),
+    path("restcomm/schema/", restcomm_schema.schema_view, name="restcomm-schema"),
+    path("restcomm/docs/", restcomm_schema.docs_view, name="restcomm-docs"),
     # The Restcomm REST API, where Restcomm serves it and at the bare version as the reference also writes it.
     path("restcomm/2012-04-24/", include("telephony.restcomm.urls")),
     path("2012-04-24/", include("telephony.restcomm.urls")),

@@ -146,9 +146,10 @@ class EnvelopeAutoSchema(AutoSchema):
 
 
 def only_canonical_paths(endpoints, **kwargs):
-    """The schema lists each operation once: no trailing-slash twins, no /phoneNumber alias."""
+    """The schema lists each operation once: no trailing-slash twins, no /phoneNumber alias; and
+    only the CSP API (the Restcomm API has its own document, beside it)."""
     return [
         (path, pattern, method, callback)
         for path, pattern, method, callback in endpoints
-        if not path.endswith("/") and "/phoneNumber" not in path
+        if path.startswith("/autoattendant/") and not path.endswith("/") and "/phoneNumber" not in path
     ]

@@ -44,6 +44,20 @@ class AccountView(RestcommView):
 
 
 class AccountList(AccountView):
+    """The account's sub-accounts."""
+
+    paged = True
+    creates = True
+    form_fields = {
+        "post": [
+            ("EmailAddress", "The email address to use for this account.", True),
+            ("FriendlyName", "A description of this account, up to 64 characters long (default: the email).", False),
+            ("Status", "active (the default), suspended or closed.", False),
+            ("Password", "The account's password; it makes the account's AuthToken.", True),
+            ("Role", "Administrator or Developer; by default the parent's.", False),
+        ]
+    }
+
     def get(self, request, format=None):
         below = accounts.below(self.account).exclude(pk=self.account.pk).select_related("parent")
         return self.page("Accounts", "Account", below, self.represent)
@@ -62,7 +76,18 @@ class AccountList(AccountView):
         return self.item("Account", self.represent(account), status=201)
 
 
+CHANGES = [
+    ("FriendlyName", "A description of this account, up to 64 characters long.", False),
+    ("Status", "active, suspended or closed (an account above this one may change it).", False),
+    ("Password", "A new password: it makes a new AuthToken.", False),
+]
+
+
 class AccountDetail(AccountView):
+    """An account, by its SID or email address."""
+
+    form_fields = {"post": CHANGES, "put": CHANGES}
+
     def get(self, request, account_sid: str, format=None):
         return self.item("Account", self.represent(self.target(account_sid)))
 

@@ -29,6 +29,7 @@ from telephony.accounts import AccountRuleError
 from telephony.models import AccountStatus, TelephonyAccount
 from telephony.restcomm import render
 from telephony.restcomm.errors import RestcommError
+from telephony.restcomm.openapi import RestcommAutoSchema
 
 API_VERSION = "2012-04-24"
 PREFIX = f"/restcomm/{API_VERSION}"
@@ -163,7 +164,12 @@ class RestcommView(APIView):
     throttle_classes = [AccountRateThrottle]
     parser_classes = [parsers.FormParser, parsers.MultiPartParser, parsers.JSONParser]
     renderer_classes = [JSONRenderer]
-    schema = None  # listed in the OpenAPI document by telephony.restcomm.schema
+    schema = RestcommAutoSchema()
+    # What the OpenAPI document says of the view (telephony.restcomm.openapi).
+    form_fields: dict[str, list[tuple[str, str, bool]]] = {}
+    query_fields: dict[str, list[tuple[str, str]]] = {}
+    paged = False
+    creates = False
 
     def get_exception_handler(self):
         return exception_handler

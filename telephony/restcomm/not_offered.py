@@ -31,6 +31,8 @@ class UssdPush(NotOffered):
 class Transcriptions(RestcommView):
     """Voicemail transcription comes later: until then there are none."""
 
+    paged = True
+
     def get(self, request, account_sid: str, format=None):
         self.target(account_sid)
         return self.page("Transcriptions", "Transcription", None, dict)

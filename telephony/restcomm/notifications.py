@@ -39,6 +39,10 @@ class NotificationView(RestcommView):
 
 
 class NotificationList(NotificationView):
+    """The account's notifications, or a call's."""
+
+    paged = True
+
     def get(self, request, account_sid: str, call_sid: str | None = None, format=None):
         found = self.visible(account_sid)
         if call_sid:

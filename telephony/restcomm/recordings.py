@@ -42,6 +42,10 @@ class RecordingView(RestcommView):
 
 
 class RecordingList(RecordingView):
+    """The account's recordings, or a call's."""
+
+    paged = True
+
     def get(self, request, account_sid: str, call_sid: str | None = None, format=None):
         found = self.visible(account_sid)
         call_sid = call_sid or self.request.query_params.get("CallSid")

@@ -156,3 +156,25 @@ def test_transcriptions_exist_and_list_none(restcomm):
     response = restcomm.get("Transcriptions.json")
     assert response.status_code == 200
     assert response.body["total"] == 0 and response.body["transcriptions"] == []
+
+
+def test_guessing_auth_tokens_is_cut_off_with_429(tenant, settings):
+    """As on the CSP API: an address with too many failures is refused before any check."""
+    settings.SIGN_IN_SOURCE_LIMIT = 3
+    wrong = Restcomm(tenant.account.sid, "f" * 32)
+    statuses = [wrong.get().status_code for _ in range(4)]
+    assert statuses[:2] == [401, 401] and statuses[-1] == 429
+    locked = Restcomm(tenant.account.sid, tenant.account.auth_token).get()
+    assert locked.status_code == 429 and int(locked["Retry-After"]) > 0  # even the right token, for a while
+    from autoattendant.models import AuditEntry
+
+    assert AuditEntry.objects.filter(object_sid=tenant.account.sid).exists()  # the failures are audited
+
+
+def test_a_suspended_account_cannot_sign_in_and_cannot_suspend_itself(restcomm):
+    created = restcomm.post(f"{PREFIX}/Accounts.json", {"EmailAddress": "s@acme.test", "Password": "restcomm1"}).body
+    sub = Restcomm(created["sid"], created["auth_token"])
+    refused = sub.post(f"{PREFIX}/Accounts/{created['sid']}.json", {"Status": "suspended"})
+    assert refused.status_code == 403
+    assert restcomm.post(f"{PREFIX}/Accounts/{created['sid']}.json", {"Status": "suspended"}).status_code == 200
+    assert sub.get().status_code == 401
