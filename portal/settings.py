@@ -54,6 +54,11 @@ def _executor_token() -> str:
 
 
 EXECUTOR_TOKEN = _executor_token()
+# What an RCML application's URLs (VoiceUrl, action, Redirect, Play, StatusCallback…) may reach
+# inside: comma-separated hosts, host:port or CIDR networks opened among the addresses the executors
+# refuse (loopback, link-local, this machine's); the executors read the same variable
+# (telephony/executor/fetch_policy.py). The portal's own URL is always allowed.
+RCML_FETCH_ALLOW = os.environ.get("RCML_FETCH_ALLOW", "").strip()
 DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]

@@ -4,6 +4,12 @@ The call's state between documents lives in the portal's URLs (menu path, counte
 holds only what RCML semantics need: the caller's media, the digits typed ahead, the legs of a Dial.
 Whatever goes wrong — the portal down or slow, a document that is not RCML, an error of ours — the
 caller hears the built-in apology and the call ends; a call is never left silent or hanging.
+
+A number routed to an RCML application (its VoiceUrl) is answered the same way, with the documents
+fetched from the application: a fetch that fails (no connection, a timeout, a 4xx/5xx, a body that is
+not RCML, an address the fetch policy refuses) is reported to the portal as a notification and the
+VoiceFallbackUrl is fetched instead; the apology comes only when that fails too. Its StatusCallback
+hears the call's end.
 """
 
 from __future__ import annotations
@@ -15,16 +21,16 @@ import time
 import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin
+from urllib.parse import urlencode, urljoin
 
 from telephony.executor.media import PCMA, PCMU, Prompt, silence
-from telephony.executor.portal_client import ENTRY_URL, PortalUnavailable
+from telephony.executor.portal_client import ENTRY_URL, FetchRefused, PortalUnavailable
 from telephony.executor.sip import MediaOffer, NoCommonCodec
 from telephony.rcml import verbs
 
 if TYPE_CHECKING:
     from telephony.executor.media import RtpSession
-    from telephony.executor.portal_client import RcmlDocument
+    from telephony.executor.portal_client import Application, RcmlDocument
     from telephony.executor.server import ExecutorProcess
     from telephony.executor.sip import InboundCall
 
@@ -38,6 +44,14 @@ FETCH_ATTEMPTS = 2
 SHORTEST_RECORDING = 0.5  # seconds; shorter is "an empty recording" (RCML goes on to the next verb)
 REJECT_CODES = {"busy": (486, "Busy Here"), "rejected": (603, "Decline")}
 DIAL_STATUS_RANK = ("busy", "no-answer", "canceled", "failed")  # the status reported when nobody answered
+# Notifications' error codes, Twilio's and Restcomm's numbers (their error dictionary).
+HTTP_RETRIEVAL_FAILURE = 11200  # a 4xx/5xx, or the fetch policy refused the address
+HTTP_CONNECTION_FAILURE = 11205  # no connection, or no answer in time
+DOCUMENT_PARSE_FAILURE = 12100
+INVALID_CONTENT_TYPE = 12300
+MORE_INFO = "https://www.twilio.com/docs/errors/{code}"
+RCML_CONTENT_TYPES = ("text/xml", "application/xml", "text/html")  # or any `…+xml`; none said: parsed as it is
+NOTIFIED_BODY_CHARS = 16 * 1024
 
 
 class Outcome:
@@ -60,6 +74,14 @@ class _Failure(Exception):
     """The call cannot go on; the caller hears the apology."""
 
 
+class _FetchFailed(Exception):
+    """An application's document could not be used: its notification's code and what it quotes."""
+
+    def __init__(self, code: int, message: str, document: RcmlDocument | None = None):
+        super().__init__(message)
+        self.code, self.document = code, document
+
+
 def _iso(moment: float | None) -> str | None:
     return datetime.fromtimestamp(moment, UTC).isoformat() if moment else None
 
@@ -72,6 +94,9 @@ class Call:
         self.rtp: RtpSession | None = None
         self.answered = asyncio.Event()
         self.aa_system_sid = ""
+        self.account_sid = ""  # the number's account (the entry's answer): every fetch's AccountSid
+        self.application: Application | None = None  # the RCML application the number routes to
+        self._document_url = ""  # the document being run: its relative URLs resolve against it
         self.menu_path: list[str] = []
         self.keys: list[str] = []
         self.outcome: str | None = None
@@ -134,6 +159,10 @@ class Call:
                 self._reject(404, "Not Found", "unknown number")
                 return
             self.aa_system_sid = document.aa_system_sid or ""
+            self.account_sid = document.account_sid or ""
+            if document.application is not None:
+                self.application = document.application
+                document = await self._fetch(document.application.voice_url, document.application.voice_method, {})
             await self._execute(document)
         except _End:
             pass
@@ -151,6 +180,7 @@ class Call:
     async def _execute(self, document: RcmlDocument) -> None:
         while True:
             following = None
+            self._document_url = document.url
             for verb in verbs.parse(document.body).verbs:
                 following = await self._verb(verb, document.url)
                 if following is not None:
@@ -160,12 +190,12 @@ class Call:
             url, method, params = following
             document = await self._fetch(url, method, params)
 
-    # Talking to the portal.
+    # Talking to the portal, and to the application.
     def params(self) -> dict[str, str]:
         status = "in-progress" if self.answered.is_set() else "ringing"
         inbound = self.inbound
         return verbs.request_parameters(
-            self.sid, self.aa_system_sid, inbound.caller, inbound.called, inbound.caller_name, status
+            self.sid, self.account_sid, inbound.caller, inbound.called, inbound.caller_name, status
         )
 
     async def _retrying(self, operation, *args):
@@ -182,11 +212,99 @@ class Call:
         self.silent_fetches += 1
         if self.fetches > MAX_FETCHES or self.silent_fetches > MAX_SILENT_FETCHES:
             raise _Failure(f"too many documents ({self.fetches}); a Redirect loop?")
+        if self.application is not None:
+            return await self._fetch_application(url, method, extra)
         document = await self._retrying(self.executor.portal.fetch_rcml, url, {**self.params(), **extra}, method)
         if document.status >= 500 and not document.body.lstrip().startswith("<"):
             raise _Failure(f"{url} answered {document.status}")
         verbs.extend_menu_path(self.menu_path, document.menu_sid)
         return document
+
+    async def _fetch_application(self, url: str, method: str, extra: dict[str, str]) -> RcmlDocument:
+        """An application's document; when it fails, the VoiceFallbackUrl's (with ErrorCode and
+        ErrorUrl, as Twilio sends them); each failure is a notification."""
+        params = {**self.params(), **extra}
+        try:
+            return await self._application_document(url, method, params)
+        except _FetchFailed as failed:
+            self._notify(failed, url, method, params)
+            fallback = self.application.fallback_url if self.application else ""
+            if not fallback:
+                raise _Failure(f"{url}: {failed}") from None
+            fallback_method = self.application.fallback_method if self.application else "POST"
+            fallback_params = {**params, "ErrorCode": str(failed.code), "ErrorUrl": url}
+            try:
+                return await self._application_document(fallback, fallback_method, fallback_params)
+            except _FetchFailed as also:
+                self._notify(also, fallback, fallback_method, fallback_params)
+                raise _Failure(f"{url}: {failed}; the fallback {fallback}: {also}") from None
+
+    async def _application_document(self, url: str, method: str, params: dict[str, str]) -> RcmlDocument:
+        """A document that runs, or _FetchFailed saying why not."""
+        try:
+            document = await self.executor.portal.fetch_document(url, params, method)
+        except FetchRefused as exc:
+            raise _FetchFailed(HTTP_RETRIEVAL_FAILURE, str(exc)) from None
+        except PortalUnavailable as exc:
+            raise _FetchFailed(HTTP_CONNECTION_FAILURE, str(exc)) from None
+        if document.status >= 400:
+            raise _FetchFailed(HTTP_RETRIEVAL_FAILURE, f"{url} answered {document.status}", document)
+        content_type = document.content_type.split(";", 1)[0].strip().lower()
+        if content_type and not (content_type in RCML_CONTENT_TYPES or content_type.endswith("+xml")):
+            raise _FetchFailed(INVALID_CONTENT_TYPE, f"{url} answered Content-Type {content_type}", document)
+        try:
+            verbs.parse(document.body)
+        except verbs.RcmlError as exc:
+            raise _FetchFailed(DOCUMENT_PARSE_FAILURE, f"{url}: {exc}", document) from None
+        return document
+
+    def _notify(self, failed: _FetchFailed, url: str, method: str, params: dict[str, str], *, log: int = 0) -> None:
+        """A notification for the call's account (Restcomm's Notifications), sent in the background."""
+        document = failed.document
+        self.executor.portal.notify(
+            {
+                "accountSid": self.account_sid,
+                "callSid": self.sid,
+                "log": log,
+                "errorCode": failed.code,
+                "moreInfo": MORE_INFO.format(code=failed.code),
+                "messageText": str(failed),
+                "messageDate": datetime.now(UTC).isoformat(),
+                "requestUrl": url,
+                "requestMethod": (method or "POST").upper(),
+                "requestVariables": urlencode(params),
+                "responseHeaders": "\n".join(f"{k}: {v}" for k, v in document.headers) if document else "",
+                "responseBody": document.body[:NOTIFIED_BODY_CHARS] if document else "",
+            }
+        )
+
+    def _callback(self, url: str, method: str, params: dict[str, str]) -> None:
+        """A request whose answer changes nothing (StatusCallback, transcribeCallback), in the
+        background; its failure is a warning notification."""
+        sent = {**self.params(), **params}
+
+        def failed(error: Exception) -> None:
+            code = HTTP_RETRIEVAL_FAILURE if isinstance(error, FetchRefused) else HTTP_CONNECTION_FAILURE
+            self._notify(_FetchFailed(code, str(error)), url, method, sent, log=1)
+
+        self.executor.portal.callback(url, sent, method, failed)
+
+    def _status_callback(self, outcome: str) -> None:
+        """The application's StatusCallback hears the call's end: its CallStatus and CallDuration."""
+        application = self.application
+        if application is None or not application.status_callback:
+            return
+        if self.answered_at is not None:
+            status = "completed"
+        elif outcome == Outcome.REJECTED and self.hangup_cause == "RCML Reject (busy)":
+            status = "busy"
+        elif outcome == Outcome.CANCELLED:
+            status = "no-answer"
+        else:
+            status = "failed"
+        duration = int(time.time() - self.answered_at) if self.answered_at is not None else 0
+        params = {"CallStatus": status, "CallDuration": str(duration)}
+        self._callback(application.status_callback, application.status_callback_method, params)
 
     # Media.
     async def _answer(self) -> None:
@@ -215,10 +333,17 @@ class Call:
                     return None
                 key = f"say\0{verb.voice}\0{verb.language}\0{verb.text}"
                 return await cache.get(key, lambda: portal.speech(verb.text, verb.voice, verb.language))
-            url = portal.absolute(verb.url)
+            url = urljoin(self._document_url, verb.url) if self._document_url else portal.absolute(verb.url)
             return await cache.get(url, lambda: portal.fetch_audio(url))
         except (LookupError, ValueError) as exc:
             logger.warning("call %s: cannot play %r: %s", self.sid, verb, exc)
+            return None
+        except PortalUnavailable as exc:
+            if self.application is None:
+                raise
+            logger.warning("call %s: cannot play %r: %s", self.sid, verb, exc)  # an application's audio
+            code = HTTP_RETRIEVAL_FAILURE if isinstance(exc, FetchRefused) else HTTP_CONNECTION_FAILURE
+            self._notify(_FetchFailed(code, str(exc)), urljoin(self._document_url, verb.url), "GET", {}, log=1)
             return None
 
     async def _play(self, verb: verbs.Say | verbs.Play | verbs.Pause, *, interruptible: bool = False) -> bool:
@@ -306,12 +431,20 @@ class Call:
         )
         if recording.duration < SHORTEST_RECORDING:
             return None  # an empty recording: no request, the document goes on
-        recording_url = await self._retrying(self.executor.portal.upload_recording, self.sid, recording.wav())
+        recording_url = await self._retrying(
+            self.executor.portal.upload_recording, self.sid, recording.wav(), self.account_sid
+        )
         self.voicemail = True
         params = {"RecordingUrl": recording_url, "RecordingDuration": str(round(recording.duration))}
         digit = getattr(recording, "digit", "") or ""
         if digit:
             params["Digits"] = digit
+        if verb.transcribe:
+            # Transcription comes later: accepted, and reported as not done.
+            params["TranscriptionStatus"] = "failed"
+            if verb.transcribe_callback:
+                callback = {"TranscriptionStatus": "failed", "RecordingUrl": recording_url}
+                self._callback(urljoin(url, verb.transcribe_callback), "POST", callback)
         return urljoin(url, verb.action or ""), verb.method, params
 
     # Dial: ring every target at once; the first to answer is bridged to the caller.
@@ -472,6 +605,7 @@ class Call:
         record = self.record()
         self.executor.metrics.count(f"calls_{record['outcome'].lower()}")
         self.executor.report(record)
+        self._status_callback(record["outcome"])
 
     def record(self) -> dict:
         outcome = self._final_outcome()
@@ -481,6 +615,7 @@ class Call:
             "from": self.inbound.caller,
             "to": self.inbound.called,
             "aaSystemSid": self.aa_system_sid,
+            "accountSid": self.account_sid,
             "menuPath": self.menu_path,
             "keys": self.keys,
             "outcome": outcome,

@@ -33,6 +33,8 @@ class ExecutorConfig:
     drain_seconds: float = 30.0  # on shutdown, calls in progress get this long to finish
     max_call_seconds: float = 4 * 3600.0
     sip_user_agent: str = ""  # the User-Agent of our SIP messages; none by default: we do not name the product
+    # RCML_FETCH_ALLOW: internal addresses an RCML application's URLs may reach (fetch_policy.py)
+    fetch_allow: str = ""
 
     @classmethod
     def from_env(cls, token: str, environ: Mapping[str, str] | None = None) -> ExecutorConfig:
@@ -55,4 +57,5 @@ class ExecutorConfig:
             no_ack_timeout=float(env.get("SIP_NO_ACK_TIMEOUT") or 32.0),
             drain_seconds=float(env.get("EXECUTOR_DRAIN_SECONDS") or 30.0),
             sip_user_agent=(env.get("SIP_USER_AGENT") or "").strip(),
+            fetch_allow=(env.get("RCML_FETCH_ALLOW") or "").strip(),
         )

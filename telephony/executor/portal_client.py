@@ -1,9 +1,12 @@
-"""The executor's HTTP client for the portal: the only way the executor learns anything.
+"""The executor's HTTP client: the portal (the only way the executor learns anything), and the RCML
+applications numbers point at (their documents, audio and callbacks).
 
 One `aiohttp.ClientSession` per process, with a keep-alive connection pool, shared by every call.
-Every request to the portal carries `Authorization: Bearer <EXECUTOR_TOKEN>`; a URL elsewhere (a
-`Play` of someone else's audio) gets no token, and redirects are followed by hand so that the token
-never follows one off the portal.
+Every request to the portal carries `Authorization: Bearer <EXECUTOR_TOKEN>`; a URL elsewhere (an
+application's document, a `Play` of someone else's audio) gets no token, and redirects are followed
+by hand so that the token never follows one off the portal. Every connection is checked by the fetch
+policy (telephony.executor.fetch_policy, RCML_FETCH_ALLOW): off the portal, internal addresses are
+refused (`FetchRefused`, a PortalUnavailable).
 
 Errors: `PortalUnavailable` when the portal cannot answer (connection refused, timeout, a 5xx, or an
 answer that makes no sense, like a 401 for a wrong token); `LookupError` when it answers that the
@@ -25,6 +28,8 @@ import aiohttp
 from multidict import CIMultiDictProxy
 from yarl import URL
 
+from telephony.executor import fetch_policy
+from telephony.rcml import verbs
 from telephony.rcml.verbs import MENU_HEADER, REFUSAL_HEADER, SYSTEM_HEADER
 
 logger = logging.getLogger(__name__)
@@ -34,11 +39,39 @@ AUDIO_MAX_BYTES = 50 * 1024 * 1024  # a five-minute announcement at 8 kHz is und
 DOCUMENT_MAX_BYTES = 4 * 1024 * 1024
 JSON_MAX_BYTES = 1024 * 1024
 UPLOAD_TIMEOUT = 60.0  # seconds for a recording of up to 20 MB
+BACKGROUND_GRACE = 5.0  # seconds close() waits for notifications and callbacks still being sent
 ENTRY_URL = "/rcml/voice"  # a call's entry document: its answer also names the call's AA system
 
 
 class PortalUnavailable(Exception):
     """Connection refused, timeout, or a 5xx."""
+
+
+class FetchRefused(PortalUnavailable):
+    """The fetch policy refused the address the URL leads to (RCML_FETCH_ALLOW)."""
+
+
+@dataclass(frozen=True)
+class Application:
+    """The RCML application a number points at, as the entry's answer names it (verbs.VOICE_HEADERS)."""
+
+    voice_url: str
+    voice_method: str = "POST"
+    fallback_url: str = ""
+    fallback_method: str = "POST"
+    status_callback: str = ""
+    status_callback_method: str = "POST"
+
+    @classmethod
+    def from_headers(cls, headers: CIMultiDictProxy[str]) -> Application | None:
+        names = verbs.VOICE_HEADERS
+        url = headers.get(names["voice_url"], "")
+        if not url:
+            return None
+        found = {attribute: headers.get(name, "") for attribute, name in names.items()}
+        for method in ("voice_method", "fallback_method", "status_callback_method"):
+            found[method] = "GET" if found[method].strip().upper() == "GET" else "POST"
+        return cls(**found)
 
 
 @dataclass(frozen=True)
@@ -49,6 +82,10 @@ class RcmlDocument:
     menu_sid: str | None  # X-AA-Menu: the menu this document plays
     aa_system_sid: str | None = None  # X-AA-System (the entry document): the AA system answering the call
     refusal: str | None = None  # X-AA-Refusal (the entry document): why no AA system takes the call
+    account_sid: str | None = None  # X-Account-Sid (the entry document): the call's account
+    application: Application | None = None  # the entry's answer for a number routed to an RCML application
+    content_type: str = ""
+    headers: tuple[tuple[str, str], ...] = ()  # as answered (a notification quotes them)
 
 
 @dataclass(frozen=True)
@@ -85,6 +122,7 @@ class PortalClient:
         pool_size: int = 100,
         post_call_attempts: int = 4,
         post_call_backoff: float = 0.5,
+        fetch_allow: str = "",
     ) -> None:
         self.base_url = URL(base_url.rstrip("/") + "/")
         if not self.base_url.is_absolute():
@@ -97,12 +135,18 @@ class PortalClient:
         self._post_call_attempts = max(1, post_call_attempts)
         self._post_call_backoff = post_call_backoff
         self._session: aiohttp.ClientSession | None = None
+        self._background: set[asyncio.Task] = set()
+        self.policy = fetch_policy.FetchPolicy.from_setting(fetch_allow, str(self.base_url))
 
     # Lifecycle.
     async def start(self) -> None:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(
-                limit=self._pool_size, limit_per_host=self._pool_size, keepalive_timeout=30, ttl_dns_cache=60
+            connector = fetch_policy.PolicyConnector(
+                self.policy,
+                limit=self._pool_size,
+                limit_per_host=self._pool_size,
+                keepalive_timeout=30,
+                ttl_dns_cache=60,
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,
@@ -112,6 +156,8 @@ class PortalClient:
             )
 
     async def close(self) -> None:
+        if self._background:
+            await asyncio.wait(list(self._background), timeout=BACKGROUND_GRACE)
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -169,6 +215,9 @@ class PortalClient:
                     body = await self._read(response, max_bytes)
                     return _Reply(response.status, response.headers, body, str(response.url))
             except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                refused = getattr(exc, "os_error", None) or exc.__cause__
+                if isinstance(refused, fetch_policy.FetchRefused):
+                    raise FetchRefused(f"{method} {target}: {refused}") from exc
                 raise PortalUnavailable(f"{method} {target}: {type(exc).__name__}: {exc}") from exc
         raise PortalUnavailable(f"{method} {url}: more than {REDIRECTS_MAX} redirects")
 
@@ -193,23 +242,32 @@ class PortalClient:
         """A document, as Restcomm fetches one: POST with the parameters form-encoded, or GET with them
         added to the query. Any status comes back (a 4xx's body is RCML too); a 5xx raises, except a
         503 whose body is RCML (the portal's apology, for a system never published)."""
+        document = await self.fetch_document(url, params, method)
+        if document.status >= 500 and not (document.status == 503 and document.body.lstrip().startswith("<Response")):
+            raise PortalUnavailable(f"{document.url} answered {document.status}: {document.body[:200]}")
+        return document
+
+    async def fetch_document(self, url: str, params: dict[str, str], method: str = "POST") -> RcmlDocument:
+        """A document with whatever status it is answered (an application's documents are judged by
+        the call); PortalUnavailable when there is no answer, FetchRefused when the policy refuses."""
         method = (method or "POST").upper()
         target = URL(self.absolute(url))
         if method == "GET":
             reply = await self._request("GET", target.extend_query(params), max_bytes=DOCUMENT_MAX_BYTES)
         else:
             reply = await self._request("POST", target, data=dict(params), max_bytes=DOCUMENT_MAX_BYTES)
-        body = reply.text()
-        if reply.status >= 500 and not (reply.status == 503 and body.lstrip().startswith("<Response")):
-            raise self._unavailable(reply)
         headers = reply.headers
         return RcmlDocument(
             status=reply.status,
-            body=body,
+            body=reply.text(),
             url=reply.url,
             menu_sid=headers.get(MENU_HEADER),
             aa_system_sid=headers.get(SYSTEM_HEADER),
             refusal=headers.get(REFUSAL_HEADER),
+            account_sid=headers.get(verbs.ACCOUNT_HEADER),
+            application=Application.from_headers(headers),
+            content_type=headers.get("Content-Type", ""),
+            headers=tuple(headers.items()),
         )
 
     async def fetch_audio(self, url: str) -> bytes:
@@ -238,12 +296,13 @@ class PortalClient:
             raise ValueError(f"the portal cannot speak it: {reply.text()[:300]}")
         raise self._unavailable(reply)
 
-    async def upload_recording(self, call_sid: str, wav: bytes) -> str:
-        """Store a recording on the portal; its absolute URL (the RecordingUrl for the action)."""
+    async def upload_recording(self, call_sid: str, wav: bytes, account_sid: str = "") -> str:
+        """Store a recording on the portal (a Recording of the call's account); its absolute URL (the
+        RecordingUrl for the action)."""
         reply = await self._request(
             "POST",
             "/rcml/recording",
-            params={"CallSid": call_sid},
+            params={"CallSid": call_sid, "AccountSid": account_sid},
             data=wav,
             headers={"Content-Type": "audio/wav"},
             timeout=self._upload_timeout,
@@ -256,6 +315,52 @@ class PortalClient:
         if reply.status in (400, 413):
             raise ValueError(f"the portal refused the recording ({reply.status}): {reply.text()[:300]}")
         raise self._unavailable(reply)
+
+    def notify(self, notification: dict[str, Any]) -> None:
+        """Post a notification (a failed fetch, a document that did not parse) in the background: it
+        never holds up the call; one that cannot be stored is logged."""
+        self._spawn(self._post_notification(notification))
+
+    async def _post_notification(self, notification: dict[str, Any]) -> None:
+        what = f"notification {notification.get('errorCode')} of call {notification.get('callSid')}"
+        try:
+            reply = await self._request(
+                "POST",
+                "/rcml/notification",
+                data=json.dumps(notification, default=_json_default).encode(),
+                headers={"Content-Type": "application/json"},
+            )
+        except PortalUnavailable as exc:
+            logger.warning("%s not stored: %s", what, exc)
+            return
+        if reply.status not in (200, 201):
+            logger.warning("%s refused (%d): %s", what, reply.status, reply.text()[:300])
+
+    def callback(self, url: str, params: dict[str, str], method: str = "POST", on_failure=None) -> None:
+        """A request whose answer changes nothing (StatusCallback, transcribeCallback), in the
+        background; `on_failure(error)` hears of a failure (a notification)."""
+        self._spawn(self._callback(url, params, method, on_failure))
+
+    async def _callback(self, url: str, params: dict[str, str], method: str, on_failure) -> None:
+        try:
+            if method.upper() == "GET":
+                reply = await self._request("GET", URL(self.absolute(url)).extend_query(params))
+            else:
+                reply = await self._request("POST", url, data=dict(params))
+        except PortalUnavailable as exc:
+            problem: Exception = exc
+        else:
+            if reply.status < 400:
+                return
+            problem = PortalUnavailable(f"{reply.url} answered {reply.status}")
+        logger.warning("callback %s failed: %s", url, problem)
+        if on_failure is not None:
+            on_failure(problem)
+
+    def _spawn(self, work) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def post_call(self, record: dict[str, Any]) -> None:
         """Report a call record; retried with backoff while the portal is unavailable, then given up

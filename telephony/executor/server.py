@@ -11,8 +11,8 @@ Several executors may run on one machine: each has its own SIP port (EXECUTOR_SI
 range, and names itself `<host>:<SIP port>` in call records, logs and metrics.
 
 Call records: the portal records a call when it serves the call's entry document, and the end
-report posted here completes that record. A call that never had an AA system (a number in no AA
-system, an inactive system, an entry document that failed: its answer names the call's system) has
+report posted here completes that record. A call that never had an AA system or an account (a number
+routed nowhere, an entry document that failed: its answer names the call's system and account) has
 nothing to complete and no tenant to show it to: it is counted in the metrics
 (`not_recorded_<reason>`), not posted.
 """
@@ -52,7 +52,9 @@ class ExecutorProcess:
     def __init__(self, config: ExecutorConfig):
         self.config = config
         self._host = socket.gethostname()
-        self.portal = PortalClient(config.portal_url, config.token, timeout=config.portal_timeout)
+        self.portal = PortalClient(
+            config.portal_url, config.token, timeout=config.portal_timeout, fetch_allow=config.fetch_allow
+        )
         self.media = MediaEngine(
             config.rtp_host, config.rtp_port_min, config.rtp_port_max, inactivity_timeout=config.rtp_timeout
         )
@@ -106,8 +108,8 @@ class ExecutorProcess:
     def report(self, record: dict) -> None:
         """Post a call record in the background; the call does not wait for the portal. Records of
         the next REPORT_DELAY go together in one request (hundreds of calls a second, few requests).
-        A call with no AA system is counted instead (see the module's docstring)."""
-        if not record.get("aaSystemSid"):
+        A call with no AA system and no account is counted instead (see the module's docstring)."""
+        if not record.get("aaSystemSid") and not record.get("accountSid"):
             cause = NOT_RECORDED_CAUSES.get(record.get("hangupCause") or "", str(record.get("outcome", "")).lower())
             self.metrics.count(f"not_recorded_{cause or 'other'}")
             return

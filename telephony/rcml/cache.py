@@ -117,7 +117,7 @@ def plan(sid: str, version: int | None = None) -> dict[str, Any] | None:
 
 
 def entry(number: str) -> dict[str, Any] | None:
-    """Who answers a number as stored (see find): `{"sid", "version", "active"}`; None: nobody."""
+    """Who answers a number as stored (see find); None: nobody."""
     key = _entry_key(number)
     found = try_redis(lambda: cache.get(key), None)
     if found is None:
@@ -127,15 +127,19 @@ def entry(number: str) -> dict[str, Any] | None:
 
 
 def find(dialled: str) -> tuple[str, dict[str, Any]] | None:
-    """Who answers a dialled number: the number as stored and its entry, `{"sid", "version",
-    "active"}`; None: nobody. Each form the number may be stored in (with or without `+`) has its
-    entry, "nobody" included, all read in one Redis command.
+    """Who answers a dialled number: the number as stored and its entry; None: nobody. An entry is
+        an AA system's, `{"sid", "version", "active", "account"}`, or an RCML application's, `{"account",
+        "application": {"voice_url", "voice_method", "fallback_url", "fallback_method",
+        "status_callback", "status_callback_method"}}` (a number with a VoiceUrl and no AA system);
+        `account` is the number's TelephonyAccount.sid. Each form the number may be stored in (with or
+        without `+`) has its entry, "nobody" included, all read in one Redis command.
 
-    Entries are dropped by each publish of the system, published or failed (publish.py: a new
-    version, or a status changed, answers new calls at once), and by each change of the number's
-    route (telephony.provisioning.bundled); ROUTE_TTL_SECONDS is only a backstop. `version` is None
-    while nothing is published. The schedules are not in it: the entry document evaluates them on
-    the plan at each call, to the second.
+        Entries are dropped by each publish of the system, published or failed (publish.py: a new
+        version, or a status changed, answers new calls at once), and by each change of the number's
+        route (telephony.provisioning.bundled, and whatever changes a NumberRoute: it calls
+    forget_entries); ROUTE_TTL_SECONDS is only a backstop. `version` is None
+        while nothing is published. The schedules are not in it: the entry document evaluates them on
+        the plan at each call, to the second.
     """
     if len(dialled) > NUMBER_MAX_CHARS or "\x00" in dialled:  # stored nowhere; PostgreSQL refuses NUL
         return None
@@ -156,16 +160,33 @@ def _entry_from_database(number: str) -> dict[str, Any]:
     from autoattendant.models import AutoAttendantSystem
     from telephony.models import NumberRoute
 
-    route = NumberRoute.objects.filter(number=number).exclude(aa_system_sid="").first()
+    route = NumberRoute.objects.filter(number=number).select_related("account").first()
     if route is None:
         return {}
-    system = AutoAttendantSystem.objects.filter(sid=route.aa_system_sid).only("status", "published_version").first()
-    if system is None:
+    if route.aa_system_sid:
+        system = AutoAttendantSystem.objects.filter(sid=route.aa_system_sid).only("status", "published_version").first()
+        if system is None:
+            return {}
+        return {
+            "sid": route.aa_system_sid,
+            "version": system.published_version,
+            "active": system.status == SystemStatus.ACTIVE,
+            "account": route.account.sid,
+        }
+    # An AA number (provisioned for an AA system) with no system answers nothing; any other number
+    # answers with the application at its VoiceUrl.
+    if route.phone_number_sid or not route.voice_url:
         return {}
     return {
-        "sid": route.aa_system_sid,
-        "version": system.published_version,
-        "active": system.status == SystemStatus.ACTIVE,
+        "account": route.account.sid,
+        "application": {
+            "voice_url": route.voice_url,
+            "voice_method": route.voice_method,
+            "fallback_url": route.voice_fallback_url,
+            "fallback_method": route.voice_fallback_method,
+            "status_callback": route.status_callback,
+            "status_callback_method": route.status_callback_method,
+        },
     }
 
 

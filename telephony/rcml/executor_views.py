@@ -3,9 +3,11 @@ JSON (or WAV) in and out, `Authorization: Bearer $EXECUTOR_TOKEN` on every reque
 Who answers a number is not asked here: the entry document's answer says it (telephony.rcml.views).
 
     GET  /rcml/speech?text=&voice=&language=    <Say> text as 8 kHz WAV, rendered once and kept
-    POST /rcml/recording?CallSid=     a recording (WAV body) -> {"url": "/rcml/recording/<sid>.wav"}
+    POST /rcml/recording?CallSid=&AccountSid=   a recording (WAV body) -> {"url": "/rcml/recording/<sid>.wav"}
     GET  /rcml/recording/<sid>.wav    that recording
     POST /rcml/call                   a call's end (CDR): queued, completes its record, idempotent by callSid
+    POST /rcml/notification           an error met during a call (a failed fetch, a document that did
+                                      not parse): stored as a Notification of the call's account
 
 Plain Django views, like the RCML ones (telephony.rcml.views): the executor's hot path.
 """
@@ -19,6 +21,7 @@ import logging
 import os
 import tempfile
 import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +33,9 @@ from django.views.decorators.csrf import csrf_exempt
 
 from autoattendant import recordings
 from autoattendant.choices import CALL_ENDINGS
+from autoattendant.models import CallRecord
 from autoattendant.services.calls import CallReport, queue_call_reports, record_call, record_calls
+from telephony.models import Notification, Recording
 from telephony.rcml import cache
 from telephony.rcml.compiler import say_language
 from telephony.rcml.views import executor_authorized
@@ -216,8 +221,26 @@ def recording_upload(request: HttpRequest) -> HttpResponse:
     except recordings.NotWav as exc:
         return _error(400, "invalid request", errors={"body": f"Not a WAV file: {exc}."})
     sid = recordings.store(data)
+    account_sid = request.GET.get("AccountSid", "").strip()[:40] or (
+        CallRecord.objects.filter(call_sid=call_sid).values_list("account_sid", flat=True).first() or ""
+    )
+    Recording.objects.create(sid=sid, account_sid=account_sid, call_sid=call_sid[:64], duration=wav_seconds(data))
     logger.info("Recording %s of call %s stored (%d bytes)", sid, call_sid, len(data))
     return JsonResponse({"url": recordings.url(sid)}, status=201)
+
+
+def wav_seconds(data: bytes) -> float:
+    """How long a WAV plays: its data chunk's size over the format's bytes per second (0 if unknown)."""
+    position, byte_rate, size = 12, 0, 0
+    while position + 8 <= len(data):
+        chunk, length = data[position : position + 4], int.from_bytes(data[position + 4 : position + 8], "little")
+        if chunk == b"fmt " and length >= 12:
+            byte_rate = int.from_bytes(data[position + 16 : position + 20], "little")
+        elif chunk == b"data":
+            size = min(length, len(data) - position - 8)
+            break
+        position += 8 + length + (length & 1)
+    return round(size / byte_rate, 2) if byte_rate else 0.0
 
 
 @executor_endpoint("GET")
@@ -248,6 +271,7 @@ TEXT_FIELDS = {
     "from": ("from_number", 255, False),
     "to": ("to_number", 255, False),
     "aaSystemSid": ("aa_system_sid", 40, True),
+    "accountSid": ("account_sid", 40, True),
     "dialStatus": ("dial_status", 32, True),
     "transferTarget": ("transfer_target", 255, True),
     "executor": ("executor", 255, False),
@@ -365,3 +389,78 @@ def call_record(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"queued": 1})
     sid = record_call(report)
     return JsonResponse({"sid": sid}, status=201 if sid else 200)
+
+
+# Notifications.
+
+NOTIFICATION_MAX_BYTES = 256 * 1024
+NOTIFICATION_BATCH = 100
+# Notification fields: API name -> (model field, longest kept). Longer text is cut, not refused: a
+# notification quotes what an application answered, and the quote is what matters, not its tail.
+NOTIFICATION_TEXT = {
+    "accountSid": ("account_sid", 40),
+    "callSid": ("call_sid", 64),
+    "moreInfo": ("more_info", 500),
+    "messageText": ("message_text", 4000),
+    "requestUrl": ("request_url", 1000),
+    "requestMethod": ("request_method", 8),
+    "requestVariables": ("request_variables", 16 * 1024),
+    "responseHeaders": ("response_headers", 16 * 1024),
+    "responseBody": ("response_body", 64 * 1024),
+}
+
+
+def notification(item: Any) -> tuple[Notification | None, dict[str, list[str]]]:
+    """A notification as the executor posts it -> (the unsaved row, {}) or (None, errors by field)."""
+    if not isinstance(item, dict):
+        return None, {"non_field_errors": ["A JSON object is expected."]}
+    values: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for name, (attribute, longest) in NOTIFICATION_TEXT.items():
+        value = item.get(name)
+        if value is None:
+            values[attribute] = ""
+        elif isinstance(value, str) and "\x00" not in value:
+            values[attribute] = value[:longest]
+        else:
+            errors[name] = ["Not a valid string."]
+    log, code = item.get("log", Notification.ERROR), item.get("errorCode")
+    if log not in (Notification.ERROR, Notification.WARNING) or isinstance(log, bool):
+        errors["log"] = ["0 (error) or 1 (warning)."]
+    if not isinstance(code, int) or isinstance(code, bool) or not 0 < code < 100000:
+        errors["errorCode"] = ["A positive integer is expected."]
+    when = item.get("messageDate")
+    try:
+        values["message_date"] = timezone.now() if when is None else _moment(when)
+    except ValueError as exc:
+        errors["messageDate"] = [str(exc)]
+    if errors:
+        return None, errors
+    return Notification(log=log, error_code=code, **values), {}
+
+
+@executor_endpoint("POST")
+def notification_post(request: HttpRequest) -> HttpResponse:
+    """An error or warning met during a call, or a JSON list of them (at most NOTIFICATION_BATCH)
+    -> 201 `{"sids": [...]}`. Rare (a call's application failing), so stored at once; if one is
+    invalid, none is stored (400, errors by index for a list)."""
+    data = _read_body(request, NOTIFICATION_MAX_BYTES)
+    if data is None:
+        return _error(413, f"At most {NOTIFICATION_MAX_BYTES} bytes.")
+    try:
+        body = json.loads(data)
+    except (UnicodeDecodeError, ValueError):
+        return _error(400, "invalid request", errors={"body": ["Not JSON."]})
+    items = body if isinstance(body, list) else [body]
+    if not 0 < len(items) <= NOTIFICATION_BATCH:
+        return _error(400, "invalid request", errors={"body": [f"Between 1 and {NOTIFICATION_BATCH} notifications."]})
+    checked = [notification(item) for item in items]
+    if any(found for _, found in checked):
+        if not isinstance(body, list):
+            return _error(400, "invalid request", errors=checked[0][1])
+        return _error(400, "invalid request", errors={str(i): found for i, (_, found) in enumerate(checked) if found})
+    rows = [row for row, _ in checked if row is not None]
+    for row in rows:
+        row.sid = f"{Notification.SID_PREFIX}{uuid.uuid4().hex}"
+    Notification.objects.bulk_create(rows)
+    return JsonResponse({"sids": [row.sid for row in rows]}, status=201)

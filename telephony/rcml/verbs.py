@@ -26,8 +26,20 @@ MENU_HEADER = "X-AA-Menu"
 # next requests), or why there is none (the executor refuses the call in SIP, and records nothing).
 SYSTEM_HEADER = "X-AA-System"
 REFUSAL_HEADER = "X-AA-Refusal"
-UNKNOWN_NUMBER = "unknown-number"  # 404: no AA system answers the number (SIP 404)
+UNKNOWN_NUMBER = "unknown-number"  # 404: no AA system or application answers the number (SIP 404)
 INACTIVE_SYSTEM = "inactive-aa-system"  # its AA system is inactive (SIP 480)
+# Every entry answer names the call's account (TelephonyAccount.sid): the AccountSid of its requests.
+ACCOUNT_HEADER = "X-Account-Sid"
+# A number routed to an RCML application (its VoiceUrl) has no entry document: the entry's answer (a
+# 200 with no body) names the application, and the executor fetches its documents itself.
+VOICE_HEADERS = {
+    "voice_url": "X-Voice-Url",
+    "voice_method": "X-Voice-Method",
+    "fallback_url": "X-Voice-Fallback-Url",
+    "fallback_method": "X-Voice-Fallback-Method",
+    "status_callback": "X-Status-Callback",
+    "status_callback_method": "X-Status-Callback-Method",
+}
 
 
 class RcmlError(ValueError):
@@ -93,6 +105,9 @@ class Record:
     finish_on_key: str = RECORD_FINISH_KEYS  # any of these keys ends the recording
     max_length: float = 3600.0
     play_beep: bool = True
+    # Transcription is accepted but not done yet: the action (and the callback) hear it failed.
+    transcribe: bool = False  # implied by transcribe_callback
+    transcribe_callback: str | None = None
 
 
 @dataclass(frozen=True)
@@ -216,6 +231,7 @@ def _gather(element: ET.Element) -> Gather:
 
 
 def _record(element: ET.Element) -> Record:
+    callback = element.get("transcribeCallback") or None  # implies transcribe="true"
     return Record(
         action=element.get("action") or None,
         method=_method(element.get("method")),
@@ -223,6 +239,8 @@ def _record(element: ET.Element) -> Record:
         finish_on_key=element.get("finishOnKey", RECORD_FINISH_KEYS),
         max_length=_number(element.get("maxLength"), 3600.0, minimum=1.0),
         play_beep=(element.get("playBeep") or "true").strip().lower() != "false",
+        transcribe=(element.get("transcribe") or "").strip().lower() == "true" or callback is not None,
+        transcribe_callback=callback,
     )
 
 

@@ -25,7 +25,15 @@ from autoattendant.services.calls import CallStart, queue_call_start, record_cal
 from autoattendant.services.voicemail import store_voicemail_message
 from telephony.rcml import cache, entry_credentials, flow
 from telephony.rcml.compiler import PROMPTS, response, say
-from telephony.rcml.verbs import INACTIVE_SYSTEM, MENU_HEADER, REFUSAL_HEADER, SYSTEM_HEADER, UNKNOWN_NUMBER
+from telephony.rcml.verbs import (
+    ACCOUNT_HEADER,
+    INACTIVE_SYSTEM,
+    MENU_HEADER,
+    REFUSAL_HEADER,
+    SYSTEM_HEADER,
+    UNKNOWN_NUMBER,
+    VOICE_HEADERS,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -86,32 +94,40 @@ def executor_view(handler: Callable[..., Answer]):
 
 @executor_view
 def voice(params: dict[str, str]) -> Answer:
-    """The entry document for a call to an AA number: the menu its schedules pick right now.
+    """The entry for a call to a number: for an AA number, the menu its schedules pick right now;
+    for a number routed to an RCML application, the application itself.
 
-    The executor asks nothing before it: the answer names the call's AA system (`X-AA-System`), or
-    why no system takes the call (`X-AA-Refusal`: `unknown-number` with the 404, `inactive-aa-system`
-    with the Reject), beside the document the simulator and any RCML client read.
-    `at` (ISO date-time) evaluates the schedules at another moment, for the call simulator.
+    The executor asks nothing before it: the answer names the call's account (`X-Account-Sid`) and
+    the AA system (`X-AA-System`) beside the document the simulator and any RCML client read, or
+    the application (`X-Voice-Url` and its kin, verbs.VOICE_HEADERS) with no document, or why nobody
+    takes the call (`X-AA-Refusal`: `unknown-number` with the 404, `inactive-aa-system` with the
+    Reject). `at` (ISO date-time) evaluates the schedules at another moment, for the call simulator.
     """
     found = entry_credentials.find(params.get("To") or params.get("Called") or "")
     if found is None:
         return 404, NOT_IN_SERVICE, {REFUSAL_HEADER: UNKNOWN_NUMBER}
     target = found[1]
+    account_sid = target.get("account") or ""
+    account = {ACCOUNT_HEADER: account_sid} if account_sid else {}
+    application = target.get("application")
+    if application:
+        _record_call_start(params, "", account_sid)
+        return 200, "", {**account, **{VOICE_HEADERS[name]: value for name, value in application.items() if value}}
     if not target["active"]:
-        return 200, REJECTED, {REFUSAL_HEADER: INACTIVE_SYSTEM}
-    system = {SYSTEM_HEADER: target["sid"]}
+        return 200, REJECTED, {**account, REFUSAL_HEADER: INACTIVE_SYSTEM}
+    system = {**account, SYSTEM_HEADER: target["sid"]}
     plan = cache.plan(target["sid"], target["version"]) if target["version"] else None
     if plan is None:
         return 503, APOLOGY, system
     at = _moment(params.get("at"))
     document = flow.entry(plan, at)
-    _record_call_start(params, target["sid"])
+    _record_call_start(params, target["sid"], account_sid)
     # The menu the schedules chose: its document's state (`path=MN…&`) names it.
     chosen = ENTRY_MENU.search(document)
     return 200, document, {**system, MENU_HEADER: chosen.group(1)} if chosen else system
 
 
-def _record_call_start(params: dict[str, str], aa_system_sid: str) -> None:
+def _record_call_start(params: dict[str, str], aa_system_sid: str, account_sid: str) -> None:
     """The call begins for the portal: recorded IN_PROGRESS (autoattendant.services.calls), so it is
     in the records even if its executor dies with it. Queued (one Redis command), stored by the
     writer within seconds; stored here when Redis fails. Only a call names its SIP Call-ID (the
@@ -128,6 +144,7 @@ def _record_call_start(params: dict[str, str], aa_system_sid: str) -> None:
         to_number=(params.get("To") or params.get("Called") or "")[:255],
         sip_call_id=sip_call_id[:255],
         executor=(params.get("Executor") or "")[:255],
+        account_sid=account_sid,
     )
     if cache.try_redis(lambda: queue_call_start(start), False):
         return

@@ -258,13 +258,15 @@ class FakePortal:
 
 
 def with_fakes(scenario, **options):
-    """Run `scenario(portal, fake_portal, elsewhere)` with a client of the fake portal."""
+    """Run `scenario(portal, fake_portal, elsewhere)` with a client of the fake portal; `elsewhere`,
+    on 127.0.0.1 too, is opened by the fetch policy's allow list (RCML_FETCH_ALLOW)."""
 
     async def main():
         fake, elsewhere = FakePortal(), FakePortal()
         base, other = await fake.start(), await elsewhere.start()
         fake.redirect_to = f"{other}/audio/prompt.wav"
         try:
+            options.setdefault("fetch_allow", other.removeprefix("http://"))
             async with PortalClient(base, "the-token", **options) as portal:
                 return await scenario(portal, fake, elsewhere, other)
         finally:
