@@ -84,6 +84,9 @@ class Code:
     VOICEMAIL_AUDIO_UNAVAILABLE = ErrorCode(536, 409, "Voicemail audio is not available")
     ORGANISATION_NAME_NOT_UNIQUE = ErrorCode(537, 409, "Organisation name not unique")
     REGISTRATION_NOT_FOUND = ErrorCode(538, 409, "Registration not found")
+    AA_NUMBER_NOT_CHANGEABLE = ErrorCode(
+        539, 409, "This number is an AA number: change or release it through the /autoattendant API"
+    )
 
 
 def all_codes() -> list[ErrorCode]:

@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from django.db import IntegrityError, transaction
 
 from autoattendant.errors import AAError, Code
 from autoattendant.provisioning import AccountCredentials, ProvisioningBackend
-from autoattendant.services.field_rules import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
-from telephony import accounts
-from telephony.models import NumberRoute, SipClient, TelephonyAccount
-
-# What a SIP client's password must be, like Restcomm's client password policy: the portal's password
-# length, with at least one letter and one digit.
-CLIENT_PASSWORD_POLICY = re.compile(rf"(?=.*[A-Za-z])(?=.*\d).{{{PASSWORD_MIN_LENGTH},{PASSWORD_MAX_LENGTH}}}")
-
-
-def _forget_entry_after_commit(number: str) -> None:
-    """Calls to a re-routed number find its new AA system at once, not after the cache expires."""
-    from telephony.rcml.cache import forget_entries
-
-    transaction.on_commit(lambda: forget_entries([number]))
+from telephony import accounts, clients, numbers
+from telephony.models import NumberRoute, TelephonyAccount
 
 
 def _credentials(account: TelephonyAccount | None) -> AccountCredentials | None:
@@ -86,44 +72,22 @@ class BundledBackend(ProvisioningBackend):
         route.account = account
         route.aa_system_sid = aa_system_sid
         try:
+            # The number routes somewhere else already (another CSP, or an account of the Restcomm
+            # API, holds it in some form).
+            numbers.check_number_free(route.number, exclude=route)
             with transaction.atomic():
                 route.save()
-        except IntegrityError as exc:
-            # The number routes somewhere else already (another CSP holds it).
+        except (AAError, IntegrityError) as exc:
             raise AAError(Code.NUMBER_PROVISIONING_FAILED) from exc
-        _forget_entry_after_commit(route.number)
+        numbers.forget_entry_after_commit(route.number)
 
     def release_number(self, phone_number) -> None:
         NumberRoute.objects.filter(phone_number_sid=phone_number.sid).delete()
-        _forget_entry_after_commit(phone_number.number)
+        numbers.forget_entry_after_commit(phone_number.number)
 
     def provision_client(self, phone_number, password: str | None) -> None:
         account = self._account(phone_number, Code.CLIENT_PROVISIONING_FAILED)
-        client = SipClient.objects.filter(phone_number_sid=phone_number.sid).first()
-        if client is None:
-            client = SipClient.objects.filter(login=phone_number.number, account=account).first()
-        if client is None:
-            if not password:
-                raise AAError(Code.CLIENT_PASSWORD_NEEDED)
-            if not CLIENT_PASSWORD_POLICY.fullmatch(password):
-                raise AAError(
-                    Code.CLIENT_PROVISIONING_FAILED,
-                    errors={
-                        "extensionClientPassword": [
-                            f"{PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters, with a letter and a digit."
-                        ]
-                    },
-                )
-            client = SipClient(password=password)
-        # An existing client keeps its password, as the reference says.
-        client.login = phone_number.number
-        client.account = account
-        client.phone_number_sid = phone_number.sid
-        try:
-            with transaction.atomic():
-                client.save()
-        except IntegrityError as exc:
-            raise AAError(Code.CLIENT_PROVISIONING_FAILED) from exc
+        clients.provision_extension(account, phone_number, password)
 
     def release_client(self, phone_number) -> None:
-        SipClient.objects.filter(phone_number_sid=phone_number.sid).delete()
+        clients.release_extension(phone_number)
