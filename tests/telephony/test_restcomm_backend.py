@@ -161,3 +161,84 @@ def test_a_csp_the_server_refuses_is_499_with_nothing_written(restcomm, settings
     assert getattr(raised.value, "error_code", None) is not None and raised.value.error_code.code == 499
     assert not Organisation.objects.filter(name=name).exists()
     assert restcomm.accounts() == before_remote
+
+
+# Client extensions.
+
+
+def client_extension(tenant: Tenant, login: str, password: str | None = "phone-pass-123", extension: str = ""):
+    body = {"number": login, "enterpriseSid": tenant.enterprise.sid, "isExtension": True, "extensionType": "client"}
+    body["extension"] = extension or str(300 + uuid.uuid4().int % 600)
+    if password is not None:
+        body["extensionClientPassword"] = password
+    return tenant.csp.post("/autoattendant/phonenumber", body)
+
+
+def enterprise_account(tenant: Tenant) -> str:
+    credentials = get_backend().account_credentials(enterprise=tenant.enterprise)
+    assert credentials is not None
+    return credentials.sid
+
+
+def test_a_client_extension_is_a_client_of_its_enterprises_account(tenant, restcomm):
+    login = f"c{label()}"
+    created = assert_ok(client_extension(tenant, login), 201)
+    assert restcomm.clients()[login] == (enterprise_account(tenant), "phone-pass-123")
+    link = RestcommLink.objects.get(kind="client", portal_sid=created["sid"])
+    assert link.remote_account_sid == enterprise_account(tenant)
+    # A new login: the client is made again, with the password it had.
+    renamed = f"c{label()}"
+    assert_ok(tenant.csp.put(f"/autoattendant/phonenumber/{created['sid']}", {"number": renamed}))
+    clients = restcomm.clients()
+    assert login not in clients and clients[renamed] == (enterprise_account(tenant), "phone-pass-123")
+    assert_ok(tenant.csp.delete(f"/autoattendant/phonenumber/{created['sid']}"))
+    assert renamed not in restcomm.clients()
+    assert not RestcommLink.objects.filter(portal_sid=created["sid"]).exists()
+
+
+def test_a_client_extension_without_a_password_is_495_with_nothing_written(tenant, restcomm):
+    login = f"c{label()}"
+    before = restcomm.clients()
+    assert_error(client_extension(tenant, login, password=None), 495)
+    assert not tenant.enterprise.phone_numbers.filter(number=login).exists()
+    assert restcomm.clients() == before
+
+
+@pytest.mark.parametrize("failure", ["down", "refusing", "slow", "refused-password"])
+def test_a_client_the_server_cannot_take_is_494_with_nothing_written(tenant, restcomm, front, settings, failure):
+    login, password = f"c{label()}", "phone-pass-123"
+    if failure == "down":
+        settings.RESTCOMM_URL = f"http://127.0.0.1:{free_port()}/restcomm"
+    elif failure == "refusing":
+        RestcommLink.objects.filter(portal_sid=tenant.enterprise.sid).update(auth_token="0" * 32)
+    elif failure == "slow":
+        front.delay = TIMEOUT + 1.5
+    else:  # the server's own password policy
+        password = "x"
+    before_links, before = links(), restcomm.clients()
+    assert_error(client_extension(tenant, login, password=password), 494)
+    assert not tenant.enterprise.phone_numbers.filter(number=login).exists()
+    assert links() == before_links
+    front.delay = 0
+    if failure != "slow":  # a request finished after the timeout is drift: restcomm_resync's
+        assert restcomm.clients() == before
+
+
+def test_a_login_change_that_fails_half_way_puts_the_old_client_back(tenant, restcomm, front):
+    login = f"c{label()}"
+    created = assert_ok(client_extension(tenant, login), 201)
+    posts: list[str] = []
+
+    def first_client_post(method: str, path: str, count: int) -> bool:
+        if method == "POST" and path.endswith("/Clients.json"):
+            posts.append(path)
+            return len(posts) == 1  # the new login's; the old one's coming back goes through
+        return False
+
+    front.fail = first_client_post
+    renamed = f"c{label()}"
+    assert_error(tenant.csp.put(f"/autoattendant/phonenumber/{created['sid']}", {"number": renamed}), 494)
+    assert tenant.enterprise.phone_numbers.get(sid=created["sid"]).number == login
+    clients = restcomm.clients()
+    # The old client was deleted to free its login, then made again when the new one failed.
+    assert renamed not in clients and clients[login] == (enterprise_account(tenant), "phone-pass-123")
