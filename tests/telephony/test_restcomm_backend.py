@@ -9,16 +9,20 @@ new (what the backend had made before failing is undone: deleted, or for an acco
 
 from __future__ import annotations
 
+import io
 import uuid
 from collections.abc import Iterator
 
 import pytest
 import requests
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from autoattendant.models import Enterprise, Organisation, User
 from autoattendant.provisioning import get_backend
 from autoattendant.services.organisations import create_csp
 from telephony.models import RestcommLink
+from telephony.rcml import entry_credentials
 from tests.conftest import PASSWORD, Tenant, assert_error, assert_ok, make_tenant
 from tests.restcomm_e2e.peer import Front, Peer, restcomm_peer
 from tests.servers import free_port
@@ -242,3 +246,107 @@ def test_a_login_change_that_fails_half_way_puts_the_old_client_back(tenant, res
     clients = restcomm.clients()
     # The old client was deleted to free its login, then made again when the new one failed.
     assert renamed not in clients and clients[login] == (enterprise_account(tenant), "phone-pass-123")
+
+
+# AA numbers.
+
+
+def aa_number(tenant: Tenant, number: str = ""):
+    number = number or f"+1555{uuid.uuid4().int % 10**7:07d}"
+    return tenant.csp.post(
+        "/autoattendant/phonenumber", {"number": number, "enterpriseSid": tenant.enterprise.sid, "isExtension": False}
+    )
+
+
+def test_an_aa_number_is_an_incoming_number_whose_voice_url_is_the_aa_entry(tenant, restcomm):
+    created = assert_ok(aa_number(tenant), 201)
+    number = created["number"]
+    assert restcomm.numbers()[number] == (
+        enterprise_account(tenant),
+        entry_credentials.voice_url(tenant.enterprise.sid),
+    )
+    assert_ok(tenant.csp.put(f"/autoattendant/phonenumber/{created['sid']}", {"friendlyName": "Front desk"}))
+    names = restcomm.rows("SELECT friendly_name FROM telephony_numberroute WHERE number = %s", number)
+    assert names == [("Front desk",)]
+    assert_ok(tenant.csp.delete(f"/autoattendant/phonenumber/{created['sid']}"))
+    assert number not in restcomm.numbers()
+    assert not RestcommLink.objects.filter(portal_sid=created["sid"]).exists()
+
+
+@pytest.mark.parametrize("failure", ["down", "refusing", "slow", "taken"])
+def test_a_number_the_server_cannot_take_is_486_with_nothing_written(tenant, restcomm, front, settings, failure):
+    number = f"+1555{uuid.uuid4().int % 10**7:07d}"
+    if failure == "down":
+        settings.RESTCOMM_URL = f"http://127.0.0.1:{free_port()}/restcomm"
+    elif failure == "refusing":
+        RestcommLink.objects.filter(portal_sid=tenant.enterprise.sid).update(auth_token="0" * 32)
+    elif failure == "slow":
+        front.delay = TIMEOUT + 1.5
+    else:  # another account of the server holds it
+        other = make_tenant(label())
+        assert_ok(aa_number(other, number), 201)
+    before_links, before = links(), restcomm.numbers()
+    assert_error(aa_number(tenant, number), 486)
+    assert not tenant.enterprise.phone_numbers.filter(number=number).exists()
+    assert links() == before_links
+    front.delay = 0
+    if failure != "slow":
+        assert restcomm.numbers() == before
+
+
+# Re-sync.
+
+
+def resync(*args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    try:
+        call_command("restcomm_resync", *args, stdout=out)
+    except CommandError as exc:
+        return 1, out.getvalue() + str(exc)
+    return 0, out.getvalue()
+
+
+def test_resync_reports_each_difference_and_repairs_it(tenant, restcomm):
+    number = assert_ok(aa_number(tenant), 201)["number"]
+    other = assert_ok(aa_number(tenant), 201)["number"]
+    login = f"c{label()}"
+    assert_ok(client_extension(tenant, login), 201)
+    only = ("--enterprise", tenant.enterprise.sid)
+    assert resync(*only) == (0, "In step with the Restcomm server.\n")
+
+    account = enterprise_account(tenant)
+    restcomm.rows("DELETE FROM telephony_numberroute WHERE number = %s RETURNING id", number)
+    restcomm.rows(
+        "UPDATE telephony_numberroute SET voice_url = 'http://elsewhere.test/x' WHERE number = %s RETURNING id", other
+    )
+    extra = requests.post(
+        f"{restcomm.restcomm_url}/2012-04-24/Accounts/{account}/Clients.json",
+        data={"Login": f"x{label()}", "Password": "extra-pass-123"},
+        auth=(account, get_backend().account_credentials(enterprise=tenant.enterprise).auth_token),
+        timeout=10,
+    )
+    assert extra.status_code == 201, extra.text
+    status, report = resync(*only)
+    assert status == 1
+    assert f"number {number} missing" in report
+    assert f"number {other} VoiceUrl wrong" in report
+    assert f"extra client {extra.json()['login']}" in report
+    assert "secret" not in report and entry_credentials.secret(tenant.enterprise.sid) not in report
+
+    status, report = resync("--fix", *only)
+    assert status == 0, report
+    assert report.count("-> fixed") == 3
+    numbers, clients = restcomm.numbers(), restcomm.clients()
+    voice_url = entry_credentials.voice_url(tenant.enterprise.sid)
+    assert numbers[number] == (account, voice_url) and numbers[other] == (account, voice_url)
+    assert extra.json()["login"] not in clients and login in clients
+    assert resync(*only)[0] == 0
+
+
+def test_resync_names_a_missing_client_it_cannot_make_without_its_password(tenant, restcomm):
+    login = f"c{label()}"
+    assert_ok(client_extension(tenant, login), 201)
+    restcomm.rows("DELETE FROM telephony_sipclient WHERE login = %s RETURNING id", login)
+    status, report = resync("--fix", "--enterprise", tenant.enterprise.sid)
+    assert status == 1
+    assert f"client {login} missing (its password is needed" in report
