@@ -133,3 +133,32 @@ def test_the_executors_own_endpoints_do_not_take_entry_credentials(desk, client)
     response = client.post("/rcml/call", data={"callSid": CALL["CallSid"]}, content_type="application/json", **headers)
     assert response.status_code == 401
     assert client.get("/rcml/speech?text=hello", **headers).status_code == 401
+
+
+def test_the_executors_client_walks_a_remote_portal_with_the_voice_urls_credentials(
+    live_server, transactional_db, tenant, settings
+):
+    """As another instance's executor does: its own portal elsewhere, this one reached at the VoiceUrl."""
+    import asyncio
+    import xml.etree.ElementTree as ET
+
+    from telephony.executor.portal_client import PortalClient
+
+    aa = build(tenant, NUMBER)
+    settings.RCML_PUBLIC_URL = live_server.url
+    voice_url = entry_credentials.voice_url(tenant.enterprise.sid)
+    port = urlsplit(live_server.url).port
+
+    async def walk():
+        async with PortalClient(
+            "http://127.0.0.1:9", "another-portals-token", fetch_allow=f"127.0.0.1:{port}"
+        ) as client:
+            entry = await client.fetch_rcml(voice_url, {**CALL, "To": NUMBER})
+            action = ET.fromstring(entry.body).find("Gather").get("action")
+            step = await client.fetch_rcml(urljoin(entry.url, action), {**CALL, "Digits": "1"})
+            return entry, step
+
+    entry, step = asyncio.run(walk())
+    assert entry.status == 200 and entry.aa_system_sid == aa.system.sid
+    assert step.status == 200 and aa.sub.sid in step.body
+    assert urlsplit(step.url).username == tenant.enterprise.sid
