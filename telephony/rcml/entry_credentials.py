@@ -7,8 +7,9 @@ URLs keep them when resolved against it, so the whole call authenticates. The se
 the enterprise SID with a key derived from SECRET_KEY (Django's `salted_hmac`): nothing is stored,
 and a new SECRET_KEY changes every secret (`manage.py restcomm_resync --fix` sets the new URLs).
 
-Credentials of an enterprise open only its own numbers (the entry, `find`) and its own AA systems'
-documents (`allowed`); any other is answered as missing.
+Credentials of an enterprise open only its own numbers (the entry, `find`), its own AA systems'
+documents (`allowed`) and its own announcements' audio (telephony.auth.EntryCredentialsAuthentication);
+any other is answered as missing.
 """
 
 from __future__ import annotations
@@ -45,7 +46,11 @@ def voice_url(enterprise_sid: str) -> str:
 
 def enterprise_of(request: HttpRequest) -> str | None:
     """The enterprise whose entry credentials the request carries (HTTP Basic), or None."""
-    scheme, _, encoded = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    return enterprise_of_header(request.META.get("HTTP_AUTHORIZATION", ""))
+
+
+def enterprise_of_header(authorization: str) -> str | None:
+    scheme, _, encoded = authorization.partition(" ")
     if scheme.lower() != "basic":
         return None
     try:

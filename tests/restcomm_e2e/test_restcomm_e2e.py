@@ -5,11 +5,12 @@ at the server's edge with the client extension's credentials."""
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
+from tests.calls.conftest import hangup_policies
 from tests.calls.sipp import Sipp, caller
 from tests.edge.test_edge import _phone_at
-from tests.faults.conftest import publish_front_desk
 from tests.restcomm_e2e.conftest import Pair
 from tests.servers import free_port
 
@@ -24,8 +25,24 @@ def test_a_call_at_the_server_walks_the_portals_menus_and_reaches_the_phone_of_a
     body = {"number": LOGIN, "enterpriseSid": enterprise, "isExtension": True, "extension": "701"}
     body.update(extensionType="client", extensionClientPassword=PASSWORD)
     client = api.post("/autoattendant/phonenumber", body)["sid"]
-    transfer = {"actionType": "TRANSFER_TO_EXTENSION", "actionData": client}
-    publish_front_desk(api, AA_NUMBER, pair.diagnostics, enterprise, transfer, (client,))
+    greeting = api.post(
+        "/autoattendant/announcement",
+        {"name": "Welcome", "type": "TTS", "text": "Welcome.", "language": "en", "enterpriseSid": enterprise},
+    )["sid"]
+    deadline = time.monotonic() + 60
+    while api.get(f"/autoattendant/announcement/search/{greeting}")["status"] != "READY":
+        assert time.monotonic() < deadline, pair.diagnostics()
+        time.sleep(0.3)
+    number = api.post("/autoattendant/phonenumber", {"number": AA_NUMBER, "enterpriseSid": enterprise})["sid"]
+    body = {"name": "Desk", "status": "ACTIVE", "timezoneId": "UTC", "enterpriseSid": enterprise}
+    body.update(aaNumbers=[number], extensions=[client], **hangup_policies(timeoutSeconds=5))
+    system = api.post("/autoattendant/system", body)["sid"]
+    option = {"key": "1", "actionType": "TRANSFER_TO_EXTENSION", "actionData": client}
+    menu = {"name": "Main", "autoAttendantSid": system, "greetingAnnouncementSid": greeting, "options": [option]}
+    api.put(f"/autoattendant/system/{system}", {"defaultMenuSid": api.post("/autoattendant/menu", menu)["sid"]})
+    while api.get(f"/autoattendant/system/search/{system}").get("publishStatus") != "PUBLISHED":
+        assert time.monotonic() < deadline, pair.diagnostics()
+        time.sleep(0.3)
 
     # The server holds the enterprise's account below the portal's CSP's, its client and its number.
     accounts = pair.server.accounts()
@@ -54,6 +71,8 @@ def test_a_call_at_the_server_walks_the_portals_menus_and_reaches_the_phone_of_a
     assert taken.ok, f"{taken.output}\n{pair.diagnostics()}"
     assert f"INVITE sip:{LOGIN}@127.0.0.1:" in taken.messages  # relayed by the server's edge to its binding
 
+    # The greeting was played from the portal's audio, fetched with the same credentials.
+    assert "cannot play" not in pair.executor.log.read_text(errors="replace"), pair.diagnostics()
     # Nothing of the AA is on the server: the menu and the transfer came from the portal's documents.
     assert pair.server.rows("SELECT count(*) FROM autoattendant_autoattendantsystem") == [(0,)]
 

@@ -162,3 +162,17 @@ def test_the_executors_client_walks_a_remote_portal_with_the_voice_urls_credenti
     assert entry.status == 200 and entry.aa_system_sid == aa.system.sid
     assert step.status == 200 and aa.sub.sid in step.body
     assert urlsplit(step.url).username == tenant.enterprise.sid
+
+
+def test_an_announcements_audio_opens_to_its_own_enterprises_credentials_only(desk, other_desk, client):
+    """A menu's greeting is played from the portal too: its audio takes the credentials of its enterprise."""
+    from autoattendant.models.announcement import audio_uri
+
+    url = audio_uri(desk.announcement("Welcome").sid)  # READY with no file: found, not playable (533)
+    own = basic(entry_credentials.voice_url(desk.tenant.enterprise.sid))
+    foreign = basic(entry_credentials.voice_url(other_desk.tenant.enterprise.sid))
+    assert client.get(url, **own).json()["errorCode"] == "533"
+    assert client.get(url, **foreign).json()["errorCode"] == "516"  # another's: as missing
+    wrong = {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(f"{desk.tenant.enterprise.sid}:0".encode()).decode()}
+    assert client.get(url, **wrong).status_code == 401
+    assert client.get("/autoattendant/announcement/search", **own).status_code == 403
