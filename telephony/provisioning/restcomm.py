@@ -260,17 +260,34 @@ class RestcommBackend(ProvisioningBackend):
 
     def provision_number(self, phone_number) -> None:
         """An IncomingPhoneNumber of the enterprise's account whose VoiceUrl is its AA entry (the entry
-        finds the AA system, so assigning one changes nothing remotely but the FriendlyName)."""
+        finds the AA system, so assigning one changes nothing remotely but the FriendlyName). One the
+        server lost is made again; one moved to another enterprise leaves the old account first, and
+        goes back there if the new one fails."""
         enterprise_sid = phone_number.enterprise.sid
         with provisioning(Code.NUMBER_PROVISIONING_FAILED, f"number {phone_number.sid}") as undo:
             client = self._account_client(enterprise_sid)
             data = number_fields(phone_number)
             link = _link(RestcommLink.NUMBER, phone_number.sid)
             if link is not None and link.remote_account_sid == client.account_sid:
-                client.post(number_path(client.account_sid, link.remote_sid), data)
-                return
-            if link is not None:  # moved to another enterprise: out of the old account first
-                self._parent_client(link).delete(number_path(link.remote_account_sid, link.remote_sid))
+                try:
+                    client.post(number_path(client.account_sid, link.remote_sid), data)
+                    return
+                except RemoteError as exc:
+                    if exc.status != 404:
+                        raise
+            elif link is not None:  # a number is held by one account: out of the old one first
+                old = self._parent_client(link)
+                path = number_path(link.remote_account_sid, link.remote_sid)
+                held = _get_or_none(old, path)
+                if held is not None:
+                    old.delete(path)
+                    restore = {
+                        "PhoneNumber": held["phone_number"],
+                        "FriendlyName": held.get("friendly_name") or "",
+                        "VoiceUrl": held.get("voice_url") or "",
+                        "VoiceMethod": held.get("voice_method") or "POST",
+                    }
+                    undo.add(f"number {held['phone_number']}", lambda: old.post(number_path(old.account_sid), restore))
             created = client.post(number_path(client.account_sid), {"PhoneNumber": phone_number.number, **data})
             sid = created["sid"]
             undo.add(f"number {sid}", lambda: client.delete(number_path(client.account_sid, sid)))
@@ -319,12 +336,8 @@ class RestcommBackend(ProvisioningBackend):
     def _remote_client(self, link: RestcommLink) -> tuple[RestcommClient, dict[str, Any]] | None:
         """The linked Client as the server has it, with the client of its account; None: gone."""
         account = self._parent_client(link)
-        try:
-            return account, account.get(client_path(link.remote_account_sid, link.remote_sid))
-        except RemoteError as exc:
-            if exc.status != 404:
-                raise
-            return None
+        found = _get_or_none(account, client_path(link.remote_account_sid, link.remote_sid))
+        return (account, found) if found is not None else None
 
     def release_client(self, phone_number) -> None:
         link = _link(RestcommLink.CLIENT, phone_number.sid)
@@ -333,6 +346,16 @@ class RestcommBackend(ProvisioningBackend):
         with provisioning(Code.CLIENT_PROVISIONING_FAILED, f"client {phone_number.sid}"):
             self._parent_client(link).delete(client_path(link.remote_account_sid, link.remote_sid))
             link.delete()
+
+
+def _get_or_none(client: RestcommClient, path: str) -> dict[str, Any] | None:
+    """A resource as the server has it; None when it has none."""
+    try:
+        return client.get(path)
+    except RemoteError as exc:
+        if exc.status != 404:
+            raise
+        return None
 
 
 def number_path(account_sid: str, sid: str = "") -> str:

@@ -350,3 +350,27 @@ def test_resync_names_a_missing_client_it_cannot_make_without_its_password(tenan
     status, report = resync("--fix", "--enterprise", tenant.enterprise.sid)
     assert status == 1
     assert f"client {login} missing (its password is needed" in report
+
+
+def test_a_number_moved_to_another_enterprise_moves_account_and_goes_back_if_the_new_one_fails(tenant, restcomm, front):
+    created = assert_ok(aa_number(tenant), 201)
+    number, first = created["number"], tenant.enterprise
+    second = assert_ok(new_enterprise(tenant), 201)["sid"]
+    second_account = RestcommLink.objects.get(kind="account", portal_sid=second).remote_sid
+    front.fail = lambda method, path, count: (
+        method == "POST" and path.endswith("/IncomingPhoneNumbers.json") and (f"/Accounts/{second_account}/" in path)
+    )
+    assert_error(tenant.csp.put(f"/autoattendant/phonenumber/{created['sid']}", {"enterpriseSid": second}), 486)
+    assert restcomm.numbers()[number] == (enterprise_account(tenant), entry_credentials.voice_url(first.sid))
+    front.reset()
+    # The backend meets the number it put back under another SID: re-sync links it again.
+    assert resync("--fix", "--enterprise", first.sid)[0] == 0
+    assert_ok(tenant.csp.put(f"/autoattendant/phonenumber/{created['sid']}", {"enterpriseSid": second}))
+    assert restcomm.numbers()[number] == (second_account, entry_credentials.voice_url(second))
+
+
+def test_a_number_the_server_lost_is_made_again_by_its_next_change(tenant, restcomm):
+    created = assert_ok(aa_number(tenant), 201)
+    restcomm.rows("DELETE FROM telephony_numberroute WHERE number = %s RETURNING id", created["number"])
+    assert_ok(tenant.csp.put(f"/autoattendant/phonenumber/{created['sid']}", {"friendlyName": "Again"}))
+    assert restcomm.numbers()[created["number"]][0] == enterprise_account(tenant)
