@@ -97,8 +97,8 @@ def restcomm_peer(
 
 class Front:
     """An HTTP server on 127.0.0.1 in front of a target: it forwards each request, or answers a
-    request that `fail` picks with a 503 (the target never sees it), and waits `delay` seconds
-    before answering (a slow server)."""
+    request that `fail` picks with a 503 (the target never sees it); with a `delay` it is a slow
+    server, answering every request that late, without forwarding it."""
 
     def __init__(self, target: str) -> None:
         self.target = target.rstrip("/")
@@ -112,8 +112,10 @@ class Front:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 front.seen.append((self.command, self.path))
-                if front.delay:
+                if front.delay:  # a slow server: it answers late, having done nothing
                     time.sleep(front.delay)
+                    self._send(504, b'{"message": "too late"}', "application/json")
+                    return
                 if front.fail(self.command, self.path, len(front.seen)):
                     self._send(503, b'{"message": "failed by the test front"}', "application/json")
                     return

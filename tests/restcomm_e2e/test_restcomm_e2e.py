@@ -5,14 +5,18 @@ at the server's edge with the client extension's credentials."""
 
 from __future__ import annotations
 
+import subprocess
 import time
 from urllib.parse import urlsplit
 
-from tests.calls.conftest import hangup_policies
+import pytest
+
+from tests.calls.conftest import Api, hangup_policies
 from tests.calls.sipp import Sipp, caller
 from tests.edge.test_edge import _phone_at
 from tests.restcomm_e2e.conftest import Pair
-from tests.servers import free_port
+from tests.restcomm_e2e.peer import Front
+from tests.servers import BASE_DIR, MANAGE, free_port, gunicorn
 
 AA_NUMBER = "+15550007000"
 LOGIN, PASSWORD = "alice701", "alice-secret-701"
@@ -90,3 +94,92 @@ def test_resync_finds_the_portal_in_step_then_repairs_a_number_gone_from_the_ser
     assert "-> fixed" in done.stdout
     assert any(n.endswith("5550007000") for n in pair.server.numbers())
     assert pair.manage_portal("restcomm_resync").returncode == 0
+
+
+REVERSE_TOKENS = (
+    "UPDATE telephony_restcommlink SET auth_token = reverse(auth_token) WHERE portal_sid IN (%s, %s) RETURNING id"
+)
+
+
+def snapshot(pair: Pair) -> tuple:
+    """What both databases hold of provisioning: the portal's rows and links, the server's accounts,
+    numbers and clients."""
+    portal = tuple(
+        pair.portal_rows(query)
+        for query in (
+            "SELECT sid, name FROM autoattendant_organisation ORDER BY sid",
+            "SELECT sid, name FROM autoattendant_enterprise ORDER BY sid",
+            "SELECT sid, number FROM autoattendant_phonenumber ORDER BY sid",
+            "SELECT kind, portal_sid, remote_sid, auth_token FROM telephony_restcommlink ORDER BY kind, portal_sid",
+        )
+    )
+    return portal, pair.server.accounts(), pair.server.numbers(), pair.server.clients()
+
+
+@pytest.mark.parametrize("failure", ["down", "refusing", "slow"])
+def test_a_server_down_refusing_or_slow_answers_the_documented_codes_with_nothing_written(pair: Pair, failure):
+    """The portal as another real process (the same database) whose Restcomm server is down, refuses
+    its credentials, or answers after RESTCOMM_TIMEOUT: an enterprise 499, an AA number 486, a
+    client extension 494, a CSP (createcsp) 499; neither database changes."""
+    admin = {"emailId": f"bg-{failure}@rce2e.test", "password": "bg-pass-1234"}
+    enterprise = pair.api.post("/autoattendant/enterprise", {"name": f"Errors {failure}", "enterpriseAdmin": admin})
+    env = {**pair.portal_env, "RESTCOMM_TIMEOUT": "1"}
+    with Front(pair.server.url) as slow:
+        if failure == "down":
+            env["RESTCOMM_URL"] = f"http://127.0.0.1:{free_port()}/restcomm"
+        elif failure == "refusing":  # every account's AuthToken the portal holds is wrong
+            env["RESTCOMM_AUTH_TOKEN"] = "0" * 32
+            pair.portal_rows(REVERSE_TOKENS, enterprise["sid"], pair.portal_csp["organisationSid"])
+        else:
+            slow.delay = 2.5
+            env["RESTCOMM_URL"] = f"{slow.url}/restcomm"
+        before = snapshot(pair)
+        try:
+            with gunicorn(env, pair.workdir / f"portal-{failure}.log", workers=1) as url:
+                api = Api(url, pair.portal_csp)
+                admin = {"emailId": f"bg-never-{failure}@rce2e.test", "password": "bg-pass-1234"}
+                codes = {
+                    "enterprise": api.session.post(
+                        f"{url}/autoattendant/enterprise", json={"name": "Never", "enterpriseAdmin": admin}, timeout=30
+                    ).json()["errorCode"],
+                    "number": api.session.post(
+                        f"{url}/autoattendant/phonenumber",
+                        json={"number": "+15550007999", "enterpriseSid": enterprise["sid"], "isExtension": False},
+                        timeout=30,
+                    ).json()["errorCode"],
+                    "client": api.session.post(
+                        f"{url}/autoattendant/phonenumber",
+                        json={
+                            "number": "never799",
+                            "enterpriseSid": enterprise["sid"],
+                            "isExtension": True,
+                            "extension": "799",
+                            "extensionType": "client",
+                            "extensionClientPassword": "never-pass-799",
+                        },
+                        timeout=30,
+                    ).json()["errorCode"],
+                }
+            csp = subprocess.run(
+                [
+                    *MANAGE,
+                    "createcsp",
+                    "--name",
+                    f"Never {failure}",
+                    "--email",
+                    f"never-{failure}@rce2e.test",
+                    "--json",
+                ],
+                cwd=BASE_DIR,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            after = snapshot(pair)
+        finally:
+            if failure == "refusing":  # reversed again: the CSP's is right for the tests after this one
+                pair.portal_rows(REVERSE_TOKENS, enterprise["sid"], pair.portal_csp["organisationSid"])
+    assert codes == {"enterprise": "499", "number": "486", "client": "494"}, pair.diagnostics()
+    assert csp.returncode != 0 and "499" in csp.stderr + csp.stdout, csp.stderr
+    assert after == before

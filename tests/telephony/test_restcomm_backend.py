@@ -119,16 +119,7 @@ def test_an_enterprise_the_server_cannot_take_is_499_with_nothing_written(tenant
     assert not Enterprise.objects.filter(name="Never Made Ltd").exists()
     assert not User.objects.filter(enterprise__name="Never Made Ltd").exists()
     assert links() == before_links
-    if failure == "slow":
-        front.delay = 0  # the peer may still have made it after the portal gave up: see below
-    after = restcomm.accounts()
-    made = {sid: row for sid, row in after.items() if sid not in before_remote}
-    if failure == "slow":
-        # A request the server finished after the timeout is a drift restcomm_resync reports.
-        assert all(row[0] == "Never Made Ltd" for row in made.values())
-    else:
-        assert made == {}
-        assert after == before_remote
+    assert restcomm.accounts() == before_remote
 
 
 def test_a_failure_half_way_closes_the_csp_account_made_before_it(restcomm, front, db):
@@ -223,9 +214,7 @@ def test_a_client_the_server_cannot_take_is_494_with_nothing_written(tenant, res
     assert_error(client_extension(tenant, login, password=password), 494)
     assert not tenant.enterprise.phone_numbers.filter(number=login).exists()
     assert links() == before_links
-    front.delay = 0
-    if failure != "slow":  # a request finished after the timeout is drift: restcomm_resync's
-        assert restcomm.clients() == before
+    assert restcomm.clients() == before
 
 
 def test_a_login_change_that_fails_half_way_puts_the_old_client_back(tenant, restcomm, front):
@@ -289,9 +278,7 @@ def test_a_number_the_server_cannot_take_is_486_with_nothing_written(tenant, res
     assert_error(aa_number(tenant, number), 486)
     assert not tenant.enterprise.phone_numbers.filter(number=number).exists()
     assert links() == before_links
-    front.delay = 0
-    if failure != "slow":
-        assert restcomm.numbers() == before
+    assert restcomm.numbers() == before
 
 
 # Re-sync.
