@@ -63,7 +63,7 @@ def check_password(password: str | None, *, field: str) -> str:
     one the policy refuses."""
     if not password:
         raise AAError(Code.CLIENT_PASSWORD_NEEDED)
-    if not CLIENT_PASSWORD_POLICY.fullmatch(password):
+    if not CLIENT_PASSWORD_POLICY.fullmatch(password) or "\x00" in password:
         raise AAError(Code.CLIENT_PROVISIONING_FAILED, errors={field: [PASSWORD_POLICY_MESSAGE]})
     return password
 
@@ -152,10 +152,14 @@ def _free_extension(enterprise: Enterprise) -> str:
     return str(candidate)
 
 
-def _check_restcomm_fields(client: SipClient, login: str | None, voice: dict[str, Any]) -> None:
+def _check_restcomm_fields(
+    client: SipClient, login: str | None, friendly_name: str | None, voice: dict[str, Any]
+) -> None:
     errors = FieldErrors()
     if login is not None and not field_rules.SIP_LOGIN.fullmatch(login):
         errors.add("Login", field_rules.SIP_LOGIN_MESSAGE)
+    if friendly_name is not None:
+        voice_application.check_friendly_name(errors, friendly_name)
     voice_application.apply(client, voice, errors)
     errors.raise_if_any()
 
@@ -176,7 +180,7 @@ def create_client(
     none, 494 refused)."""
     login = (login or "").strip()
     probe = SipClient()
-    _check_restcomm_fields(probe, login, voice)
+    _check_restcomm_fields(probe, login, friendly_name, voice)
     password = check_password(password, field="Password")
     _check_login_free(login)
     enterprise = _enterprise_of(account, for_update=True)
@@ -215,7 +219,7 @@ def update_client(
     """Change what is given (None: left as it is). An extension's FriendlyName is its extension's,
     changed through the phone numbers' service so both APIs show the same."""
     client = SipClient.objects.select_for_update().get(pk=client.pk)
-    _check_restcomm_fields(client, None, voice)
+    _check_restcomm_fields(client, None, friendly_name, voice)
     if password is not None:
         client.password = check_password(password, field="Password")
     if friendly_name is not None:

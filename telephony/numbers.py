@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from autoattendant.errors import AAError, Code
 from autoattendant.services.field_rules import PHONE_NUMBER_MAX_DIGITS, FieldErrors
@@ -63,7 +63,10 @@ def boolean_from(value: str, parameter: str, errors: FieldErrors) -> bool:
 
 
 def check_number_free(number: str, *, exclude: NumberRoute | None = None) -> None:
-    """510 when any account holds the number, in any of its forms."""
+    """510 when any account holds the number, in any of its forms. Only one form is unique in the
+    table, so writers of the same number in another form wait for each other here until commit."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"number:{number.lstrip('+')}"])
     held = NumberRoute.objects.filter(number__in=number_variants(number))
     if exclude is not None and exclude.pk is not None:
         held = held.exclude(pk=exclude.pk)
@@ -87,6 +90,7 @@ def _apply(route: NumberRoute, friendly_name: str | None, voice_caller_id_lookup
     if voice_caller_id_lookup is not None:
         route.voice_caller_id_lookup = boolean_from(voice_caller_id_lookup, "VoiceCallerIdLookup", errors)
     if friendly_name is not None:
+        voice_application.check_friendly_name(errors, friendly_name)
         route.friendly_name = friendly_name.strip() or route.number
     errors.raise_if_any()
 

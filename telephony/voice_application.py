@@ -16,6 +16,7 @@ from telephony.models import VoiceApplication
 API_VERSION = "2012-04-24"
 METHODS = ("GET", "POST")
 URL_MAX_LENGTH = 1000  # VoiceApplication's columns
+FRIENDLY_NAME_MAX_LENGTH = 200  # numbers', clients' and extensions' columns
 
 # Restcomm's parameter for each field, in the reference's order.
 URL_FIELDS = {"voice_url": "VoiceUrl", "voice_fallback_url": "VoiceFallbackUrl", "status_callback": "StatusCallback"}
@@ -34,13 +35,24 @@ PARAMETERS = {
     "ApiVersion": "api_version",
 }
 
+# What each parameter means, for the API's documentation.
+DESCRIPTIONS = [
+    ("VoiceUrl", "The RCML application's URL, absolute http or https; empty: none."),
+    ("VoiceMethod", "GET or POST (the default) for VoiceUrl."),
+    ("VoiceFallbackUrl", "Fetched when VoiceUrl fails; absolute http or https; empty: none."),
+    ("VoiceFallbackMethod", "GET or POST (the default) for VoiceFallbackUrl."),
+    ("StatusCallback", "Told the call's status; absolute http or https; empty: none."),
+    ("StatusCallbackMethod", "GET or POST (the default) for StatusCallback."),
+    ("ApiVersion", f"{API_VERSION}, the only version served."),
+]
+
 URL_MESSAGE = "An absolute http or https URL."
 METHOD_MESSAGE = "GET or POST."
 API_VERSION_MESSAGE = f"The only API version served is {API_VERSION}."
 
 
 def is_absolute_http_url(url: str) -> bool:
-    if len(url) > URL_MAX_LENGTH or any(c.isspace() for c in url):
+    if len(url) > URL_MAX_LENGTH or any(c.isspace() or c == "\x00" for c in url):
         return False
     try:
         parts = urlsplit(url)
@@ -48,6 +60,14 @@ def is_absolute_http_url(url: str) -> bool:
     except ValueError:
         return False
     return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def check_friendly_name(errors: FieldErrors, friendly_name: str) -> None:
+    """A number's or a client's FriendlyName (PostgreSQL text cannot hold NUL)."""
+    if len(friendly_name) > FRIENDLY_NAME_MAX_LENGTH:
+        errors.add("FriendlyName", f"At most {FRIENDLY_NAME_MAX_LENGTH} characters.")
+    elif "\x00" in friendly_name:
+        errors.add("FriendlyName", "No NUL characters.")
 
 
 def apply(target: VoiceApplication, changes: dict[str, Any], errors: FieldErrors) -> None:

@@ -46,13 +46,34 @@ class ClientView(RestcommView):
             SipClient.objects.select_related("account")
             .filter(account__in=accounts.below(account), sid=client_sid)
             .first()
+            if "\x00" not in client_sid  # PostgreSQL text cannot hold NUL
+            else None
         )
         if client is None:
             raise RestcommError(404, f"The client {client_sid} was not found")
         return client
 
 
+FORM = [
+    ("FriendlyName", "A name for the client (default: its Login).", False),
+    ("Password", "8 to 128 characters with a letter and a digit; the phone registers with it.", False),
+    ("Status", "1 enabled (the default), 0 disabled: a disabled client cannot register.", False),
+    *[(name, description, False) for name, description in voice_application.DESCRIPTIONS],
+]
+
+
 class ClientList(ClientView):
+    """The account's own clients."""
+
+    paged = True
+    creates = True
+    form_fields = {
+        "post": [
+            ("Login", "The SIP user name the phone registers with: letters, digits, '.', '_', '-'.", True),
+            *[(name, description, name == "Password") for name, description, _ in FORM],
+        ]
+    }
+
     def get(self, request, account_sid: str, format=None):
         account = self.target(account_sid)
         return self.page(
@@ -68,7 +89,7 @@ class ClientList(ClientView):
             login=params.get("Login"),
             password=params.get("Password"),
             friendly_name=params.get("FriendlyName"),
-            enabled=clients.status_from(status) if status is not None else True,
+            enabled=clients.status_from(status) if status else True,
             by=self.account,
             **self.voice(params),
         )
@@ -76,6 +97,10 @@ class ClientList(ClientView):
 
 
 class ClientDetail(ClientView):
+    """A client of the account or of one below it."""
+
+    form_fields = {"post": FORM, "put": FORM}
+
     def get(self, request, account_sid: str, client_sid: str, format=None):
         return self.item("Client", self.represent(self.found(account_sid, client_sid)))
 
@@ -87,7 +112,7 @@ class ClientDetail(ClientView):
             client,
             password=params.get("Password"),
             friendly_name=params.get("FriendlyName"),
-            enabled=clients.status_from(status) if status is not None else None,
+            enabled=clients.status_from(status) if status else None,
             by=self.account,
             **self.voice(params),
         )

@@ -17,12 +17,17 @@ from telephony.models import NumberRoute
 from telephony.restcomm.base import RestcommView, resource
 from telephony.restcomm.errors import RestcommError
 
+SMS = ("SmsUrl", "SmsMethod", "SmsFallbackUrl", "SmsFallbackMethod")
 
-def number_pattern(value: str) -> str:
+
+def number_pattern(value: str) -> str | None:
     """The PhoneNumber filter as a regular expression: a part of the number, `*` any one digit. A `+`
-    in a query string arrives as a space; it and the separators people write are left out."""
+    in a query string arrives as a space; it and the separators people write are left out. None: no
+    number can match (a letter, say)."""
     digits = numbers.SEPARATORS.sub("", value).replace("+", "")
-    return "".join("[0-9]" if c == "*" else re.escape(c) for c in digits)
+    if not re.fullmatch(r"[0-9*]*", digits):
+        return None
+    return digits.replace("*", "[0-9]")
 
 
 class NumberView(RestcommView):
@@ -63,20 +68,46 @@ class NumberView(RestcommView):
             NumberRoute.objects.select_related("account")
             .filter(account__in=accounts.below(account), sid=number_sid)
             .first()
+            if "\x00" not in number_sid  # PostgreSQL text cannot hold NUL
+            else None
         )
         if route is None:
             raise RestcommError(404, f"The incoming phone number {number_sid} was not found")
         return route
 
 
+FORM = [
+    ("FriendlyName", "A name for the number (default: the number).", False),
+    ("VoiceCallerIdLookup", "true or false.", False),
+    *[(name, description, False) for name, description in voice_application.DESCRIPTIONS],
+    *[(name, "Accepted and not used: SMS is not offered.", False) for name in SMS],
+]
+
+
 class NumberList(NumberView):
+    """The account's own numbers."""
+
+    paged = True
+    creates = True
+    form_fields = {"post": [("PhoneNumber", "The number, E.164 (`+` added when missing: 1234 is +1234).", True), *FORM]}
+    query_fields = {
+        "get": [
+            ("PhoneNumber", "Numbers with this part; `*` is any one digit."),
+            ("FriendlyName", "Numbers whose friendly name has this part (case ignored)."),
+        ]
+    }
+
     def get(self, request, account_sid: str, format=None):
         account = self.target(account_sid)
         routes = NumberRoute.objects.filter(account=account).select_related("account")
         query = self.request.query_params
-        if pattern := number_pattern(query.get("PhoneNumber") or ""):
+        pattern = number_pattern(query.get("PhoneNumber") or "")
+        friendly_name = (query.get("FriendlyName") or "").strip()
+        if pattern is None or "\x00" in friendly_name:
+            routes = routes.none()
+        if pattern:
             routes = routes.filter(number__regex=pattern)
-        if friendly_name := (query.get("FriendlyName") or "").strip():
+        if friendly_name:
             routes = routes.filter(friendly_name__icontains=friendly_name)
         return self.page("IncomingPhoneNumbers", "IncomingPhoneNumber", routes, self.represent)
 
@@ -88,6 +119,10 @@ class NumberList(NumberView):
 
 
 class NumberDetail(NumberView):
+    """A number of the account or of one below it."""
+
+    form_fields = {"post": FORM, "put": FORM}
+
     def get(self, request, account_sid: str, number_sid: str, format=None):
         return self.item("IncomingPhoneNumber", self.represent(self.found(account_sid, number_sid)))
 

@@ -194,6 +194,9 @@ def test_bad_input_is_refused_and_nothing_is_written(restcomm, suffix):
         ({"Login": "alice", "Password": PASSWORD, "VoiceUrl": "hello-play.xml"}, 400, 400, "VoiceUrl"),
         ({"Login": "al ice", "Password": PASSWORD}, 400, 400, "Login"),
         ({"Login": "alice", "Password": PASSWORD, "Status": "2"}, 400, 400, "Status"),
+        ({"Login": "alice", "Password": PASSWORD, "FriendlyName": "x" * 201}, 400, 400, "FriendlyName"),
+        ({"Login": "alice", "Password": "test1234\x00"}, 409, 494, "Password"),
+        ({"Login": "alice\x00", "Password": PASSWORD}, 400, 400, "Login"),
     ]
     for data, status, code, said in cases:
         response = restcomm.post(f"Clients{suffix}", data)
@@ -208,3 +211,14 @@ def test_bad_input_is_refused_and_nothing_is_written(restcomm, suffix):
     assert restcomm.post("Clients.json", {"Login": "alice", "Password": PASSWORD}).status_code == 409
     client = SipClient.objects.get()
     assert (client.password, client.friendly_name) == (PASSWORD, "alice")
+    assert restcomm.get(f"Clients/{sid}\x00.json").status_code == 404
+
+
+def test_the_openapi_document_lists_the_clients_resources(client):
+    paths = client.get("/restcomm/schema/", {"format": "json"}).json()["paths"]
+    listing = paths[f"{PREFIX}/Accounts/{{account_sid}}/Clients"]
+    form = listing["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
+    assert set(form["required"]) == {"Login", "Password"} and "VoiceMethod" in form["properties"]
+    assert "201" in listing["post"]["responses"]
+    assert {"Page", "PageSize", "AfterSid"} <= {parameter["name"] for parameter in listing["get"]["parameters"]}
+    assert {"get", "post", "put", "delete"} <= set(paths[f"{PREFIX}/Accounts/{{account_sid}}/Clients/{{client_sid}}"])

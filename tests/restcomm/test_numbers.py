@@ -231,6 +231,10 @@ def test_bad_input_is_refused_and_nothing_is_written(restcomm, suffix):
         ({"PhoneNumber": "1234", "VoiceUrl": HELLO, "StatusCallbackMethod": "DELETE"}, "StatusCallbackMethod"),
         ({"PhoneNumber": "1234", "VoiceUrl": HELLO, "VoiceCallerIdLookup": "maybe"}, "VoiceCallerIdLookup"),
         ({"PhoneNumber": "1234", "VoiceUrl": HELLO, "ApiVersion": "2010-04-01"}, "ApiVersion"),
+        ({"PhoneNumber": "1234", "VoiceUrl": HELLO, "FriendlyName": "x" * 201}, "FriendlyName"),
+        ({"PhoneNumber": "1234", "VoiceUrl": HELLO, "FriendlyName": "a\x00b"}, "FriendlyName"),
+        ({"PhoneNumber": "1234", "VoiceUrl": HELLO + "\x00"}, "VoiceUrl"),
+        ({"PhoneNumber": "12\x0034", "VoiceUrl": HELLO}, "PhoneNumber"),
     ]
     for data, said in cases:
         response = restcomm.post(f"IncomingPhoneNumbers{suffix}", data)
@@ -246,8 +250,25 @@ def test_bad_input_is_refused_and_nothing_is_written(restcomm, suffix):
     )
     route = NumberRoute.objects.get()
     assert (route.voice_method, route.friendly_name) == ("POST", "+1234")
+    # What no number holds finds none, and is no error.
+    assert restcomm.get(f"IncomingPhoneNumbers/PN\x00{sid}.json").status_code == 404
+    for params in ({"PhoneNumber": "12a"}, {"PhoneNumber": "\x00"}, {"FriendlyName": "\x00"}):
+        response = restcomm.get("IncomingPhoneNumbers.json", params)
+        assert response.status_code == 200 and response.body["total"] == 0, params
 
 
 def test_sms_fields_are_accepted_and_answered_with_their_defaults(restcomm):
     body = attach(restcomm, SmsUrl="http://127.0.0.1:8080/sms.xml", SmsMethod="GET")
     assert (body["sms_url"], body["sms_method"], body["sms_fallback_method"]) == (None, "POST", "POST")
+
+
+def test_the_openapi_document_lists_the_numbers_resources(client):
+    paths = client.get("/restcomm/schema/", {"format": "json"}).json()["paths"]
+    listing = paths[f"{PREFIX}/Accounts/{{account_sid}}/IncomingPhoneNumbers"]
+    form = listing["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
+    assert form["required"] == ["PhoneNumber"] and "VoiceFallbackUrl" in form["properties"]
+    assert {"PhoneNumber", "FriendlyName", "PageSize"} <= {
+        parameter["name"] for parameter in listing["get"]["parameters"]
+    }
+    item = paths[f"{PREFIX}/Accounts/{{account_sid}}/IncomingPhoneNumbers/{{number_sid}}"]
+    assert {"get", "post", "put", "delete"} <= set(item)
