@@ -289,7 +289,7 @@ class Call:
 
         self.executor.portal.callback(url, sent, method, failed)
 
-    def _status_callback(self, outcome: str) -> None:
+    def _application_status_callback(self, outcome: str) -> None:
         """The application's StatusCallback hears the call's end: its CallStatus and CallDuration."""
         application = self.application
         if application is None or not application.status_callback:
@@ -432,7 +432,11 @@ class Call:
         if recording.duration < SHORTEST_RECORDING:
             return None  # an empty recording: no request, the document goes on
         recording_url = await self._retrying(
-            self.executor.portal.upload_recording, self.sid, recording.wav(), self.account_sid
+            self.executor.portal.upload_recording,
+            self.sid,
+            recording.wav(),
+            self.account_sid,
+            self.application is not None,
         )
         self.voicemail = True
         params = {"RecordingUrl": recording_url, "RecordingDuration": str(round(recording.duration))}
@@ -605,7 +609,7 @@ class Call:
         record = self.record()
         self.executor.metrics.count(f"calls_{record['outcome'].lower()}")
         self.executor.report(record)
-        self._status_callback(record["outcome"])
+        self._application_status_callback(record["outcome"])
 
     def record(self) -> dict:
         outcome = self._final_outcome()

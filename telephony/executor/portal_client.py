@@ -301,9 +301,10 @@ class PortalClient:
             raise ValueError(f"the portal cannot speak it: {reply.text()[:300]}")
         raise self._unavailable(reply)
 
-    async def upload_recording(self, call_sid: str, wav: bytes, account_sid: str = "") -> str:
+    async def upload_recording(self, call_sid: str, wav: bytes, account_sid: str = "", public: bool = False) -> str:
         """Store a recording on the portal (a Recording of the call's account); its absolute URL (the
-        RecordingUrl for the action)."""
+        RecordingUrl for the action): the executors' own, or with `public` (for an application, which
+        has no executor token) the Restcomm API's, fetched with the account's credentials."""
         reply = await self._request(
             "POST",
             "/rcml/recording",
@@ -314,6 +315,8 @@ class PortalClient:
         )
         if reply.status == 201:
             found = reply.json()
+            if public and isinstance(found, dict) and isinstance(found.get("recordingUrl"), str):
+                return self.absolute(found["recordingUrl"])
             if isinstance(found, dict) and isinstance(found.get("url"), str):
                 return self.absolute(found["url"])
             raise PortalUnavailable(f"{reply.url}: unexpected answer")

@@ -3,7 +3,8 @@ JSON (or WAV) in and out, `Authorization: Bearer $EXECUTOR_TOKEN` on every reque
 Who answers a number is not asked here: the entry document's answer says it (telephony.rcml.views).
 
     GET  /rcml/speech?text=&voice=&language=    <Say> text as 8 kHz WAV, rendered once and kept
-    POST /rcml/recording?CallSid=&AccountSid=   a recording (WAV body) -> {"url": "/rcml/recording/<sid>.wav"}
+    POST /rcml/recording?CallSid=&AccountSid=   a recording (WAV body) -> {"url": "/rcml/recording/<sid>.wav",
+                                      "recordingUrl": the Restcomm API's URL of it, for the account}
     GET  /rcml/recording/<sid>.wav    that recording
     POST /rcml/call                   a call's end (CDR): queued, completes its record, idempotent by callSid
     POST /rcml/notification           an error met during a call (a failed fetch, a document that did
@@ -39,6 +40,7 @@ from telephony.models import Notification, Recording
 from telephony.rcml import cache
 from telephony.rcml.compiler import say_language
 from telephony.rcml.views import executor_authorized
+from telephony.restcomm.base import PREFIX as RESTCOMM_PREFIX
 
 logger = logging.getLogger(__name__)
 
@@ -226,7 +228,10 @@ def recording_upload(request: HttpRequest) -> HttpResponse:
     )
     Recording.objects.create(sid=sid, account_sid=account_sid, call_sid=call_sid[:64], duration=wav_seconds(data))
     logger.info("Recording %s of call %s stored (%d bytes)", sid, call_sid, len(data))
-    return JsonResponse({"url": recordings.url(sid)}, status=201)
+    answer = {"url": recordings.url(sid)}
+    if account_sid:  # where the account fetches it (Restcomm's RecordingUrl): an application has no token
+        answer["recordingUrl"] = f"{RESTCOMM_PREFIX}/Accounts/{account_sid}/Recordings/{sid}.wav"
+    return JsonResponse(answer, status=201)
 
 
 def wav_seconds(data: bytes) -> float:

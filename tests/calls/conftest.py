@@ -170,6 +170,9 @@ def call_stack(tmp_path_factory) -> Iterator[CallStack]:
                 "API_THROTTLE_USER": "1000000/min",
                 "API_THROTTLE_ANON": "1000000/min",
                 "LOG_LEVEL": "WARNING",
+                # The tests' RCML applications are servers on 127.0.0.1, which the fetch policy refuses
+                # by default (tests/calls/test_rcml_apps.py starts an executor of its own without this).
+                "RCML_FETCH_ALLOW": "127.0.0.1",
             }
         )
         redis.Redis.from_url(env["REDIS_URL"]).flushdb()

@@ -206,6 +206,9 @@ def test_a_recording_is_its_call_s_account_s(settings, tmp_path, application, ac
     assert (rows["CA-rec-1"].account_sid, rows["CA-rec-1"].duration) == (account.sid, 1.5)
     assert (rows["CA-rec-2"].account_sid, rows["CA-rec-2"].duration) == (account.sid, 0.5)
     assert named.json()["url"] == f"/rcml/recording/{rows['CA-rec-1'].sid}.wav"
+    # Where the account fetches it, with its own credentials (Restcomm's RecordingUrl).
+    wav_path = f"/restcomm/2012-04-24/Accounts/{account.sid}/Recordings/{rows['CA-rec-1'].sid}.wav"
+    assert named.json()["recordingUrl"] == wav_path
     assert found.json()["url"] == f"/rcml/recording/{rows['CA-rec-2'].sid}.wav"
 
 
