@@ -8,11 +8,10 @@ whose VoiceUrl is this portal's AA entry with the enterprise's own credentials
 in `RestcommLink` (remote SID; an account's AuthToken, which its numbers and clients are managed with).
 
 Each method fails with the reference's code (499 account, 486 number, 494 client, 495 no client
-password) after undoing its own remote work: what it created is deleted again (an account, which
-the API does not delete, is closed), so the service's
-rollback of the portal leaves nothing on either side. A remote object orphaned by a failure after the
-backend returned (the service failing later), or by a failed deletion, is what
-`manage.py restcomm_resync` reports and repairs.
+password) after undoing its own remote work: what it created is deleted again (an account, which the
+API does not delete, is closed), so the service's rollback of the portal leaves nothing on either
+side. A remote object orphaned by a failure after the backend returned (the service failing later),
+by a failed undo or by a failed deletion is what `manage.py restcomm_resync` reports and repairs.
 """
 
 from __future__ import annotations
@@ -135,8 +134,8 @@ def provisioning(code: ErrorCode, what: str) -> Iterator[Undo]:
     undo = Undo()
     try:
         yield undo
-    except (RemoteError, DatabaseError) as exc:
-        logger.warning("Restcomm: %s failed: %s", what, exc)
+    except (RemoteError, DatabaseError, KeyError) as exc:  # KeyError: an answer without its documented fields
+        logger.warning("Restcomm: %s failed: %r", what, exc)
         undo.run()
         raise AAError(code) from exc
     except AAError:
