@@ -361,3 +361,21 @@ def test_a_number_the_server_lost_is_made_again_by_its_next_change(tenant, restc
     restcomm.rows("DELETE FROM telephony_numberroute WHERE number = %s RETURNING id", created["number"])
     assert_ok(tenant.csp.put(f"/autoattendant/phonenumber/{created['sid']}", {"friendlyName": "Again"}))
     assert restcomm.numbers()[created["number"]][0] == enterprise_account(tenant)
+
+
+def test_resync_closes_an_account_below_the_csps_that_is_no_enterprises(tenant, restcomm):
+    csp = get_backend().account_credentials(organisation=tenant.enterprise.organisation)
+    assert csp is not None
+    stray = requests.post(
+        f"{restcomm.restcomm_url}/2012-04-24/Accounts.json",
+        data={"EmailAddress": f"stray-{label()}@example.test", "Password": "stray-pass-123", "FriendlyName": "Stray"},
+        auth=(csp.sid, csp.auth_token),
+        timeout=10,
+    )
+    assert stray.status_code == 201, stray.text
+    sid = stray.json()["sid"]
+    status, report = resync()
+    assert status == 1 and f"extra account {sid} ('Stray')" in report, report
+    assert resync("--fix")[0] == 0
+    assert restcomm.accounts()[sid][1] == "closed"
+    assert resync() == (0, "In step with the Restcomm server.\n")
