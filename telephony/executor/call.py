@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urljoin
 
 from telephony.executor.media import PCMA, PCMU, Prompt, silence
-from telephony.executor.portal_client import ENTRY_URL, FetchRefused, PortalUnavailable
+from telephony.executor.portal_client import ENTRY_URL, AnsweredError, FetchRefused, PortalUnavailable
 from telephony.executor.sip import MediaOffer, NoCommonCodec
 from telephony.rcml import verbs
 
@@ -80,6 +80,13 @@ class _FetchFailed(Exception):
     def __init__(self, code: int, message: str, document: RcmlDocument | None = None):
         super().__init__(message)
         self.code, self.document = code, document
+
+
+def _failure_code(error: Exception) -> int:
+    """A failed request's notification code: the server said no (or the policy did), or no answer."""
+    if isinstance(error, FetchRefused | AnsweredError | LookupError | ValueError):
+        return HTTP_RETRIEVAL_FAILURE
+    return HTTP_CONNECTION_FAILURE
 
 
 def _iso(moment: float | None) -> str | None:
@@ -242,7 +249,7 @@ class Call:
     async def _application_document(self, url: str, method: str, params: dict[str, str]) -> RcmlDocument:
         """A document that runs, or _FetchFailed saying why not."""
         try:
-            document = await self.executor.portal.fetch_document(url, params, method)
+            document = await self.executor.portal.fetch_document(url, params, method, authorized=False)
         except FetchRefused as exc:
             raise _FetchFailed(HTTP_RETRIEVAL_FAILURE, str(exc)) from None
         except PortalUnavailable as exc:
@@ -284,8 +291,7 @@ class Call:
         sent = {**self.params(), **params}
 
         def failed(error: Exception) -> None:
-            code = HTTP_RETRIEVAL_FAILURE if isinstance(error, FetchRefused) else HTTP_CONNECTION_FAILURE
-            self._notify(_FetchFailed(code, str(error)), url, method, sent, log=1)
+            self._notify(_FetchFailed(_failure_code(error), str(error)), url, method, sent, log=1)
 
         self.executor.portal.callback(url, sent, method, failed)
 
@@ -325,8 +331,11 @@ class Call:
         self.executor.metrics.observe("invite_to_answer", time.monotonic() - self._invited_at)
 
     async def _prompt(self, verb: verbs.Say | verbs.Play) -> Prompt | None:
-        """The verb's audio, from the executor's cache; None (skipped, logged) when it is missing or unreadable."""
+        """The verb's audio, from the executor's cache; None (skipped, logged) when it is missing or
+        unreadable. An application's Play is fetched without the token and cached apart from the
+        portal's audio (a URL on the portal gives an application nothing an AA call fetched)."""
         portal, cache = self.executor.portal, self.executor.prompts
+        url = ""
         try:
             if isinstance(verb, verbs.Say):
                 if not verb.text:
@@ -334,16 +343,15 @@ class Call:
                 key = f"say\0{verb.voice}\0{verb.language}\0{verb.text}"
                 return await cache.get(key, lambda: portal.speech(verb.text, verb.voice, verb.language))
             url = urljoin(self._document_url, verb.url) if self._document_url else portal.absolute(verb.url)
+            if self.application is not None:
+                return await cache.get(f"app\0{url}", lambda: portal.fetch_audio(url, authorized=False))
             return await cache.get(url, lambda: portal.fetch_audio(url))
-        except (LookupError, ValueError) as exc:
-            logger.warning("call %s: cannot play %r: %s", self.sid, verb, exc)
-            return None
-        except PortalUnavailable as exc:
-            if self.application is None:
+        except (LookupError, ValueError, PortalUnavailable) as exc:
+            if isinstance(exc, PortalUnavailable) and (self.application is None or not url):
                 raise
-            logger.warning("call %s: cannot play %r: %s", self.sid, verb, exc)  # an application's audio
-            code = HTTP_RETRIEVAL_FAILURE if isinstance(exc, FetchRefused) else HTTP_CONNECTION_FAILURE
-            self._notify(_FetchFailed(code, str(exc)), urljoin(self._document_url, verb.url), "GET", {}, log=1)
+            logger.warning("call %s: cannot play %r: %s", self.sid, verb, exc)
+            if self.application is not None and url:  # an application's audio: its notification
+                self._notify(_FetchFailed(_failure_code(exc), str(exc)), url, "GET", {}, log=1)
             return None
 
     async def _play(self, verb: verbs.Say | verbs.Play | verbs.Pause, *, interruptible: bool = False) -> bool:

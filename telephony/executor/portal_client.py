@@ -4,14 +4,16 @@ applications numbers point at (their documents, audio and callbacks).
 One `aiohttp.ClientSession` per process, with a keep-alive connection pool, shared by every call.
 Every request to the portal carries `Authorization: Bearer <EXECUTOR_TOKEN>`; a URL elsewhere (an
 application's document, a `Play` of someone else's audio) gets no token, and redirects are followed
-by hand so that the token never follows one off the portal. Every connection is checked by the fetch
-policy (telephony.executor.fetch_policy, RCML_FETCH_ALLOW): off the portal, internal addresses are
-refused (`FetchRefused`, a PortalUnavailable).
+by hand so that the token never follows one off the portal. An application's URLs get no token even
+when they lead to the portal (`authorized=False`): the token is the executors', not the
+application's. Every connection is checked by the fetch policy (telephony.executor.fetch_policy,
+RCML_FETCH_ALLOW): off the portal, internal addresses are refused (`FetchRefused`, a
+PortalUnavailable).
 
-Errors: `PortalUnavailable` when the portal cannot answer (connection refused, timeout, a 5xx, or an
-answer that makes no sense, like a 401 for a wrong token); `LookupError` when it answers that the
-thing asked for does not exist; `ValueError` when it refuses the request itself (a 400: text it cannot
-speak, a recording that is not WAV).
+Errors: `PortalUnavailable` when the portal cannot answer (connection refused, timeout, or
+`AnsweredError`: a 5xx, or an answer that makes no sense, like a 401 for a wrong token);
+`LookupError` when it answers that the thing asked for does not exist; `ValueError` when it refuses
+the request itself (a 400: text it cannot speak, a recording that is not WAV).
 """
 
 from __future__ import annotations
@@ -49,6 +51,10 @@ class PortalUnavailable(Exception):
 
 class FetchRefused(PortalUnavailable):
     """The fetch policy refused the address the URL leads to (RCML_FETCH_ALLOW)."""
+
+
+class AnsweredError(PortalUnavailable):
+    """The server answered, with a status that says no (a 5xx, or a 4xx that makes no sense here)."""
 
 
 @dataclass(frozen=True)
@@ -188,13 +194,14 @@ class PortalClient:
         headers: dict[str, str] | None = None,
         timeout: aiohttp.ClientTimeout | None = None,
         max_bytes: int = JSON_MAX_BYTES,
+        authorized: bool = True,
     ) -> _Reply:
         if self._session is None:
             await self.start()
         target = URL(self.absolute(str(url))) if isinstance(url, str) else url
         for _ in range(REDIRECTS_MAX + 1):
             sent = dict(headers or {})
-            if self._on_portal(target):
+            if authorized and self._on_portal(target):
                 sent["Authorization"] = f"Bearer {self._token}"
             try:
                 async with self._session.request(
@@ -235,7 +242,7 @@ class PortalClient:
 
     @staticmethod
     def _unavailable(reply: _Reply) -> PortalUnavailable:
-        return PortalUnavailable(f"{reply.url} answered {reply.status}: {reply.text()[:200]}")
+        return AnsweredError(f"{reply.url} answered {reply.status}: {reply.text()[:200]}")
 
     # The portal's endpoints.
     async def fetch_rcml(self, url: str, params: dict[str, str], method: str = "POST") -> RcmlDocument:
@@ -247,15 +254,22 @@ class PortalClient:
             raise PortalUnavailable(f"{document.url} answered {document.status}: {document.body[:200]}")
         return document
 
-    async def fetch_document(self, url: str, params: dict[str, str], method: str = "POST") -> RcmlDocument:
+    async def fetch_document(
+        self, url: str, params: dict[str, str], method: str = "POST", *, authorized: bool = True
+    ) -> RcmlDocument:
         """A document with whatever status it is answered (an application's documents are judged by
-        the call); PortalUnavailable when there is no answer, FetchRefused when the policy refuses."""
+        the call); PortalUnavailable when there is no answer, FetchRefused when the policy refuses.
+        `authorized=False` (an application's URL): no token, even to the portal."""
         method = (method or "POST").upper()
         target = URL(self.absolute(url))
         if method == "GET":
-            reply = await self._request("GET", target.extend_query(params), max_bytes=DOCUMENT_MAX_BYTES)
+            reply = await self._request(
+                "GET", target.extend_query(params), max_bytes=DOCUMENT_MAX_BYTES, authorized=authorized
+            )
         else:
-            reply = await self._request("POST", target, data=dict(params), max_bytes=DOCUMENT_MAX_BYTES)
+            reply = await self._request(
+                "POST", target, data=dict(params), max_bytes=DOCUMENT_MAX_BYTES, authorized=authorized
+            )
         headers = reply.headers
         # A VoiceUrl's credentials (its userinfo) stay on the document's URL, which aiohttp's answer
         # drops: its relative URLs then resolve to URLs that carry them too.
@@ -275,9 +289,9 @@ class PortalClient:
             headers=tuple(headers.items()),
         )
 
-    async def fetch_audio(self, url: str) -> bytes:
+    async def fetch_audio(self, url: str, *, authorized: bool = True) -> bytes:
         """An audio file (an announcement's WAV, a recording); LookupError when there is none."""
-        reply = await self._request("GET", url, max_bytes=AUDIO_MAX_BYTES)
+        reply = await self._request("GET", url, max_bytes=AUDIO_MAX_BYTES, authorized=authorized)
         if reply.status == 200:
             return reply.body
         if reply.status in (404, 409, 410):  # the API's "not found" and "not ready" are 409s
@@ -346,21 +360,21 @@ class PortalClient:
 
     def callback(self, url: str, params: dict[str, str], method: str = "POST", on_failure=None) -> None:
         """A request whose answer changes nothing (StatusCallback, transcribeCallback), in the
-        background; `on_failure(error)` hears of a failure (a notification)."""
+        background, with no token (an application's URL); `on_failure(error)` hears of a failure."""
         self._spawn(self._callback(url, params, method, on_failure))
 
     async def _callback(self, url: str, params: dict[str, str], method: str, on_failure) -> None:
         try:
             if method.upper() == "GET":
-                reply = await self._request("GET", URL(self.absolute(url)).extend_query(params))
+                reply = await self._request("GET", URL(self.absolute(url)).extend_query(params), authorized=False)
             else:
-                reply = await self._request("POST", url, data=dict(params))
+                reply = await self._request("POST", url, data=dict(params), authorized=False)
         except PortalUnavailable as exc:
             problem: Exception = exc
         else:
             if reply.status < 400:
                 return
-            problem = PortalUnavailable(f"{reply.url} answered {reply.status}")
+            problem = AnsweredError(f"{reply.url} answered {reply.status}")
         logger.warning("callback %s failed: %s", url, problem)
         if on_failure is not None:
             on_failure(problem)

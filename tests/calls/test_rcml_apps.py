@@ -33,6 +33,7 @@ REFUSED_ADDRESS = "+15550002005"
 REFUSED_NAME = "+15550002006"
 METADATA = "+15550002007"
 RECORD = "+15550002008"
+PEEK = "+15550002009"
 
 
 def tone_wav() -> bytes:
@@ -78,6 +79,7 @@ class Application:
 
     def __init__(self):
         self.seen: list[Seen] = []
+        self.documents = dict(DOCUMENTS)
         application = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -95,8 +97,8 @@ class Application:
                     self.send(500, "text/html", "<html>Internal Server Error</html>")
                 elif parts.path == "/tone.wav":
                     self.send(200, "audio/wav", tone_wav())
-                elif parts.path in DOCUMENTS:
-                    self.send(200, *DOCUMENTS[parts.path])
+                elif parts.path in application.documents:
+                    self.send(200, *application.documents[parts.path])
                 else:
                     self.send(200, "text/plain", "ok")
 
@@ -175,6 +177,9 @@ print(account.sid)
 @pytest.fixture(scope="module")
 def apps(call_stack, tmp_path_factory) -> Iterator[Apps]:
     app, inside = Application(), Application()
+    # A Play of the portal's own audio, which needs the executors' token: an application never has it.
+    speech = f"{call_stack.url}/rcml/speech?text=secret&amp;voice=woman&amp;language=en"
+    app.documents["/peek.xml"] = ("text/xml", f"<Response><Play>{speech}</Play><Say>Bye.</Say></Response>")
     fallback = {"voice_fallback_url": f"{app.url}/fallback.xml"}
     routes = {
         HELLO: {"voice_url": f"{app.url}/hello.xml", "status_callback": f"{app.url}/status"},
@@ -189,6 +194,7 @@ def apps(call_stack, tmp_path_factory) -> Iterator[Apps]:
         },
         METADATA: {"voice_url": "http://169.254.169.254/latest/meta-data/", "status_callback": f"{app.url}/status"},
         RECORD: {"voice_url": f"{app.url}/record.xml"},
+        PEEK: {"voice_url": f"{app.url}/peek.xml"},
     }
     env = {**call_stack.env, "ROUTES": json.dumps(routes)}
     made = subprocess.run(
@@ -336,3 +342,11 @@ def test_a_recording_is_the_account_s_and_transcription_is_reported_as_not_done(
     audio = requests.get(url, auth=(apps.account_sid, token), timeout=10)
     assert audio.status_code == 200 and audio.content[:4] == b"RIFF"
     assert requests.get(url, timeout=10).status_code == 401
+
+
+def test_an_application_s_urls_on_the_portal_get_no_token(apps, tmp_path):
+    """The portal is always allowed, but an application's Play of it is the application's request."""
+    apps.call(tmp_path, PEEK, caller([], caller_number="15552220007"))
+    (notification,) = apps.notifications(PEEK)
+    assert notification[:3] == (11200, 1, apps.account_sid)  # a warning: the call went on without it
+    assert notification[3].startswith(f"{apps.portal}/rcml/speech?text=secret") and "401" in notification[4]
