@@ -379,3 +379,21 @@ def test_resync_closes_an_account_below_the_csps_that_is_no_enterprises(tenant, 
     assert resync("--fix")[0] == 0
     assert restcomm.accounts()[sid][1] == "closed"
     assert resync() == (0, "In step with the Restcomm server.\n")
+
+
+def test_resync_takes_an_enterprise_accounts_new_auth_token_from_the_csps_view(tenant, restcomm):
+    credentials = get_backend().account_credentials(enterprise=tenant.enterprise)
+    assert credentials is not None
+    changed = requests.put(
+        f"{restcomm.restcomm_url}/2012-04-24/Accounts/{credentials.sid}.json",
+        data={"Password": "a-new-password-123"},
+        auth=(credentials.sid, credentials.auth_token),
+        timeout=10,
+    )
+    assert changed.status_code == 200 and changed.json()["auth_token"] != credentials.auth_token
+    only = ("--enterprise", tenant.enterprise.sid)
+    status, report = resync(*only)
+    assert status == 1 and "account's AuthToken changed" in report, report
+    assert resync("--fix", *only)[0] == 0
+    assert get_backend().account_credentials(enterprise=tenant.enterprise).auth_token == changed.json()["auth_token"]
+    assert resync(*only)[0] == 0

@@ -64,7 +64,7 @@ class Resync:
             )
             return  # its enterprises are compared once it exists
         for enterprise in enterprises:
-            self.enterprise(enterprise)
+            self.enterprise(enterprise, csp)
         if whole:
             linked = set(
                 RestcommLink.objects.filter(kind=RestcommLink.ACCOUNT, remote_account_sid=csp.account_sid).values_list(
@@ -85,12 +85,22 @@ class Resync:
             link.delete()
         self.backend.create_csp_account(organisation, "")
 
-    def enterprise(self, enterprise: Enterprise) -> None:
+    def enterprise(self, enterprise: Enterprise, csp: RestcommClient) -> None:
         link = RestcommLink.objects.filter(kind=RestcommLink.ACCOUNT, portal_sid=enterprise.sid).first()
         remote = None
         if link is not None:
             client = RestcommClient(link.remote_sid, link.auth_token)
             remote = self._get(client, account_path(link.remote_sid))
+            if remote is None:  # its AuthToken changed on the server? The CSP's account sees the new one.
+                remote = self._get(csp, account_path(link.remote_sid))
+                if remote is not None and remote.get("status") != "closed" and remote.get("auth_token"):
+                    token = remote["auth_token"]
+                    self.found(
+                        f"{enterprise.sid} account's AuthToken changed", partial(self._relink_token, link, token)
+                    )
+                    client = RestcommClient(link.remote_sid, token)
+                else:
+                    remote = None
         if remote is None:
             self.found(f"{enterprise.sid} account missing", lambda: self._recreate_account(enterprise, link))
             return  # its numbers and clients are compared once it exists
@@ -101,6 +111,11 @@ class Resync:
         numbers = list(PhoneNumber.objects.filter(enterprise=enterprise).select_related("enterprise"))
         self.numbers(client, [n for n in numbers if not n.is_extension])
         self.clients(client, [n for n in numbers if n.is_extension and n.extension_type == ExtensionType.CLIENT])
+
+    @staticmethod
+    def _relink_token(link: RestcommLink, token: str) -> None:
+        link.auth_token = token
+        link.save(update_fields=["auth_token", "date_updated"])
 
     def _recreate_account(self, enterprise: Enterprise, link: RestcommLink | None) -> None:
         """A new account, then the enterprise's AA numbers in it (clients need their passwords)."""
