@@ -20,6 +20,8 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,6 +33,7 @@ from autoattendant.errors import AAError, Code, ErrorCode
 from autoattendant.provisioning import AccountCredentials, ProvisioningBackend
 from telephony.models import RestcommLink
 from telephony.rcml import entry_credentials
+from telephony.rcml.cache import number_variants
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +115,7 @@ class RestcommClient:
 
 
 class Undo:
-    """Remote work done so far by one backend call, undone in reverse when the call fails."""
+    """Remote work done so far, undone in reverse when a call fails (the backend's journal)."""
 
     def __init__(self) -> None:
         self.steps: list[tuple[str, Callable[[], object]]] = []
@@ -126,21 +129,6 @@ class Undo:
                 step()
             except RemoteError:
                 logger.warning("Restcomm: could not undo %s; restcomm_resync reports it", what, exc_info=True)
-
-
-@contextlib.contextmanager
-def provisioning(code: ErrorCode, what: str) -> Iterator[Undo]:
-    """Run one backend call: a remote or database failure undoes its remote work and is `code`."""
-    undo = Undo()
-    try:
-        yield undo
-    except (RemoteError, DatabaseError, KeyError) as exc:  # KeyError: an answer without its documented fields
-        logger.warning("Restcomm: %s failed: %r", what, exc)
-        undo.run()
-        raise AAError(code) from exc
-    except AAError:
-        undo.run()
-        raise
 
 
 def _link(kind: str, portal_sid: str) -> RestcommLink | None:
@@ -172,6 +160,30 @@ def _password() -> str:
 
 
 class RestcommBackend(ProvisioningBackend):
+    """One instance serves one service operation (services call get_backend() for each): its journal
+    holds the remote work of all its calls, undone together when one of them fails."""
+
+    def __init__(self) -> None:
+        self.journal = Undo()
+
+    @contextlib.contextmanager
+    def call(self, code: ErrorCode, what: str) -> Iterator[Undo]:
+        """One backend call: a remote or database failure undoes the remote work done so far (this
+        call's and the earlier ones') and is `code`; a coded error undoes it too."""
+        try:
+            yield self.journal
+        except (RemoteError, DatabaseError, KeyError) as exc:  # KeyError: an answer without its documented fields
+            logger.warning("Restcomm: %s failed: %r", what, exc)
+            self._undo()
+            raise AAError(code) from exc
+        except AAError:
+            self._undo()
+            raise
+
+    def _undo(self) -> None:
+        journal, self.journal = self.journal, Undo()
+        journal.run()
+
     # --- accounts ---------------------------------------------------------------------------------
 
     def _create_account(
@@ -202,7 +214,7 @@ class RestcommBackend(ProvisioningBackend):
 
     def create_csp_account(self, organisation, email: str) -> AccountCredentials:
         """The CSP's account, below the administrator account (its email the CSP admin's)."""
-        with provisioning(Code.ACCOUNT_PROVISIONING_FAILED, f"the account of CSP {organisation.sid}") as undo:
+        with self.call(Code.ACCOUNT_PROVISIONING_FAILED, f"the account of CSP {organisation.sid}") as undo:
             link = _link(RestcommLink.ACCOUNT, organisation.sid) or self._create_csp_account(organisation, email, undo)
         return AccountCredentials(link.remote_sid, link.auth_token)
 
@@ -213,7 +225,7 @@ class RestcommBackend(ProvisioningBackend):
 
     def create_account(self, enterprise) -> None:
         """The enterprise's account below its CSP's (made first if the CSP has none yet)."""
-        with provisioning(Code.ACCOUNT_PROVISIONING_FAILED, f"the account of {enterprise.sid}") as undo:
+        with self.call(Code.ACCOUNT_PROVISIONING_FAILED, f"the account of {enterprise.sid}") as undo:
             organisation = enterprise.organisation
             csp = _link(RestcommLink.ACCOUNT, organisation.sid) or self._create_csp_account(organisation, "", undo)
             parent = RestcommClient(csp.remote_sid, csp.auth_token)
@@ -224,7 +236,7 @@ class RestcommBackend(ProvisioningBackend):
         if _link(RestcommLink.ACCOUNT, enterprise.sid) is None:
             self.create_account(enterprise)
             return
-        with provisioning(Code.ACCOUNT_PROVISIONING_FAILED, f"the account of {enterprise.sid}"):
+        with self.call(Code.ACCOUNT_PROVISIONING_FAILED, f"the account of {enterprise.sid}"):
             client = self._account_client(enterprise.sid)
             client.post(account_path(client.account_sid), {"FriendlyName": enterprise.name[:FRIENDLY_NAME_MAX]})
 
@@ -234,7 +246,7 @@ class RestcommBackend(ProvisioningBackend):
         link = _link(RestcommLink.ACCOUNT, enterprise.sid)
         if link is None:
             return
-        with provisioning(Code.ACCOUNT_PROVISIONING_FAILED, f"the account of {enterprise.sid}"):
+        with self.call(Code.ACCOUNT_PROVISIONING_FAILED, f"the account of {enterprise.sid}"):
             close_account(self._parent_client(link), link.remote_sid)
             RestcommLink.objects.filter(remote_account_sid=link.remote_sid).delete()
             link.delete()
@@ -259,92 +271,147 @@ class RestcommBackend(ProvisioningBackend):
 
     def provision_number(self, phone_number) -> None:
         """An IncomingPhoneNumber of the enterprise's account whose VoiceUrl is its AA entry (the entry
-        finds the AA system, so assigning one changes nothing remotely but the FriendlyName). One the
-        server lost is made again; one moved to another enterprise leaves the old account first, and
-        goes back there if the new one fails."""
-        enterprise_sid = phone_number.enterprise.sid
-        with provisioning(Code.NUMBER_PROVISIONING_FAILED, f"number {phone_number.sid}") as undo:
-            client = self._account_client(enterprise_sid)
+        finds the AA system, so assigning one changes nothing remotely but the FriendlyName). The
+        account may hold it already under another SID (put back by an undo, or made by an answer that
+        came too late): it is taken over. One moved to another enterprise leaves the old account
+        first, and goes back there if the new one fails."""
+        with self.call(Code.NUMBER_PROVISIONING_FAILED, f"number {phone_number.sid}") as undo:
+            client = self._account_client(phone_number.enterprise.sid)
             data = number_fields(phone_number)
             link = _link(RestcommLink.NUMBER, phone_number.sid)
-            if link is not None and link.remote_account_sid == client.account_sid:
-                try:
-                    client.post(number_path(client.account_sid, link.remote_sid), data)
-                    return
-                except RemoteError as exc:
-                    if exc.status != 404:
-                        raise
-            elif link is not None:  # a number is held by one account: out of the old one first
-                old = self._parent_client(link)
-                path = number_path(link.remote_account_sid, link.remote_sid)
-                held = _get_or_none(old, path)
-                if held is not None:
-                    old.delete(path)
-                    restore = {
-                        "PhoneNumber": held["phone_number"],
-                        "FriendlyName": held.get("friendly_name") or "",
-                        "VoiceUrl": held.get("voice_url") or "",
-                        "VoiceMethod": held.get("voice_method") or "POST",
-                    }
-                    undo.add(f"number {held['phone_number']}", lambda: old.post(number_path(old.account_sid), restore))
-            created = client.post(number_path(client.account_sid), {"PhoneNumber": phone_number.number, **data})
-            sid = created["sid"]
-            undo.add(f"number {sid}", lambda: client.delete(number_path(client.account_sid, sid)))
-            _save_link(RestcommLink.NUMBER, phone_number.sid, remote_sid=sid, remote_account_sid=client.account_sid)
+            variants = set(number_variants(phone_number.number))
+            held = self._held(link, NUMBERS, variants) if link is not None else None
+            if held is not None and held[0].account_sid != client.account_sid:
+                old, item = held  # a number is held by one account: out of the old one first
+                old.delete(number_path(old.account_sid, item["sid"]))
+                undo.add(
+                    f"number {item['phone_number']}", partial(old.post, number_path(old.account_sid), restored(item))
+                )
+                held = None
+            if held is None:
+                found = _find(client, NUMBERS, variants)
+                held = (client, found) if found is not None else None
+            if held is not None:
+                sid = held[1]["sid"]
+                client.post(number_path(client.account_sid, sid), data)
+            else:
+                sid = client.post(number_path(client.account_sid), {"PhoneNumber": phone_number.number, **data})["sid"]
+                undo.add(f"number {sid}", partial(client.delete, number_path(client.account_sid, sid)))
+            _relink(link, RestcommLink.NUMBER, phone_number.sid, sid, client.account_sid)
 
     def release_number(self, phone_number) -> None:
         link = _link(RestcommLink.NUMBER, phone_number.sid)
         if link is None:
             return
-        with provisioning(Code.NUMBER_PROVISIONING_FAILED, f"number {phone_number.sid}"):
-            self._parent_client(link).delete(number_path(link.remote_account_sid, link.remote_sid))
+        with self.call(Code.NUMBER_PROVISIONING_FAILED, f"number {phone_number.sid}") as undo:
+            held = self._held(link, NUMBERS, set(number_variants(phone_number.number)))
+            if held is not None:
+                account, item = held
+                account.delete(number_path(account.account_sid, item["sid"]))
+                undo.add(
+                    f"number {item['phone_number']}",
+                    partial(account.post, number_path(account.account_sid), restored(item)),
+                )
             link.delete()
 
     # --- client extensions ------------------------------------------------------------------------
 
     def provision_client(self, phone_number, password: str | None) -> None:
-        """A Client whose Login is the extension's number. An existing client keeps its password, also
-        when its login or enterprise changes (it is then created anew with the password it had)."""
-        with provisioning(Code.CLIENT_PROVISIONING_FAILED, f"client {phone_number.sid}") as undo:
+        """A Client whose Login is the extension's number. An existing client keeps its password (one
+        of that login in the account is taken over), also when its login or enterprise changes: it
+        is then made anew with the password it had, the old one deleted first (a login is unique)
+        and put back if the new one fails."""
+        with self.call(Code.CLIENT_PROVISIONING_FAILED, f"client {phone_number.sid}") as undo:
             client = self._account_client(phone_number.enterprise.sid)
             friendly = {"FriendlyName": phone_number.friendly_name or phone_number.number}
             link = _link(RestcommLink.CLIENT, phone_number.sid)
-            old = self._remote_client(link) if link is not None else None
-            if old is not None:
-                old_account, existing = old
-                if existing.get("login") == phone_number.number and old_account.account_sid == client.account_sid:
-                    client.post(client_path(client.account_sid, existing["sid"]), friendly)
+            held = self._held(link, CLIENTS, {phone_number.number}) if link is not None else None
+            if held is None:
+                found = _find(client, CLIENTS, {phone_number.number})
+                held = (client, found) if found is not None else None
+            if held is not None:
+                account, item = held
+                if item.get("login") == phone_number.number and account.account_sid == client.account_sid:
+                    client.post(client_path(client.account_sid, item["sid"]), friendly)
+                    _relink(link, RestcommLink.CLIENT, phone_number.sid, item["sid"], client.account_sid)
                     return
-                password = existing.get("password") or password
+                password = item.get("password") or password
             if not password:
                 raise AAError(Code.CLIENT_PASSWORD_NEEDED)
-            if old is not None:  # a login is unique: the old client goes first, and comes back on failure
-                old_account.delete(client_path(old_account.account_sid, existing["sid"]))
-                restore = {"Login": existing["login"], "Password": password, "FriendlyName": existing["friendly_name"]}
+            if held is not None:
+                account, item = held
+                account.delete(client_path(account.account_sid, item["sid"]))
                 undo.add(
-                    f"client {existing['login']}",
-                    lambda: old_account.post(client_path(old_account.account_sid), restore),
+                    f"client {item['login']}", partial(account.post, client_path(account.account_sid), restored(item))
                 )
             created = client.post(
                 client_path(client.account_sid), {"Login": phone_number.number, "Password": password, **friendly}
             )
             sid = created["sid"]
-            undo.add(f"client {sid}", lambda: client.delete(client_path(client.account_sid, sid)))
-            _save_link(RestcommLink.CLIENT, phone_number.sid, remote_sid=sid, remote_account_sid=client.account_sid)
-
-    def _remote_client(self, link: RestcommLink) -> tuple[RestcommClient, dict[str, Any]] | None:
-        """The linked Client as the server has it, with the client of its account; None: gone."""
-        account = self._parent_client(link)
-        found = _get_or_none(account, client_path(link.remote_account_sid, link.remote_sid))
-        return (account, found) if found is not None else None
+            undo.add(f"client {sid}", partial(client.delete, client_path(client.account_sid, sid)))
+            _relink(link, RestcommLink.CLIENT, phone_number.sid, sid, client.account_sid)
 
     def release_client(self, phone_number) -> None:
         link = _link(RestcommLink.CLIENT, phone_number.sid)
         if link is None:
             return
-        with provisioning(Code.CLIENT_PROVISIONING_FAILED, f"client {phone_number.sid}"):
-            self._parent_client(link).delete(client_path(link.remote_account_sid, link.remote_sid))
+        with self.call(Code.CLIENT_PROVISIONING_FAILED, f"client {phone_number.sid}") as undo:
+            held = self._held(link, CLIENTS, {phone_number.number})
+            if held is not None:
+                account, item = held
+                account.delete(client_path(account.account_sid, item["sid"]))
+                undo.add(
+                    f"client {item['login']}", partial(account.post, client_path(account.account_sid), restored(item))
+                )
             link.delete()
+
+    def _held(
+        self, link: RestcommLink, kind: Listing, values: set[str]
+    ) -> tuple[RestcommClient, dict[str, Any]] | None:
+        """What a link names, as the server has it, with the client of its account: by its SID, else
+        (made again under another SID by an undo) the one of the account whose number or login is
+        one of `values`; None: gone."""
+        account = self._parent_client(link)
+        found = _get_or_none(account, kind.path(link.remote_account_sid, link.remote_sid))
+        if found is None:
+            found = _find(account, kind, values)
+        return (account, found) if found is not None else None
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A list resource of an account, and the field its items are known by besides their SID."""
+
+    path: Callable[[str, str], str]
+    key: str  # the list's name in a JSON page
+    field: str
+
+
+def _find(client: RestcommClient, kind: Listing, values: set[str]) -> dict[str, Any] | None:
+    """The item of the account's list whose number or login is one of `values`."""
+    items = client.items(kind.path(client.account_sid, ""), kind.key)
+    return next((item for item in items if item.get(kind.field) in values), None)
+
+
+def _relink(link: RestcommLink | None, kind: str, portal_sid: str, remote_sid: str, account_sid: str) -> None:
+    if link is None or (link.remote_sid, link.remote_account_sid) != (remote_sid, account_sid):
+        _save_link(kind, portal_sid, remote_sid=remote_sid, remote_account_sid=account_sid)
+
+
+def restored(item: dict[str, Any]) -> dict[str, str]:
+    """What makes a deleted number or client again, from its representation (JSON, snake_case)."""
+    if "login" in item:
+        return {
+            "Login": item["login"],
+            "Password": item.get("password") or "",
+            "FriendlyName": item.get("friendly_name") or "",
+        }
+    return {
+        "PhoneNumber": item["phone_number"],
+        "FriendlyName": item.get("friendly_name") or "",
+        "VoiceUrl": item.get("voice_url") or "",
+        "VoiceMethod": item.get("voice_method") or "POST",
+    }
 
 
 def _get_or_none(client: RestcommClient, path: str) -> dict[str, Any] | None:
@@ -363,6 +430,10 @@ def number_path(account_sid: str, sid: str = "") -> str:
 
 def client_path(account_sid: str, sid: str = "") -> str:
     return f"{account_path(account_sid)}/Clients" + (f"/{sid}" if sid else "")
+
+
+NUMBERS = Listing(number_path, "incoming_phone_numbers", "phone_number")
+CLIENTS = Listing(client_path, "clients", "login")
 
 
 def number_fields(phone_number) -> dict[str, str]:

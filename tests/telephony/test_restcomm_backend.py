@@ -75,6 +75,19 @@ def links() -> set[tuple[str, str, str]]:
     return set(RestcommLink.objects.values_list("kind", "portal_sid", "remote_sid"))
 
 
+def first_post_to(suffix: str):
+    """A `Front.fail` that fails the first POST to a URL ending in `suffix`, and lets the others through."""
+    posts: list[str] = []
+
+    def fail(method: str, path: str, count: int) -> bool:
+        if method == "POST" and path.split("?")[0].endswith(suffix):
+            posts.append(path)
+            return len(posts) == 1
+        return False
+
+    return fail
+
+
 # Accounts.
 
 
@@ -350,8 +363,7 @@ def test_a_number_moved_to_another_enterprise_moves_account_and_goes_back_if_the
     assert_error(tenant.csp.put(f"/autoattendant/phonenumber/{created['sid']}", {"enterpriseSid": second}), 486)
     assert restcomm.numbers()[number] == (enterprise_account(tenant), entry_credentials.voice_url(first.sid))
     front.reset()
-    # The backend meets the number it put back under another SID: re-sync links it again.
-    assert resync("--fix", "--enterprise", first.sid)[0] == 0
+    # The number came back under another SID: the next change finds it by its number.
     assert_ok(tenant.csp.put(f"/autoattendant/phonenumber/{created['sid']}", {"enterpriseSid": second}))
     assert restcomm.numbers()[number] == (second_account, entry_credentials.voice_url(second))
 
@@ -397,3 +409,48 @@ def test_resync_takes_an_enterprise_accounts_new_auth_token_from_the_csps_view(t
     assert resync("--fix", *only)[0] == 0
     assert get_backend().account_credentials(enterprise=tenant.enterprise).auth_token == changed.json()["auth_token"]
     assert resync(*only)[0] == 0
+
+
+def test_a_number_change_whose_new_number_fails_puts_the_old_one_back(tenant, restcomm, front):
+    """The service releases the old number, then provisions the new one: when that fails, the
+    backend's journal makes the old one again, and the next change takes it over."""
+    created = assert_ok(aa_number(tenant), 201)
+    old, new = created["number"], f"+1555{uuid.uuid4().int % 10**7:07d}"
+    front.fail = first_post_to("/IncomingPhoneNumbers.json")  # the new number's; the old one's return passes
+    assert_error(tenant.csp.put(f"/autoattendant/phonenumber/{created['sid']}", {"number": new}), 486)
+    numbers = restcomm.numbers()
+    assert new not in numbers and numbers[old] == (
+        enterprise_account(tenant),
+        entry_credentials.voice_url(tenant.enterprise.sid),
+    )
+    front.reset()
+    assert_ok(tenant.csp.put(f"/autoattendant/phonenumber/{created['sid']}", {"friendlyName": "Still here"}))
+    assert restcomm.rows("SELECT friendly_name FROM telephony_numberroute WHERE number = %s", old) == [("Still here",)]
+    assert resync("--enterprise", tenant.enterprise.sid)[0] == 0
+
+
+def test_an_enterprise_whose_account_cannot_be_closed_keeps_its_numbers_and_clients(tenant, restcomm, front):
+    created = assert_ok(new_enterprise(tenant), 201)
+    enterprise = Enterprise.objects.get(sid=created["sid"])
+    login, number = f"c{label()}", f"+1555{uuid.uuid4().int % 10**7:07d}"
+    body = {"number": login, "enterpriseSid": enterprise.sid, "isExtension": True, "extension": "333"}
+    assert_ok(
+        tenant.csp.post(
+            "/autoattendant/phonenumber",
+            {**body, "extensionType": "client", "extensionClientPassword": "phone-pass-123"},
+        ),
+        201,
+    )
+    assert_ok(tenant.csp.post("/autoattendant/phonenumber", {"number": number, "enterpriseSid": enterprise.sid}), 201)
+    account = RestcommLink.objects.get(kind="account", portal_sid=enterprise.sid).remote_sid
+    front.fail = lambda method, path, count: method == "POST" and path.endswith(f"/Accounts/{account}.json")
+    assert_error(tenant.csp.delete(f"/autoattendant/enterprise/{enterprise.sid}"), 499)
+    assert Enterprise.objects.filter(sid=enterprise.sid).exists()
+    assert restcomm.accounts()[account][1] == "active"
+    assert restcomm.numbers()[number][0] == account
+    assert restcomm.clients()[login] == (account, "phone-pass-123")  # made again with its password
+    front.reset()
+    assert resync("--fix", "--enterprise", enterprise.sid)[0] == 0  # the links name the new SIDs
+    assert_ok(tenant.csp.delete(f"/autoattendant/enterprise/{enterprise.sid}"))
+    assert restcomm.accounts()[account][1] == "closed"
+    assert number not in restcomm.numbers() and login not in restcomm.clients()
