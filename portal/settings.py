@@ -399,6 +399,14 @@ SIP_EDGE_EXECUTOR_TIMEOUT_MS = int(os.environ.get("SIP_EDGE_EXECUTOR_TIMEOUT_MS"
 SIP_EDGE_REGISTER_DENSITY = int(os.environ.get("SIP_EDGE_REGISTER_DENSITY") or 40)
 SIP_EDGE_AUTH_FAILURES = int(os.environ.get("SIP_EDGE_AUTH_FAILURES") or 10)
 SIP_EDGE_BAN_SECONDS = int(os.environ.get("SIP_EDGE_BAN_SECONDS") or 300)
+# Calls to numbers that no gateway of their account (or of an account above it) takes go to
+# SIP_OUTBOUND_PROXY (host[:port]), or to SIP_OUTBOUND_PROXY_FALLBACK once an administrator switched
+# (Restcomm's OutboundProxy/switchProxy; the choice is kept in the database, every edge reads it).
+SIP_OUTBOUND_PROXY = os.environ.get("SIP_OUTBOUND_PROXY") or ""
+SIP_OUTBOUND_PROXY_FALLBACK = os.environ.get("SIP_OUTBOUND_PROXY_FALLBACK") or ""
+# host[:port] where gateways reach the edge (the Contact of its registrations with them); unset,
+# SIP_BIND:SIP_PORT (127.0.0.1 when SIP_BIND is 0.0.0.0).
+SIP_EDGE_PUBLIC_ADDRESS = os.environ.get("SIP_EDGE_PUBLIC_ADDRESS") or ""
 
 # Benchmark-only routes (telephony/rcml/bench_views.py, for bench/rcml_fetch.py): never in production.
 BENCH_VIEWS = env_bool("BENCH_VIEWS")

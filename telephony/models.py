@@ -172,6 +172,18 @@ class Gateway(models.Model):
         super().save(*args, **kwargs)
 
 
+class ActiveOutboundProxy(models.Model):
+    """Which outbound proxy number calls with no gateway take: SIP_OUTBOUND_PROXY, or its
+    SIP_OUTBOUND_PROXY_FALLBACK once switched (Restcomm's OutboundProxy/switchProxy). One row, kept
+    here so every edge reads the same choice and a restart keeps it."""
+
+    fallback = models.BooleanField(default=False)
+    date_updated = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return "fallback" if self.fallback else "primary"
+
+
 class Recording(models.Model):
     """A recording a call made (`Record`, voicemail), stored as `autoattendant.recordings` names it;
     the Restcomm API lists them per account."""

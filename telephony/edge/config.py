@@ -18,6 +18,7 @@ from urllib.parse import quote
 TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "kamailio" / "kamailio.cfg"
 MODULES_DIRS = ("/usr/lib/x86_64-linux-gnu/kamailio/modules", "/usr/lib/aarch64-linux-gnu/kamailio/modules")
 # User-Agents of SIP scanners: they get no answer at all (matched without regard to case).
+HOST_PORT = re.compile(r"^([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:]+\])(:[0-9]{1,5})?$")
 SCANNERS = ("friendly-scanner", "sipvicious", "sipcli", "sip-scan", "VaxSIPUserAgent", "iWar", "sundayddr", "SIPBOMBER")
 
 
@@ -42,6 +43,11 @@ class EdgeConfig:
     ban_seconds: int = 300
     log_level: int = 1  # Kamailio's debug: 1 notices and warnings, 2 info, 3 debug
     shared_memory_mb: int = 256  # transactions live here: 64 MB ran out near 700 calls/s
+    outbound_proxy: str = ""  # host[:port] of calls to numbers with no gateway (SIP_OUTBOUND_PROXY)
+    outbound_proxy_fallback: str = ""  # ... once switched to the fallback (SIP_OUTBOUND_PROXY_FALLBACK)
+    public_address: str = ""  # host[:port] gateways reach us at (our registrations' Contact); "": address
+    register_timer: int = 5  # s between uac's passes over the gateways it registers with
+    register_retry: int = 30  # s before a refused registration is tried again
 
     @classmethod
     def from_settings(cls, settings: Any) -> EdgeConfig:
@@ -61,6 +67,9 @@ class EdgeConfig:
             register_density=settings.SIP_EDGE_REGISTER_DENSITY,
             auth_failures=settings.SIP_EDGE_AUTH_FAILURES,
             ban_seconds=settings.SIP_EDGE_BAN_SECONDS,
+            outbound_proxy=proxy_address(settings.SIP_OUTBOUND_PROXY),
+            outbound_proxy_fallback=proxy_address(settings.SIP_OUTBOUND_PROXY_FALLBACK),
+            public_address=proxy_address(settings.SIP_EDGE_PUBLIC_ADDRESS),
         )
 
     @property
@@ -97,6 +106,11 @@ class EdgeConfig:
             "SCANNERS": "|".join(re.escape(name) for name in SCANNERS),
             "LOG_LEVEL": str(self.log_level),
             "LOG_PREFIX": "edge {$mt $hdr(CSeq) $ci}: ",
+            "ADDRESS": self.public_address or self.address,
+            "REGISTER_TIMER": str(self.register_timer),
+            "REGISTER_RETRY": str(self.register_retry),
+            "OUTBOUND_PROXY": self.outbound_proxy,
+            "OUTBOUND_PROXY_FALLBACK": self.outbound_proxy_fallback,
         }
 
     def render(self, template: str | None = None) -> str:
@@ -162,6 +176,15 @@ class EdgeConfig:
             if self.db_port:
                 env["PGPORT"] = self.db_port
         return env
+
+
+def proxy_address(value: str) -> str:
+    """A `host[:port]` setting (an outbound proxy, the edge's public address; a `sip:` prefix allowed)
+    as the edge writes it; empty stays empty."""
+    address = value.strip().removeprefix("sip:")
+    if address and not HOST_PORT.match(address):
+        raise EdgeConfigError(f"not a host[:port]: {value!r}")
+    return address
 
 
 def kamailio_db_url(database: dict[str, Any]) -> tuple[str, str]:

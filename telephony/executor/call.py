@@ -482,6 +482,7 @@ class Call:
                 caller_name=self.inbound.caller_name,
                 media=ours,
                 timeout=verb.timeout,
+                account=self.account_sid,  # the gateway of its account (or above) takes a number
             )
             legs.append((leg, leg_rtp, target))
             self._legs.append((leg, leg_rtp))

@@ -34,6 +34,7 @@ REFUSED_NAME = "+15550002006"
 METADATA = "+15550002007"
 RECORD = "+15550002008"
 PEEK = "+15550002009"
+BUSY = "+15550002010"
 
 
 def tone_wav() -> bytes:
@@ -61,6 +62,7 @@ DOCUMENTS = {
         'transcribeCallback="transcribed" action="recorded"/></Response>',
     ),
     "/recorded": ("text/xml", "<Response><Hangup/></Response>"),
+    "/busy.xml": ("text/xml", '<Response><Reject reason="busy"/></Response>'),
     "/plain": ("text/plain", "Hello, I am not a document."),
     "/garbled.xml": ("text/xml", "<Response><Say>unclosed</Response>"),
 }
@@ -195,6 +197,11 @@ def apps(call_stack, tmp_path_factory) -> Iterator[Apps]:
         METADATA: {"voice_url": "http://169.254.169.254/latest/meta-data/", "status_callback": f"{app.url}/status"},
         RECORD: {"voice_url": f"{app.url}/record.xml"},
         PEEK: {"voice_url": f"{app.url}/peek.xml"},
+        BUSY: {
+            "voice_url": f"{app.url}/busy.xml",
+            "status_callback": f"{app.url}/status",
+            "status_callback_method": "GET",
+        },
     }
     env = {**call_stack.env, "ROUTES": json.dumps(routes)}
     made = subprocess.run(
@@ -350,3 +357,10 @@ def test_an_application_s_urls_on_the_portal_get_no_token(apps, tmp_path):
     (notification,) = apps.notifications(PEEK)
     assert notification[:3] == (11200, 1, apps.account_sid)  # a warning: the call went on without it
     assert notification[3].startswith(f"{apps.portal}/rcml/speech?text=secret") and "401" in notification[4]
+
+
+def test_a_rejected_call_s_status_callback_hears_busy(apps, tmp_path):
+    apps.call(tmp_path, BUSY, caller([], answered=False, expect_status=486, caller_number="15552220008"))
+    call_sid = call_sid_of(apps, "/busy.xml")
+    status = wait_for(lambda: [s for s in apps.app.requests(call_sid) if s.path == "/status"])
+    assert [(s.method, s.params["CallStatus"], s.params["CallDuration"]) for s in status] == [("GET", "busy", "0")]

@@ -156,6 +156,9 @@ def edge_stack(tmp_path_factory) -> Iterator[EdgeStack]:
                 "SIP_EDGE_REGISTER_DENSITY": str(REGISTER_DENSITY),
                 "SIP_EDGE_AUTH_FAILURES": str(AUTH_FAILURES),
                 "SIP_EDGE_BAN_SECONDS": str(BAN_SECONDS),
+                # Calls to numbers with no gateway (tests/edge/test_trunks.py plays both proxies).
+                "SIP_OUTBOUND_PROXY": f"127.0.0.1:{free_sip_port()}",
+                "SIP_OUTBOUND_PROXY_FALLBACK": f"127.0.0.1:{free_sip_port()}",
             }
         )
         redis.Redis.from_url(env["REDIS_URL"]).flushdb()

@@ -94,7 +94,15 @@ class OutboundCall:
         self._phase = DONE
         self._finish("failed")
 
-    def _send(self, stack: Stack, request_uri: str, addr: tuple[str, int], from_uri: str, display: str) -> None:
+    def _send(
+        self,
+        stack: Stack,
+        request_uri: str,
+        addr: tuple[str, int],
+        from_uri: str,
+        display: str,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self._stack = stack
 
         def add_display_name(invite: SipRequest) -> None:
@@ -105,7 +113,12 @@ class OutboundCall:
 
         with stack.transport.rewriting_invite(add_display_name):
             call = stack.uac.send_invite(
-                from_uri, request_uri, addr, offer_sdp(self._media), user_agent=stack.uas.user_agent
+                from_uri,
+                request_uri,
+                addr,
+                offer_sdp(self._media),
+                user_agent=stack.uas.user_agent,
+                extra_headers=headers,
             )
         call.on_ringing = self._on_ringing
         call.on_answer = self._on_answer

@@ -184,11 +184,20 @@ class SipServer:
 
     # Calls out.
     def dial(
-        self, target: str, *, caller_id: str, caller_name: str = "", media: MediaOffer, timeout: float
+        self,
+        target: str,
+        *,
+        caller_id: str,
+        caller_name: str = "",
+        media: MediaOffer,
+        timeout: float,
+        account: str = "",
     ) -> OutboundCall:
         """Call `target`: "client:<login>" (through the SIP edge, which relays to the registered phone),
-        "number:<digits>" (through the outbound proxy) or "sip:user@host[:port]" (directly). Failures
-        to even start are a result of "failed" at once, without sending anything."""
+        "number:<digits>" (through the SIP edge, which picks the gateway of `account`, the call's
+        AccountSid, or the outbound proxy; without an edge, to the outbound proxy) or
+        "sip:user@host[:port]" (directly). Failures to even start are a result of "failed" at once,
+        without sending anything."""
         leg = OutboundCall(self, target, media, timeout)
         try:
             resolved = self._resolve(target)
@@ -199,16 +208,17 @@ class SipServer:
             leg._fail_now(resolved)
             return leg
         stack, request_uri, addr = resolved
+        headers = {"X-Account-Sid": account} if account and request_uri.endswith(";user=phone") else None
         user = quote(caller_id.strip(), safe=URI_USER_SAFE) or "anonymous"
         host, port = stack.signalling_addr
         from_uri = f"sip:{user}@{f'[{host}]' if ':' in host else host}:{port}"
         leg._arm()
         if addr is None:
-            task = asyncio.create_task(self._resolve_and_send(leg, stack, request_uri, from_uri, caller_name))
+            task = asyncio.create_task(self._resolve_and_send(leg, stack, request_uri, from_uri, caller_name, headers))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         else:
-            leg._send(stack, request_uri, addr, from_uri, caller_name)
+            leg._send(stack, request_uri, addr, from_uri, caller_name, headers)
         return leg
 
     def _resolve(self, target: str) -> tuple[Stack, str, tuple[str, int] | None] | str:
@@ -225,9 +235,13 @@ class SipServer:
                 return "no client login"
             return self._via(self.edge, login)
         if kind == "number":
+            digits = "".join(c for c in value if c.isdigit() or c in "+*#")
+            if self.edge is not None and digits:
+                # Marked as a number (RFC 3261 user=phone): the edge routes it to a gateway or proxy.
+                stack, request_uri, addr = self._via(self.edge, quote(digits, safe="+*"))
+                return stack, request_uri + ";user=phone", addr
             if self.outbound_proxy is None:
                 return "no outbound proxy configured"
-            digits = "".join(c for c in value if c.isdigit() or c in "+*#")
             if not digits:
                 return f"no digits in {value!r}"
             return self._via(self.outbound_proxy, quote(digits, safe="+*"))
@@ -251,7 +265,13 @@ class SipServer:
         return self._stacks["udp"], f"sip:{user}@{shown}:{port}", (host, port) if is_ip(host) else None
 
     async def _resolve_and_send(
-        self, leg: OutboundCall, stack: Stack, request_uri: str, from_uri: str, caller_name: str
+        self,
+        leg: OutboundCall,
+        stack: Stack,
+        request_uri: str,
+        from_uri: str,
+        caller_name: str,
+        headers: dict[str, str] | None = None,
     ) -> None:
         uri = parse_uri(request_uri)
         try:
@@ -265,7 +285,7 @@ class SipServer:
         if leg.phase != "new":  # cancelled or timed out meanwhile
             return
         host, port = infos[0][4][:2]
-        leg._send(stack, request_uri, (host, port), from_uri, caller_name)
+        leg._send(stack, request_uri, (host, port), from_uri, caller_name, headers)
 
     # Bookkeeping.
     def _new_call(self, stack: Stack, incoming: IncomingCall) -> None:
