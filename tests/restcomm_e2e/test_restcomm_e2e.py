@@ -82,17 +82,20 @@ def test_a_call_at_the_server_walks_the_portals_menus_and_reaches_the_phone_of_a
 
 
 def test_resync_finds_the_portal_in_step_then_repairs_a_number_gone_from_the_server(pair: Pair):
+    admin = {"emailId": "bg-resync@rce2e.test", "password": "bg-pass-1234"}
+    enterprise = pair.api.post("/autoattendant/enterprise", {"name": "Resync Inc", "enterpriseAdmin": admin})["sid"]
+    pair.api.post("/autoattendant/phonenumber", {"number": "+15550007100", "enterpriseSid": enterprise})
     done = pair.manage_portal("restcomm_resync")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "In step" in done.stdout
-    pair.server.rows("DELETE FROM telephony_numberroute WHERE number LIKE %s RETURNING id", "%5550007000")
+    pair.server.rows("DELETE FROM telephony_numberroute WHERE number LIKE %s RETURNING id", "%5550007100")
     done = pair.manage_portal("restcomm_resync")
     assert done.returncode != 0
-    assert "number +15550007000 missing" in done.stdout, done.stdout + done.stderr
+    assert f"{enterprise} number +15550007100 missing" in done.stdout, done.stdout + done.stderr
     done = pair.manage_portal("restcomm_resync", "--fix")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "-> fixed" in done.stdout
-    assert any(n.endswith("5550007000") for n in pair.server.numbers())
+    assert any(n.endswith("5550007100") for n in pair.server.numbers())
     assert pair.manage_portal("restcomm_resync").returncode == 0
 
 
