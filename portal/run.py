@@ -12,7 +12,8 @@ PORTAL_HTTP_PORT + 1, which the executors are given as their portal's URL), the 
 phones go), plus what is written here in
 $DATA_DIR/supervisor.d/: PostgreSQL and Redis (services.conf) and the EXECUTORS call executors
 (executors.conf; executor i on EXECUTOR_SIP_PORT + i - 1, default 5090, with its own slice of
-RTP_PORT_MIN..RTP_PORT_MAX), which are also written into the edge's dispatcher table in place of
+RTP_PORT_MIN..RTP_PORT_MAX and its control endpoint on EXECUTOR_CONTROL_PORT + i - 1, default its
+SIP port + 1000: 6090), which are also written into the edge's dispatcher table in place of
 the previous run's. supervisord restarts whatever dies; the app programs start only once
 PostgreSQL and Redis answer and the database is migrated.
 
@@ -60,6 +61,7 @@ SERVICE_TIMEOUT = 60.0  # seconds PostgreSQL and Redis get to answer after super
 SIP_BIND = os.environ.get("SIP_BIND") or "127.0.0.1"
 SIP_ADDRESS = f"{SIP_BIND}:{os.environ.get('SIP_PORT') or 5080}"  # the SIP edge's
 EXECUTOR_FIRST_PORT = 5090  # executor i listens on EXECUTOR_SIP_PORT (this by default) + i - 1
+CONTROL_PORT_OFFSET = 1000  # and its control endpoint on EXECUTOR_CONTROL_PORT (its SIP port + this) + i - 1
 READY_TIMEOUT = 60.0  # seconds to wait for a healthy /healthz before printing the banner anyway
 SUN_PATH_MAX = 107  # longest unix socket path Linux accepts (sun_path is 108 bytes with the NUL)
 EXAMPLE_ENTERPRISE = {  # the banner's example request: create an enterprise as the demo CSP
@@ -216,13 +218,16 @@ class Portal:
                     for name, value in {
                         "PYTHONUNBUFFERED": 1,
                         "EXECUTOR_SIP_PORT": port,
+                        "EXECUTOR_CONTROL_PORT": control,
                         "SIP_EDGE": edge,
                         "RTP_PORT_MIN": rtp[0],
                         "RTP_PORT_MAX": rtp[1],
                     }.items()
                 ),
             )
-            for i, (_, port, rtp) in enumerate(self.executors, start=1)
+            for i, ((_, port, rtp), control) in enumerate(
+                zip(self.executors, _control_ports(len(self.executors)), strict=True), start=1
+            )
         )
 
     @contextlib.contextmanager
@@ -255,6 +260,10 @@ class Portal:
                     raise Failure(f"127.0.0.1:{port} is in use; set {variable}") from None
         sip = [(SIP_BIND, int(SIP_ADDRESS.rpartition(":")[2]), "SIP_PORT")]
         sip += [(host, port, "EXECUTOR_SIP_PORT") for host, port, _ in self.executors]
+        controls = _control_ports(len(self.executors))
+        sip += [
+            (host, port, "EXECUTOR_CONTROL_PORT") for (host, _, _), port in zip(self.executors, controls, strict=True)
+        ]
         for host, port, variable in sip:
             for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
                 with socket.socket(socket.AF_INET, kind) as probe:
@@ -554,6 +563,17 @@ def _executor_slots() -> list[tuple[str, int, tuple[int, int]]]:
         raise Failure(f"EXECUTORS={count}: 1 to 64 executors, each with 2 RTP ports at least")
     host = "127.0.0.1" if SIP_BIND == "0.0.0.0" else SIP_BIND
     return [(host, first + i, (rtp_min + i * size, rtp_min + (i + 1) * size - 1)) for i in range(count)]
+
+
+def _control_ports(count: int) -> list[int]:
+    """Each executor's control endpoint port (the portal reaches its calls there): EXECUTOR_CONTROL_PORT
+    + i - 1, or its SIP port + 1000 as an executor started alone takes it."""
+    try:
+        first_sip = int(os.environ.get("EXECUTOR_SIP_PORT") or EXECUTOR_FIRST_PORT)
+        first = int(os.environ.get("EXECUTOR_CONTROL_PORT") or first_sip + CONTROL_PORT_OFFSET)
+    except ValueError as exc:
+        raise Failure(f"EXECUTOR_CONTROL_PORT must be a number: {exc}") from None
+    return [first + i for i in range(count)]
 
 
 @contextlib.contextmanager

@@ -127,13 +127,38 @@ def update_account(
         raise AccountRuleError("An account cannot change its own status", status=403)
     if friendly_name is not None:
         account.friendly_name = friendly_name
-    if status is not None:
+    if status is not None and status != account.status:
         account.status = status
+        _forget_entries_after_commit(account)
     if password is not None:
         account.password = make_password(password)
         account.auth_token = new_auth_token()
     account.save()
     return account
+
+
+def standing(account: TelephonyAccount) -> str:
+    """The account's status as its calls feel it: closed or suspended when it or an account above it is."""
+    worst = AccountStatus.ACTIVE
+    seen: set[int] = set()
+    current: TelephonyAccount | None = account
+    while current is not None and current.pk not in seen:
+        seen.add(current.pk)
+        if current.status == AccountStatus.CLOSED:
+            return AccountStatus.CLOSED
+        if current.status == AccountStatus.SUSPENDED:
+            worst = AccountStatus.SUSPENDED
+        current = current.parent
+    return worst
+
+
+def _forget_entries_after_commit(account: TelephonyAccount) -> None:
+    """Calls to the numbers of the account and those below it find its new standing at once."""
+    from telephony.models import NumberRoute
+    from telephony.rcml.cache import forget_entries
+
+    numbers = list(NumberRoute.objects.filter(account__in=below(account)).values_list("number", flat=True))
+    transaction.on_commit(lambda: forget_entries(numbers))
 
 
 def csp_account(organisation_sid: str) -> TelephonyAccount | None:

@@ -162,6 +162,9 @@ class Call:
             if document.refusal == verbs.INACTIVE_SYSTEM:
                 self._reject(480, "Temporarily Unavailable", "inactive AA system")
                 return
+            if document.refusal == verbs.INACTIVE_ACCOUNT:
+                self._reject(480, "Temporarily Unavailable", "inactive account")
+                return
             if document.status == 404:
                 self._reject(404, "Not Found", "unknown number")
                 return

@@ -33,6 +33,12 @@ class ExecutorConfig:
     drain_seconds: float = 30.0  # on shutdown, calls in progress get this long to finish
     max_call_seconds: float = 4 * 3600.0
     sip_user_agent: str = ""  # the User-Agent of our SIP messages; none by default: we do not name the product
+    # The control endpoint (telephony.executor.control): the portal places, redirects and ends calls
+    # through it. 0: SIP port + 1000. Its URL as the portal reaches it: http://<SIP address>:<port>
+    # unless EXECUTOR_CONTROL_URL says otherwise (an executor bound to 0.0.0.0, or behind NAT).
+    control_port: int = 0
+    control_url: str = ""
+    heartbeat_seconds: float = 2.0  # how often the executor tells the portal it is there (and its calls)
     # RCML_FETCH_ALLOW: internal addresses an RCML application's URLs may reach (fetch_policy.py)
     fetch_allow: str = ""
 
@@ -57,5 +63,22 @@ class ExecutorConfig:
             no_ack_timeout=float(env.get("SIP_NO_ACK_TIMEOUT") or 32.0),
             drain_seconds=float(env.get("EXECUTOR_DRAIN_SECONDS") or 30.0),
             sip_user_agent=(env.get("SIP_USER_AGENT") or "").strip(),
+            control_port=int(env.get("EXECUTOR_CONTROL_PORT") or 0),
+            control_url=(env.get("EXECUTOR_CONTROL_URL") or "").strip().rstrip("/"),
+            heartbeat_seconds=float(env.get("EXECUTOR_HEARTBEAT_SECONDS") or 2.0),
             fetch_allow=(env.get("RCML_FETCH_ALLOW") or "").strip(),
         )
+
+    @property
+    def control_address(self) -> tuple[str, int]:
+        """Where the control endpoint listens: the SIP address, EXECUTOR_CONTROL_PORT (or SIP port + 1000)."""
+        return self.sip_host, self.control_port or self.sip_port + 1000
+
+    @property
+    def advertised_control_url(self) -> str:
+        """The control endpoint's URL as the executor tells the portal."""
+        if self.control_url:
+            return self.control_url
+        host, port = self.control_address
+        host = "127.0.0.1" if host == "0.0.0.0" else host
+        return f"http://{f'[{host}]' if ':' in host else host}:{port}"

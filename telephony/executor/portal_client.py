@@ -418,3 +418,20 @@ class PortalClient:
                 await asyncio.sleep(delay * (1 + random.random() / 4))
                 delay *= 2
         logger.warning("%s not stored after %d attempts: %s", what, self._post_call_attempts, problem)
+
+    async def heartbeat(self, payload: dict[str, Any]) -> bool:
+        """Tell the portal this executor is there (`POST /rcml/executor`): its name, its control
+        endpoint's URL and its calls with their status. False (logged at debug) when the portal
+        did not take it: the next heartbeat tries again."""
+        try:
+            reply = await self._request(
+                "POST", "/rcml/executor", data=json.dumps(payload), headers={"Content-Type": "application/json"}
+            )
+        except PortalUnavailable as exc:
+            logger.debug("heartbeat not sent: %s", exc)
+            return False
+        if reply.status != 200:  # 503: the portal's Redis is away, which the portal logs itself
+            level = logging.DEBUG if reply.status == 503 else logging.WARNING
+            logger.log(level, "heartbeat refused (%d): %s", reply.status, reply.text()[:300])
+            return False
+        return True

@@ -14,7 +14,13 @@ Call records: the portal records a call when it serves the call's entry document
 report posted here completes that record. A call that never had an AA system or an account (a number
 routed nowhere, an entry document that failed: its answer names the call's system and account) has
 nothing to complete and no tenant to show it to: it is counted in the metrics
-(`not_recorded_<reason>`), not posted.
+(`not_recorded_<reason>`), not posted. A call placed through the Calls API names its account: it is posted.
+
+The Restcomm Calls API reaches this executor's calls through its control endpoint
+(telephony.executor.control, EXECUTOR_CONTROL_PORT): place a call, redirect one, end one. Every
+EXECUTOR_HEARTBEAT_SECONDS (and at once when a call it placed is answered) the executor tells the
+portal its name, that endpoint's URL and its calls' status (`POST /rcml/executor`); the portal
+keeps them in Redis for a few seconds, so an executor that stops is soon no longer asked.
 """
 
 from __future__ import annotations
@@ -27,8 +33,9 @@ import signal
 import socket
 from pathlib import Path
 
-from telephony.executor.call import Call
 from telephony.executor.config import ExecutorConfig
+from telephony.executor.control import ControlServer
+from telephony.executor.live import LiveCall
 from telephony.executor.media import MediaEngine, PromptCache, prompt_from_wav, tone
 from telephony.executor.metrics import Metrics
 from telephony.executor.portal_client import PortalClient
@@ -44,6 +51,7 @@ MAX_BATCH = 500  # the portal's limit of records a request
 NOT_RECORDED_CAUSES = {
     "unknown number": "unknown_number",
     "inactive AA system": "inactive_aa_system",
+    "inactive account": "inactive_account",
     "no common codec": "no_common_codec",
 }
 
@@ -73,6 +81,10 @@ class ExecutorProcess:
         self.beep = tone(1000.0, 0.3)
         self.ringback = tone(425.0, 1.0)
         self.calls: dict[str, asyncio.Task] = {}
+        self.live: dict[str, LiveCall] = {}  # the same calls, for the control endpoint
+        self.control = ControlServer(self, *config.control_address, config.token)
+        self._beat_now = asyncio.Event()
+        self._heartbeats: asyncio.Task | None = None
         self._reports: set[asyncio.Task] = set()
         self._unreported: list[dict] = []
         self._stopping = asyncio.Event()
@@ -86,6 +98,12 @@ class ExecutorProcess:
         await self.portal.start()
         await self.media.start()
         await self.sip.start()
+        try:
+            await self.control.start()
+        except OSError as exc:  # calls still come in; the Calls API cannot reach this executor's
+            logger.error("executor %s: no control endpoint on %s:%s (%s)", self.name, *self.config.control_address, exc)
+        else:
+            self._heartbeats = asyncio.create_task(self._heartbeat_loop(), name="heartbeat")
         edge = self.config.sip_edge
         logger.info(
             "executor %s: SIP on %s:%s (UDP, TCP), RTP %s:%s-%s, portal %s, SIP edge %s",
@@ -98,12 +116,44 @@ class ExecutorProcess:
             self.config.portal_url,
             f"{edge[0]}:{edge[1]}" if edge else "none (client extensions cannot be reached)",
         )
+        logger.info("executor %s: control endpoint %s", self.name, self.config.advertised_control_url)
 
     async def on_invite(self, inbound: InboundCall) -> None:
-        call = Call(self, inbound)
+        self.start_call(LiveCall(self, inbound))
+
+    def start_call(self, call: LiveCall) -> None:
+        """Run a call (one that came in, or one placed through the control endpoint) until it ends."""
         task = asyncio.create_task(call.run(), name=f"call {call.sid}")
         self.calls[call.sid] = task
-        task.add_done_callback(lambda _: self.calls.pop(call.sid, None))
+        self.live[call.sid] = call
+
+        def done(_: asyncio.Task) -> None:
+            self.calls.pop(call.sid, None)
+            self.live.pop(call.sid, None)
+
+        task.add_done_callback(done)
+
+    @property
+    def draining(self) -> bool:
+        return self._stopping.is_set()
+
+    def heartbeat_soon(self) -> None:
+        self._beat_now.set()
+
+    def _heartbeat(self) -> dict:
+        return {
+            "name": self.name,
+            "control": self.config.advertised_control_url,
+            "draining": self.draining,
+            "calls": {sid: call.status for sid, call in self.live.items()},
+        }
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            self._beat_now.clear()
+            await self.portal.heartbeat(self._heartbeat())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._beat_now.wait(), self.config.heartbeat_seconds)
 
     def report(self, record: dict) -> None:
         """Post a call record in the background; the call does not wait for the portal. Records of
@@ -156,6 +206,7 @@ class ExecutorProcess:
 
     async def shutdown(self) -> None:
         self.sip.stop_accepting()
+        self.heartbeat_soon()  # the portal stops choosing this executor for new calls
         waits: list[asyncio.Future] = list(self.calls.values())
         if self.calls:
             logger.info("executor: %d call(s) in progress; draining %ss", len(self.calls), self.config.drain_seconds)
@@ -175,6 +226,9 @@ class ExecutorProcess:
         self._send_reports()
         if self._reports:
             await asyncio.wait(list(self._reports), timeout=10)
+        if self._heartbeats is not None:
+            self._heartbeats.cancel()
+        await self.control.stop()
         await self.sip.stop()
         await self.media.stop()
         await self.portal.close()

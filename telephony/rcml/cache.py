@@ -128,18 +128,19 @@ def entry(number: str) -> dict[str, Any] | None:
 
 def find(dialled: str) -> tuple[str, dict[str, Any]] | None:
     """Who answers a dialled number: the number as stored and its entry; None: nobody. An entry is
-        an AA system's, `{"sid", "version", "active", "account"}`, or an RCML application's, `{"account",
-        "application": {"voice_url", "voice_method", "fallback_url", "fallback_method",
-        "status_callback", "status_callback_method"}}` (a number with a VoiceUrl and no AA system);
-        `account` is the number's TelephonyAccount.sid. Each form the number may be stored in (with or
-        without `+`) has its entry, "nobody" included, all read in one Redis command.
+    an AA system's, `{"sid", "version", "active", "account"}`, or an RCML application's, `{"account",
+    "application": {"voice_url", "voice_method", "fallback_url", "fallback_method",
+    "status_callback", "status_callback_method"}}` (a number with a VoiceUrl and no AA system);
+    `account` is the number's TelephonyAccount.sid; `{"account", "suspended": True}` when that
+    account or one above it is suspended (a closed one's numbers answer nothing). Each form the number may be stored in (with or
+    without `+`) has its entry, "nobody" included, all read in one Redis command.
 
-        Entries are dropped by each publish of the system, published or failed (publish.py: a new
-        version, or a status changed, answers new calls at once), and by each change of the number's
-        route (telephony.provisioning.bundled, and whatever changes a NumberRoute: it calls
-    forget_entries); ROUTE_TTL_SECONDS is only a backstop. `version` is None
-        while nothing is published. The schedules are not in it: the entry document evaluates them on
-        the plan at each call, to the second.
+    Entries are dropped by each publish of the system, published or failed (publish.py: a new
+    version, or a status changed, answers new calls at once), and by each change of the number's
+    route (telephony.provisioning.bundled, and whatever changes a NumberRoute: it calls
+    forget_entries), and by a change of an account's status; ROUTE_TTL_SECONDS is only a backstop. `version` is None
+    while nothing is published. The schedules are not in it: the entry document evaluates them on
+    the plan at each call, to the second.
     """
     if len(dialled) > NUMBER_MAX_CHARS or "\x00" in dialled:  # stored nowhere; PostgreSQL refuses NUL
         return None
@@ -158,11 +159,18 @@ def find(dialled: str) -> tuple[str, dict[str, Any]] | None:
 def _entry_from_database(number: str) -> dict[str, Any]:
     from autoattendant.choices import SystemStatus
     from autoattendant.models import AutoAttendantSystem
-    from telephony.models import NumberRoute
+    from telephony.models import AccountStatus, NumberRoute
+
+    from telephony.accounts import standing
 
     route = NumberRoute.objects.filter(number=number).select_related("account").first()
     if route is None:
         return {}
+    state = standing(route.account)
+    if state == AccountStatus.CLOSED:
+        return {}  # no longer in service
+    if state == AccountStatus.SUSPENDED:
+        return {"account": route.account.sid, "suspended": True}
     if route.aa_system_sid:
         system = AutoAttendantSystem.objects.filter(sid=route.aa_system_sid).only("status", "published_version").first()
         if system is None:

@@ -36,6 +36,7 @@ from autoattendant import recordings
 from autoattendant.choices import CALL_ENDINGS
 from autoattendant.models import CallRecord
 from autoattendant.services.calls import CallReport, queue_call_reports, record_call, record_calls
+from telephony import live_calls
 from telephony.models import Notification, Recording
 from telephony.rcml import cache
 from telephony.rcml.compiler import say_language
@@ -379,6 +380,7 @@ def call_record(request: HttpRequest) -> HttpResponse:
         if errors:
             return _error(400, "invalid request", errors=errors)
         reports = [report for report, _ in checked if report is not None]
+        _forget_live(reports)
         if cache.try_redis(lambda: queue_call_reports(reports), False):
             return JsonResponse({"queued": len(reports)})
         sids = record_calls(reports)
@@ -390,6 +392,7 @@ def call_record(request: HttpRequest) -> HttpResponse:
     report, errors = call_report(body)
     if report is None:
         return _error(400, "invalid request", errors=errors)
+    _forget_live([report])
     if cache.try_redis(lambda: queue_call_reports([report]), False):
         return JsonResponse({"queued": 1})
     sid = record_call(report)
@@ -469,3 +472,55 @@ def notification_post(request: HttpRequest) -> HttpResponse:
         row.sid = f"{Notification.SID_PREFIX}{uuid.uuid4().hex}"
     Notification.objects.bulk_create(rows)
     return JsonResponse({"sids": [row.sid for row in rows]}, status=201)
+
+
+def _forget_live(reports: list[CallReport]) -> None:
+    """Ended calls leave the live-call index (telephony.live_calls)."""
+    cache.try_redis(lambda: live_calls.forget(report.call_sid for report in reports), None)
+
+
+# The executors' registry and their calls (telephony.live_calls): what the Restcomm Calls API needs
+# to reach a call wherever it runs.
+
+HEARTBEAT_MAX_BYTES = 4 * 1024 * 1024
+HEARTBEAT_MAX_CALLS = 50000
+
+
+def _heartbeat_errors(body: Any) -> dict[str, list[str]]:
+    if not isinstance(body, dict):
+        return {"body": ["A JSON object is expected."]}
+    errors: dict[str, list[str]] = {}
+    name, control, calls = body.get("name"), body.get("control"), body.get("calls", {})
+    if not isinstance(name, str) or not 0 < len(name) <= 255:
+        errors["name"] = ["The executor's name, <host>:<SIP port>, is required."]
+    if not isinstance(control, str) or not control.startswith(("http://", "https://")) or len(control) > 500:
+        errors["control"] = ["The control endpoint's http(s) URL is required."]
+    if not isinstance(calls, dict) or len(calls) > HEARTBEAT_MAX_CALLS:
+        errors["calls"] = [f"An object of at most {HEARTBEAT_MAX_CALLS} call SIDs and their status is expected."]
+    elif not all(isinstance(sid, str) and len(sid) <= 255 and isinstance(status, str) for sid, status in calls.items()):
+        errors["calls"] = ["Call SIDs and their status are strings."]
+    return errors
+
+
+@executor_endpoint("POST")
+def executor_heartbeat(request: HttpRequest) -> HttpResponse:
+    """An executor is there: `{"name", "control", "draining", "calls": {CallSid: status}}` -> 200
+    `{"ok": true}`; kept in Redis for a few seconds (telephony.live_calls). 503 while Redis fails."""
+    data = _read_body(request, HEARTBEAT_MAX_BYTES)
+    if data is None:
+        return _error(413, f"A heartbeat is at most {HEARTBEAT_MAX_BYTES} bytes.")
+    try:
+        body = json.loads(data)
+    except (UnicodeDecodeError, ValueError):
+        return _error(400, "invalid request", errors={"body": ["Not JSON."]})
+    errors = _heartbeat_errors(body)
+    if errors:
+        return _error(400, "invalid request", errors=errors)
+
+    def beat() -> bool:
+        live_calls.heartbeat(body["name"], body["control"], body.get("calls") or {}, bool(body.get("draining")))
+        return True
+
+    if not cache.try_redis(beat, False):
+        return _error(503, "the registry (Redis) is not answering")
+    return JsonResponse({"ok": True})

@@ -11,6 +11,7 @@ urlpatterns = [
     path("rcml/recording", executor_views.recording_upload, name="rcml-recording-upload"),
     path("rcml/recording/<str:sid>.wav", executor_views.recording, name="rcml-recording"),
     path("rcml/call", executor_views.call_record, name="rcml-call"),
+    path("rcml/executor", executor_views.executor_heartbeat, name="rcml-executor"),
     path("rcml/notification", executor_views.notification_post, name="rcml-notification"),
     path(f"{prefix}/menu/<str:menu_sid>", views.menu, name="rcml-menu"),
     path(f"{prefix}/input/<str:menu_sid>", views.menu_input, name="rcml-input"),

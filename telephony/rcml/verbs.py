@@ -28,6 +28,7 @@ SYSTEM_HEADER = "X-AA-System"
 REFUSAL_HEADER = "X-AA-Refusal"
 UNKNOWN_NUMBER = "unknown-number"  # 404: no AA system or application answers the number (SIP 404)
 INACTIVE_SYSTEM = "inactive-aa-system"  # its AA system is inactive (SIP 480)
+INACTIVE_ACCOUNT = "inactive-account"  # its account (or one above it) is suspended (SIP 480)
 # Every entry answer names the call's account (TelephonyAccount.sid): the AccountSid of its requests.
 ACCOUNT_HEADER = "X-Account-Sid"
 # A number routed to an RCML application (its VoiceUrl) has no entry document: the entry's answer (a

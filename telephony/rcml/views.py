@@ -23,10 +23,12 @@ from django.views.decorators.csrf import csrf_exempt
 
 from autoattendant.services.calls import CallStart, queue_call_start, record_call_start
 from autoattendant.services.voicemail import store_voicemail_message
+from telephony import live_calls
 from telephony.rcml import cache, entry_credentials, flow
 from telephony.rcml.compiler import PROMPTS, response, say
 from telephony.rcml.verbs import (
     ACCOUNT_HEADER,
+    INACTIVE_ACCOUNT,
     INACTIVE_SYSTEM,
     MENU_HEADER,
     REFUSAL_HEADER,
@@ -100,8 +102,8 @@ def voice(params: dict[str, str]) -> Answer:
     The executor asks nothing before it: the answer names the call's account (`X-Account-Sid`) and
     the AA system (`X-AA-System`) beside the document the simulator and any RCML client read, or
     the application (`X-Voice-Url` and its kin, verbs.VOICE_HEADERS) with no document, or why nobody
-    takes the call (`X-AA-Refusal`: `unknown-number` with the 404, `inactive-aa-system` with the
-    Reject). `at` (ISO date-time) evaluates the schedules at another moment, for the call simulator.
+    takes the call (`X-AA-Refusal`: `unknown-number` with the 404 — a closed account's number too —,
+    `inactive-aa-system` or `inactive-account` (suspended) with the Reject). `at` (ISO date-time) evaluates the schedules at another moment, for the call simulator.
     """
     found = entry_credentials.find(params.get("To") or params.get("Called") or "")
     if found is None:
@@ -109,6 +111,8 @@ def voice(params: dict[str, str]) -> Answer:
     target = found[1]
     account_sid = target.get("account") or ""
     account = {ACCOUNT_HEADER: account_sid} if account_sid else {}
+    if target.get("suspended"):
+        return 200, REJECTED, {**account, REFUSAL_HEADER: INACTIVE_ACCOUNT}
     application = target.get("application")
     if application:
         _record_call_start(params, "", account_sid)
@@ -146,6 +150,8 @@ def _record_call_start(params: dict[str, str], aa_system_sid: str, account_sid: 
         executor=(params.get("Executor") or "")[:255],
         account_sid=account_sid,
     )
+    if start.executor:  # the Calls API reaches the call through its executor (telephony.live_calls)
+        cache.try_redis(lambda: live_calls.track(call_sid, start.executor, params.get("CallStatus") or "ringing"), None)
     if cache.try_redis(lambda: queue_call_start(start), False):
         return
     try:
