@@ -364,9 +364,22 @@ CELERY_BEAT_SCHEDULE = {
 PROVISIONING_BACKEND = os.environ.get("PROVISIONING_BACKEND", "bundled")
 PROVISIONING_BACKENDS = {
     "bundled": "telephony.provisioning.bundled.BundledBackend",
+    "restcomm": "telephony.provisioning.restcomm.RestcommBackend",
 }
 
 PORTAL_HTTP_PORT = int(os.environ.get("PORTAL_HTTP_PORT", "8000"))
+
+# The `restcomm` backend (telephony/provisioning/restcomm.py): the Restcomm server's base URL (up to
+# and without `/2012-04-24`, e.g. http://restcomm.example:8080/restcomm), its administrator account
+# (Sid and AuthToken; on this product a CSP's account, printed by `createcsp --json`), and how long
+# one request may take, in seconds.
+RESTCOMM_URL = os.environ.get("RESTCOMM_URL", "").rstrip("/")
+RESTCOMM_ACCOUNT_SID = os.environ.get("RESTCOMM_ACCOUNT_SID", "")
+RESTCOMM_AUTH_TOKEN = os.environ.get("RESTCOMM_AUTH_TOKEN", "")
+RESTCOMM_TIMEOUT = float(os.environ.get("RESTCOMM_TIMEOUT") or 5)
+# This portal's base URL as a remote Restcomm server reaches it: an AA number's VoiceUrl is its
+# `/rcml/voice` with the enterprise's own credentials (telephony/rcml/entry_credentials.py).
+RCML_PUBLIC_URL = (os.environ.get("RCML_PUBLIC_URL") or f"http://127.0.0.1:{PORTAL_HTTP_PORT}").rstrip("/")
 
 # The SIP edge (Kamailio, telephony.edge; README "The SIP edge"). Callers and phones use
 # SIP_BIND:SIP_PORT, where Kamailio listens (UDP and TCP); it keeps its pid file, RPC socket and

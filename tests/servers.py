@@ -145,9 +145,9 @@ def _serving(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], log: Path, workers: int = 2) -> Iterator[str]:
-    """gunicorn on 127.0.0.1:<free port> with `env`; yields its base URL once it serves."""
-    port = free_port()
+def gunicorn(env: dict[str, str], log: Path, workers: int = 2, port: int | None = None) -> Iterator[str]:
+    """gunicorn on 127.0.0.1:`port` (a free one by default) with `env`; yields its base URL once it serves."""
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     command = [str(GUNICORN), "portal.wsgi:application", "-b", f"127.0.0.1:{port}", "--workers", str(workers)]
     command += ["--worker-class", "gthread", "--threads", "4", "--timeout", "60", "--graceful-timeout", "5"]

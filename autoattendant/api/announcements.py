@@ -29,7 +29,12 @@ from autoattendant.models import Announcement
 from autoattendant.models.announcement import audio_uri
 from autoattendant.services import announcements
 from speech.wav_http import serve_wav
-from telephony.auth import ExecutorPrincipal, ExecutorTokenAuthentication
+from telephony.auth import (
+    EntryCredentialsAuthentication,
+    EntryPrincipal,
+    ExecutorPrincipal,
+    ExecutorTokenAuthentication,
+)
 
 # The executor fetches prompts to play them; it reads nothing else of the API.
 AUDIO_READERS = frozenset({*announcements.PERMISSIONS.read, ExecutorPrincipal.role})
@@ -138,7 +143,11 @@ class AnnouncementViewSet(ResourceViewSet):
     not_found = Code.ANNOUNCEMENT_NOT_FOUND
     sort_fields = {"name": "name", "dateCreated": "date_created", "type": "type", "status": "status"}
     parser_classes = [JSONParser, MultiPartParser, FormParser]
-    authentication_classes = [*api_settings.DEFAULT_AUTHENTICATION_CLASSES, ExecutorTokenAuthentication]
+    authentication_classes = [
+        EntryCredentialsAuthentication,
+        *api_settings.DEFAULT_AUTHENTICATION_CLASSES,
+        ExecutorTokenAuthentication,
+    ]
     permissions = announcements.PERMISSIONS
     action_roles = {"audio": AUDIO_READERS}
     error_codes = {
@@ -155,13 +164,15 @@ class AnnouncementViewSet(ResourceViewSet):
     destroy_service = staticmethod(announcements.delete_announcement)
 
     def scoped_queryset(self):
+        if isinstance(self.request.user, EntryPrincipal):  # a remote Restcomm: its enterprise's prompts
+            return Announcement.objects.filter(enterprise__sid=self.request.user.enterprise_sid)
         if isinstance(self.request.user, ExecutorPrincipal):
             return Announcement.objects.all()  # the executor plays every enterprise's prompts
         return super().scoped_queryset().annotate(enterprise_ref=F("enterprise__sid"))
 
     def get_throttles(self):
         # Executors are the platform's own machines, sharing one token: not rate-limited as a user.
-        if isinstance(getattr(self.request, "user", None), ExecutorPrincipal):
+        if isinstance(getattr(self.request, "user", None), ExecutorPrincipal | EntryPrincipal):
             return []
         return super().get_throttles()
 

@@ -271,10 +271,15 @@ class PortalClient:
                 "POST", target, data=dict(params), max_bytes=DOCUMENT_MAX_BYTES, authorized=authorized
             )
         headers = reply.headers
+        # A VoiceUrl's credentials (its userinfo) stay on the document's URL, which aiohttp's answer
+        # drops: its relative URLs then resolve to URLs that carry them too.
+        fetched = URL(reply.url)
+        if target.user is not None and (fetched.host, fetched.port) == (target.host, target.port):
+            fetched = fetched.with_user(target.user).with_password(target.password)
         return RcmlDocument(
             status=reply.status,
             body=reply.text(),
-            url=reply.url,
+            url=str(fetched),
             menu_sid=headers.get(MENU_HEADER),
             aa_system_sid=headers.get(SYSTEM_HEADER),
             refusal=headers.get(REFUSAL_HEADER),

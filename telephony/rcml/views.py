@@ -24,7 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from autoattendant.services.calls import CallStart, queue_call_start, record_call_start
 from autoattendant.services.voicemail import store_voicemail_message
 from telephony import live_calls
-from telephony.rcml import cache, flow
+from telephony.rcml import cache, entry_credentials, flow
 from telephony.rcml.compiler import PROMPTS, response, say
 from telephony.rcml.verbs import (
     ACCOUNT_HEADER,
@@ -71,9 +71,14 @@ def executor_view(handler: Callable[..., Answer]):
     def view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.method not in ("GET", "POST"):
             return HttpResponse(APOLOGY, status=405, content_type=XML)
-        if not executor_authorized(request):
+        authorized = executor_authorized(request)
+        enterprise = None if authorized else entry_credentials.enterprise_of(request)
+        if not authorized and enterprise is None:
             return HttpResponse(REJECTED, status=401, content_type=XML, headers={"WWW-Authenticate": "Bearer"})
+        if enterprise and not entry_credentials.allowed(enterprise, kwargs):
+            return HttpResponse(APOLOGY, status=404, content_type=XML)  # another enterprise's: as missing
         headers = None
+        scope = entry_credentials.scope.set(enterprise)
         try:
             status, document, *extra = handler(_params(request), *args, **kwargs)
             if extra:
@@ -81,6 +86,8 @@ def executor_view(handler: Callable[..., Answer]):
         except flow.UnknownStep as exc:
             logger.info("RCML request for an unknown step %s: %s", request.path, exc)
             status, document = 400, APOLOGY
+        finally:
+            entry_credentials.scope.reset(scope)
         return HttpResponse(document, status=status, content_type=XML, headers=headers)
 
     view.__name__ = handler.__name__
@@ -99,7 +106,7 @@ def voice(params: dict[str, str]) -> Answer:
     `inactive-aa-system` or `inactive-account` (suspended) with the Reject). `at` (ISO date-time)
     evaluates the schedules at another moment, for the call simulator.
     """
-    found = cache.find(params.get("To") or params.get("Called") or "")
+    found = entry_credentials.find(params.get("To") or params.get("Called") or "")
     if found is None:
         return 404, NOT_IN_SERVICE, {REFUSAL_HEADER: UNKNOWN_NUMBER}
     target = found[1]
