@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from telephony.executor.call import DTMF_PAYLOAD_TYPE, Call, Outcome, _End, _Failure
 from telephony.executor.media import PCMA, PCMU
-from telephony.executor.portal_client import Application, PortalUnavailable
+from telephony.executor.portal_client import Application, PortalUnavailable, shown
 from telephony.executor.sip import MediaOffer
 from telephony.rcml import verbs
 
@@ -93,7 +93,7 @@ class LiveCall(Call):
                 return
             assert self._next is not None
             url, method = self._next
-            logger.info("call %s: redirected to %s", self.sid, url)
+            logger.info("call %s: redirected to %s", self.sid, shown(url))
             program = self._follow(url, method)
 
     async def _follow(self, url: str, method: str, extra: dict[str, str] | None = None) -> None:

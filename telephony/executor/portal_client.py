@@ -45,6 +45,12 @@ BACKGROUND_GRACE = 5.0  # seconds close() waits for notifications and callbacks 
 ENTRY_URL = "/rcml/voice"  # a call's entry document: its answer also names the call's AA system
 
 
+def shown(url: str | URL) -> str:
+    """A URL as logs and errors show it: an entry credential's secret (`user:secret@`) masked."""
+    parsed = url if isinstance(url, URL) else URL(str(url))
+    return str(parsed.with_password("***")) if parsed.password else str(parsed)
+
+
 class PortalUnavailable(Exception):
     """Connection refused, timeout, or a 5xx."""
 
@@ -224,9 +230,9 @@ class PortalClient:
             except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 refused = getattr(exc, "os_error", None) or exc.__cause__
                 if isinstance(refused, fetch_policy.FetchRefused):
-                    raise FetchRefused(f"{method} {target}: {refused}") from exc
-                raise PortalUnavailable(f"{method} {target}: {type(exc).__name__}: {exc}") from exc
-        raise PortalUnavailable(f"{method} {url}: more than {REDIRECTS_MAX} redirects")
+                    raise FetchRefused(f"{method} {shown(target)}: {refused}") from exc
+                raise PortalUnavailable(f"{method} {shown(target)}: {type(exc).__name__}: {exc}") from exc
+        raise PortalUnavailable(f"{method} {shown(url)}: more than {REDIRECTS_MAX} redirects")
 
     @staticmethod
     async def _read(response: aiohttp.ClientResponse, max_bytes: int) -> bytes:
@@ -251,7 +257,7 @@ class PortalClient:
         503 whose body is RCML (the portal's apology, for a system never published)."""
         document = await self.fetch_document(url, params, method)
         if document.status >= 500 and not (document.status == 503 and document.body.lstrip().startswith("<Response")):
-            raise PortalUnavailable(f"{document.url} answered {document.status}: {document.body[:200]}")
+            raise PortalUnavailable(f"{shown(document.url)} answered {document.status}: {document.body[:200]}")
         return document
 
     async def fetch_document(
@@ -375,7 +381,7 @@ class PortalClient:
             if reply.status < 400:
                 return
             problem = AnsweredError(f"{reply.url} answered {reply.status}")
-        logger.warning("callback %s failed: %s", url, problem)
+        logger.warning("callback %s failed: %s", shown(url), problem)
         if on_failure is not None:
             on_failure(problem)
 

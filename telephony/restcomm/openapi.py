@@ -34,6 +34,7 @@ ERRORS = {
     "404": "No such resource for this account (another account's is answered the same)",
     "409": "Conflicts with what exists",
     "429": "Too many requests or failed sign-ins; see Retry-After",
+    "503": "Cannot be done now (Calls: no executor answers, or the one holding the call is gone)",
 }
 
 

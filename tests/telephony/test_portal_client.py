@@ -323,3 +323,10 @@ def test_call_records_are_retried_while_the_portal_is_unavailable(caplog):
     assert len(retried) == 3 and len(given_up) == 4
     assert "call record c2 not stored after 4 attempts" in caplog.text
     assert "call record c1" not in caplog.text
+
+
+def test_an_entry_credential_s_secret_is_masked_where_a_url_is_shown():
+    from telephony.executor.portal_client import shown
+
+    assert shown("http://EN1:s3cret@portal.example/rcml/voice") == "http://EN1:***@portal.example/rcml/voice"
+    assert shown("http://portal.example/rcml/voice?x=1") == "http://portal.example/rcml/voice?x=1"
