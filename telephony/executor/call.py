@@ -19,6 +19,7 @@ import contextlib
 import logging
 import time
 import uuid
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urljoin
@@ -154,26 +155,34 @@ class Call:
         await self.rtp.inactive.wait()
 
     async def _flow(self) -> None:
+        await self._ending_well(self._entry())
+
+    async def _entry(self) -> None:
+        # One request: the entry document's answer names the call's AA system, or why there is none.
+        # The portal records the call as it serves this document (SIP Call-ID and executor too).
+        entry = {"SipCallId": self.inbound.call_id, "Executor": self.executor.name}
+        document = await self._fetch(self.executor.portal.absolute(ENTRY_URL), "POST", entry)
+        if document.refusal == verbs.INACTIVE_SYSTEM:
+            self._reject(480, "Temporarily Unavailable", "inactive AA system")
+            return
+        if document.refusal == verbs.INACTIVE_ACCOUNT:
+            self._reject(480, "Temporarily Unavailable", "inactive account")
+            return
+        if document.status == 404:
+            self._reject(404, "Not Found", "unknown number")
+            return
+        self.aa_system_sid = document.aa_system_sid or ""
+        self.account_sid = document.account_sid or ""
+        if document.application is not None:
+            self.application = document.application
+            document = await self._fetch(document.application.voice_url, document.application.voice_method, {})
+        await self._execute(document)
+
+    async def _ending_well(self, program: Awaitable[None]) -> None:
+        """Run a call's program (its entry, or a document a live call was redirected to) with the
+        endings every program has: whatever goes wrong, the caller hears the apology."""
         try:
-            # One request: the entry document's answer names the call's AA system, or why there is none.
-            # The portal records the call as it serves this document (SIP Call-ID and executor too).
-            entry = {"SipCallId": self.inbound.call_id, "Executor": self.executor.name}
-            document = await self._fetch(self.executor.portal.absolute(ENTRY_URL), "POST", entry)
-            if document.refusal == verbs.INACTIVE_SYSTEM:
-                self._reject(480, "Temporarily Unavailable", "inactive AA system")
-                return
-            if document.refusal == verbs.INACTIVE_ACCOUNT:
-                self._reject(480, "Temporarily Unavailable", "inactive account")
-                return
-            if document.status == 404:
-                self._reject(404, "Not Found", "unknown number")
-                return
-            self.aa_system_sid = document.aa_system_sid or ""
-            self.account_sid = document.account_sid or ""
-            if document.application is not None:
-                self.application = document.application
-                document = await self._fetch(document.application.voice_url, document.application.voice_method, {})
-            await self._execute(document)
+            await program
         except _End:
             pass
         except asyncio.CancelledError:

@@ -14,11 +14,10 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from telephony.executor.call import DTMF_PAYLOAD_TYPE, Call, Outcome, _End, _Failure
+from telephony.executor.call import DTMF_PAYLOAD_TYPE, Call, Outcome
 from telephony.executor.media import PCMA, PCMU
-from telephony.executor.portal_client import Application, PortalUnavailable, shown
+from telephony.executor.portal_client import Application, shown
 from telephony.executor.sip import MediaOffer
-from telephony.rcml import verbs
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -97,21 +96,12 @@ class LiveCall(Call):
             program = self._follow(url, method)
 
     async def _follow(self, url: str, method: str, extra: dict[str, str] | None = None) -> None:
-        """Fetch a document and run it, with the endings of any call's program (call.Call._flow)."""
-        try:
-            self.silent_fetches = 0
-            document = await self._fetch(url, method, extra or {})
-            await self._execute(document)
-        except _End:
-            pass
-        except asyncio.CancelledError:
-            raise
-        except (_Failure, PortalUnavailable, verbs.RcmlError) as exc:
-            logger.warning("call %s: %s; apologising", self.sid, exc)
-            await self._apologise(str(exc))
-        except Exception as exc:
-            logger.exception("call %s: internal error; apologising", self.sid)
-            await self._apologise(f"internal error: {exc.__class__.__name__}")
+        """Fetch a document and run it, with the endings of any call's program (call.Call._ending_well)."""
+        await self._ending_well(self._fetch_and_run(url, method, extra or {}))
+
+    async def _fetch_and_run(self, url: str, method: str, extra: dict[str, str]) -> None:
+        self.silent_fetches = 0
+        await self._execute(await self._fetch(url, method, extra))
 
     def _final_outcome(self) -> str:
         if self._ending == CANCELED or (self._ending == COMPLETED and not self.answered.is_set()):
