@@ -137,21 +137,6 @@ def update_account(
     return account
 
 
-def standing(account: TelephonyAccount) -> str:
-    """The account's status as its calls feel it: closed or suspended when it or an account above it is."""
-    worst = AccountStatus.ACTIVE
-    seen: set[int] = set()
-    current: TelephonyAccount | None = account
-    while current is not None and current.pk not in seen:
-        seen.add(current.pk)
-        if current.status == AccountStatus.CLOSED:
-            return AccountStatus.CLOSED
-        if current.status == AccountStatus.SUSPENDED:
-            worst = AccountStatus.SUSPENDED
-        current = current.parent
-    return worst
-
-
 def _forget_entries_after_commit(account: TelephonyAccount) -> None:
     """Calls to the numbers of the account and those below it find its new standing at once."""
     from telephony.models import NumberRoute

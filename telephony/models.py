@@ -72,6 +72,20 @@ class TelephonyAccount(models.Model):
             self.sid = _sid(self.SID_PREFIX)
         super().save(*args, **kwargs)
 
+    def standing(self) -> str:
+        """The status its calls feel: closed or suspended when it or an account above it is."""
+        worst = AccountStatus.ACTIVE
+        seen: set[int] = set()
+        current: TelephonyAccount | None = self
+        while current is not None and current.pk not in seen:
+            seen.add(current.pk)
+            if current.status == AccountStatus.CLOSED:
+                return AccountStatus.CLOSED
+            if current.status == AccountStatus.SUSPENDED:
+                worst = AccountStatus.SUSPENDED
+            current = current.parent
+        return worst
+
 
 class VoiceApplication(models.Model):
     """Where a call to a number or from a client is sent, as Restcomm keeps it (VoiceUrl and its kin)."""

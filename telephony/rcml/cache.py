@@ -160,14 +160,13 @@ def find(dialled: str) -> tuple[str, dict[str, Any]] | None:
 def _entry_from_database(number: str) -> dict[str, Any]:
     from autoattendant.choices import SystemStatus
     from autoattendant.models import AutoAttendantSystem
-    from telephony.accounts import standing
     from telephony.models import AccountStatus, NumberRoute
 
     # The account and the two above it in the same query: a CSP's and its enterprise's are one walk.
     route = NumberRoute.objects.filter(number=number).select_related("account__parent__parent").first()
     if route is None:
         return {}
-    state = standing(route.account)
+    state = route.account.standing()
     if state == AccountStatus.CLOSED:
         return {}  # no longer in service
     if state == AccountStatus.SUSPENDED:
