@@ -111,9 +111,12 @@ def pick_executor() -> Executor:
 # The index.
 
 
-def track(call_sid: str, executor_name: str, status: str) -> None:
+def track(call_sid: str, executor_name: str, status: str, pipe: Any = None) -> None:
+    """Index a live call under its executor; into `pipe` (a Redis pipeline) when given, so it costs
+    no round trip of its own."""
     client, key = _redis()
-    client.set(key(_call_key(call_sid)), json.dumps({"executor": executor_name, "status": status}), ex=CALL_TTL)
+    target = pipe if pipe is not None else client
+    target.set(key(_call_key(call_sid)), json.dumps({"executor": executor_name, "status": status}), ex=CALL_TTL)
 
 
 def forget(call_sids: Iterable[str]) -> None:

@@ -29,7 +29,7 @@ import json
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -246,16 +246,21 @@ def _encode(events: Sequence[CallStart] | Sequence[CallReport]) -> str:
     return json.dumps([vars(event) for event in events], default=datetime.datetime.isoformat)
 
 
-def _queue(kind: str, events: Sequence[CallStart] | Sequence[CallReport]) -> bool:
+def _queue(
+    kind: str, events: Sequence[CallStart] | Sequence[CallReport], also: Callable[[Any], None] | None = None
+) -> bool:
     """Append the events as one entry and make sure a writer runs within CALL_RECORDS_FLUSH_SECONDS:
     the first event after a run sends the task (SET NX: one message per interval, whoever queues).
+    `also` adds the caller's own commands to the same round trip (the pipeline is its argument).
     Redis errors propagate (the caller stores directly); True once queued."""
     client, key = _stream()
     delay = settings.CALL_RECORDS_FLUSH_SECONDS
     pipe = client.pipeline(transaction=False)
     pipe.xadd(key, {"kind": kind, "events": _encode(events)})
     pipe.set(cache.make_key(TRIGGER_KEY), 1, nx=True, px=max(1, int(delay * 1000)))
-    _, first = pipe.execute()
+    if also is not None:
+        also(pipe)
+    _, first, *_ = pipe.execute()
     if first:
         try:
             current_app.signature(STORE_QUEUED_CALLS).apply_async(countdown=delay, expires=delay + 60)
@@ -264,8 +269,8 @@ def _queue(kind: str, events: Sequence[CallStart] | Sequence[CallReport]) -> boo
     return True
 
 
-def queue_call_start(start: CallStart) -> bool:
-    return _queue(START, [start])
+def queue_call_start(start: CallStart, also: Callable[[Any], None] | None = None) -> bool:
+    return _queue(START, [start], also)
 
 
 def queue_call_reports(reports: Sequence[CallReport]) -> bool:

@@ -134,8 +134,9 @@ def voice(params: dict[str, str]) -> Answer:
 
 def _record_call_start(params: dict[str, str], aa_system_sid: str, account_sid: str) -> None:
     """The call begins for the portal: recorded IN_PROGRESS (autoattendant.services.calls), so it is
-    in the records even if its executor dies with it. Queued (one Redis command), stored by the
-    writer within seconds; stored here when Redis fails. Only a call names its SIP Call-ID (the
+    in the records even if its executor dies with it. Queued (one Redis round trip, which also
+    indexes the live call under its executor), stored by the writer within seconds; stored here
+    when Redis fails. Only a call names its SIP Call-ID (the
     console's simulated calls do not). A database that fails here does not fail the call: its
     executor's end report stores it then."""
     call_sid, sip_call_id = params.get("CallSid") or "", params.get("SipCallId") or ""
@@ -151,10 +152,16 @@ def _record_call_start(params: dict[str, str], aa_system_sid: str, account_sid: 
         executor=(params.get("Executor") or "")[:255],
         account_sid=account_sid,
     )
-    if start.executor:  # the Calls API reaches the call through its executor (telephony.live_calls)
-        cache.try_redis(lambda: live_calls.track(call_sid, start.executor, params.get("CallStatus") or "ringing"), None)
-    if cache.try_redis(lambda: queue_call_start(start), False):
+    status = params.get("CallStatus") or "ringing"
+
+    def index(pipe=None) -> None:
+        """The Calls API reaches the call through its executor (telephony.live_calls)."""
+        if start.executor:
+            live_calls.track(call_sid, start.executor, status, pipe)
+
+    if cache.try_redis(lambda: queue_call_start(start, also=index), False):
         return
+    cache.try_redis(index, None)
     try:
         record_call_start(start)
     except DatabaseError:
