@@ -341,6 +341,10 @@ CALL_LOST_CHECK_SECONDS = float(os.environ.get("CALL_LOST_CHECK_SECONDS", "60"))
 # often, so records are in the database within about twice that (autoattendant/services/calls.py).
 CALL_RECORDS_FLUSH_SECONDS = float(os.environ.get("CALL_RECORDS_FLUSH_SECONDS", "1"))
 CALL_RECORDS_BATCH = int(os.environ.get("CALL_RECORDS_BATCH", "2000"))
+# Beat keeps its schedule in memory: every entry runs every few seconds, so nothing is lost by
+# forgetting when each last ran, and without the default's shelve file a SIGTERM during a tick can no
+# longer end beat with "invalid operation on closed shelf" (exit status 1).
+CELERY_BEAT_SCHEDULER = "celery.beat:Scheduler"
 CELERY_BEAT_SCHEDULE = {
     # Each entry expires after its interval: a backlog sent while no worker ran is dropped, not run.
     "reconcile-publishing": {
