@@ -335,6 +335,9 @@ PUBLISH_QUEUED_GRACE_SECONDS = int(os.environ.get("PUBLISH_QUEUED_GRACE_SECONDS"
 # going is closed; checked every CALL_LOST_CHECK_SECONDS (autoattendant/services/calls.py).
 CALL_LOST_AFTER_SECONDS = int(os.environ.get("CALL_LOST_AFTER_SECONDS", str(4 * 3600 + 300)))
 CALL_LOST_CHECK_SECONDS = float(os.environ.get("CALL_LOST_CHECK_SECONDS", "60"))
+# The calls of an executor that stopped (no heartbeat for 30 s) or restarted are closed as LOST
+# sooner, checked every EXECUTOR_LOST_CHECK_SECONDS (telephony/live_calls.py).
+EXECUTOR_LOST_CHECK_SECONDS = float(os.environ.get("EXECUTOR_LOST_CHECK_SECONDS", "10"))
 # Call records off the request path: the call endpoints queue a call's start and end in a Redis
 # stream; a writer task stores what is queued, at most CALL_RECORDS_BATCH entries a transaction. It
 # is sent CALL_RECORDS_FLUSH_SECONDS after the first event queued since its last run, and by beat as
@@ -356,6 +359,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "autoattendant.close_lost_calls",
         "schedule": CALL_LOST_CHECK_SECONDS,
         "options": {"expires": CALL_LOST_CHECK_SECONDS},
+    },
+    "close-calls-of-stopped-executors": {
+        "task": "telephony.close_calls_of_stopped_executors",
+        "schedule": EXECUTOR_LOST_CHECK_SECONDS,
+        "options": {"expires": EXECUTOR_LOST_CHECK_SECONDS},
     },
     "store-queued-calls": {
         "task": "autoattendant.store_queued_calls",

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,10 @@ EXECUTOR_TTL = 10  # seconds an executor is known after its last heartbeat (it b
 CALL_TTL = 5 * 3600  # a live call's entry, if its end is never reported (executors end calls within 4 h)
 CONTROL_TIMEOUT = 5.0  # seconds for an executor's control endpoint to answer
 EXECUTORS_KEY = "live:executors"
+SEEN_KEY = "live:executors:seen"  # name -> {"at": last heartbeat, "since": its process's start}
+EXECUTOR_GONE_SECONDS = 30  # no heartbeat for this long: the executor stopped, its calls with it
+EXECUTOR_FORGOTTEN_SECONDS = 3600  # a stopped executor's entry is kept this long (starts queued late)
+RESTART_MARGIN_SECONDS = 2.0  # clocks of the executor and the portal may differ a little
 STATUSES = ("queued", "ringing", "in-progress")
 
 
@@ -62,13 +67,17 @@ def _call_key(call_sid: str) -> str:
 # The registry.
 
 
-def heartbeat(name: str, control: str, calls: dict[str, str], draining: bool = False) -> None:
-    """An executor is there: its control URL for EXECUTOR_TTL seconds, its calls' status."""
+def heartbeat(
+    name: str, control: str, calls: dict[str, str], draining: bool = False, since: float | None = None
+) -> None:
+    """An executor is there: its control URL for EXECUTOR_TTL seconds, its calls' status; and when it
+    was last heard of and since when its process runs (kept until its calls are settled)."""
     client, key = _redis()
     pipe = client.pipeline(transaction=False)
     value = json.dumps({"control": control, "calls": len(calls), "draining": draining})
     pipe.set(key(_executor_key(name)), value, ex=EXECUTOR_TTL)
     pipe.sadd(key(EXECUTORS_KEY), name)
+    pipe.hset(key(SEEN_KEY), name, json.dumps({"at": time.time(), "since": since}))
     for call_sid, status in calls.items():
         if status in STATUSES:
             entry = json.dumps({"executor": name, "status": status})
@@ -162,3 +171,43 @@ def control(target: Executor, method: str, path: str, body: dict[str, Any] | Non
     if response.status_code >= 500 and response.status_code != 503:
         raise ExecutorUnreachable(f"the executor {target.name} answered {response.status_code}")
     return response.status_code, answer if isinstance(answer, dict) else {}
+
+
+# Calls whose executor stopped.
+
+
+def close_calls_of_stopped_executors(now: float | None = None) -> int:
+    """Close as LOST the calls of executors that stopped (no heartbeat for EXECUTOR_GONE_SECONDS) and
+    those a restarted executor's earlier process held (started before its `since`): they cannot end
+    any other way, and otherwise would show in progress for hours (CALL_LOST_AFTER_SECONDS). A late
+    end report still completes such a record. How many were closed."""
+    from datetime import UTC, datetime
+
+    from autoattendant.services.calls import close_calls_of_executor
+
+    client, key = _redis()
+    now = time.time() if now is None else now
+    closed = 0
+    for raw_name, raw in client.hgetall(key(SEEN_KEY)).items():
+        name = raw_name.decode() if isinstance(raw_name, bytes) else raw_name
+        seen = json.loads(raw)
+        last, since = float(seen.get("at") or 0), seen.get("since")
+        if now - last > EXECUTOR_GONE_SECONDS:
+            moment = datetime.fromtimestamp(last, UTC)
+            lost = close_calls_of_executor(
+                name,
+                datetime.fromtimestamp(now, UTC),
+                f"its executor {name} stopped (no heartbeat since {moment:%Y-%m-%d %H:%M:%S} UTC)",
+            )
+            if now - last > EXECUTOR_FORGOTTEN_SECONDS:
+                client.hdel(key(SEEN_KEY), raw_name)
+        elif since:
+            moment = datetime.fromtimestamp(float(since) - RESTART_MARGIN_SECONDS, UTC)
+            lost = close_calls_of_executor(
+                name, moment, f"its executor {name} restarted at {moment:%Y-%m-%d %H:%M:%S} UTC"
+            )
+        else:
+            continue
+        forget(lost)
+        closed += len(lost)
+    return closed

@@ -26,3 +26,14 @@ def publish_aa_system(aa_system_sid: str) -> int | None:
     from telephony.rcml.publish import publish
 
     return publish(aa_system_sid)
+
+
+CLOSE_CALLS_OF_STOPPED_EXECUTORS = "telephony.close_calls_of_stopped_executors"
+
+
+@shared_task(name=CLOSE_CALLS_OF_STOPPED_EXECUTORS, ignore_result=True, soft_time_limit=20, time_limit=30)
+def close_calls_of_stopped_executors() -> int:
+    """Close the records of calls whose executor stopped or restarted (telephony.live_calls)."""
+    from telephony import live_calls
+
+    return live_calls.close_calls_of_stopped_executors()

@@ -253,3 +253,37 @@ def test_call_routes_come_from_the_database_while_redis_is_paused(db):
 def test_healthz_answers_only_get(db):
     response = Client().post("/healthz")
     assert response.status_code == 405
+
+
+def test_beat_sends_the_periodic_tasks_and_stops_cleanly_on_sigterm(db):
+    """`manage.py run_beat` (supervisord's and systemd's beat) sends the periodic tasks, and SIGTERM
+    stops it between two ticks with exit status 0, never by a crash mid-tick."""
+    import signal
+    import subprocess
+    import sys
+
+    base = os.environ["REDIS_URL"].rsplit("/", 1)[0]
+    broker = f"{base}/14"  # a broker of its own: the tasks stay queued, where they can be counted
+    queue = redis.Redis.from_url(broker)
+    queue.flushdb()
+    env = {**os.environ, "CELERY_BROKER_URL": broker, "CELERY_RESULT_BACKEND": broker}
+    beat = subprocess.Popen(
+        [sys.executable, "manage.py", "run_beat"],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while queue.llen("default") < 3 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        sent = [json.loads(message)["headers"]["task"] for message in queue.lrange("default", 0, -1)]
+        assert "autoattendant.store_queued_calls" in sent, sent
+    finally:
+        beat.send_signal(signal.SIGTERM)
+        output, _ = beat.communicate(timeout=15)
+        queue.flushdb()
+    assert beat.returncode == 0, output
+    assert "beat: stopped" in output, output

@@ -12,6 +12,8 @@ by its executor's report once it ended.
   executor's counters, not rows nobody can see.
 - `close_lost_calls`: records still IN_PROGRESS CALL_LOST_AFTER_SECONDS after the call began are
   closed as LOST (a periodic task); a report arriving later still completes them.
+  `close_calls_of_executor` closes them sooner, once the executors' heartbeats show that the executor
+  holding them stopped or restarted (telephony.live_calls).
 
 Off the request path: the call endpoints queue starts and reports in a Redis stream
 (`queue_call_start`, `queue_call_reports`) and `store_queued_calls` (a Celery task, sent within
@@ -224,6 +226,22 @@ def close_lost_calls(now: datetime.datetime | None = None) -> int:
     if closed:
         logger.warning("%d call record(s) closed as lost: no end reported within %s s", closed, after)
     return closed
+
+
+def close_calls_of_executor(executor: str, started_before: datetime.datetime, cause: str) -> list[str]:
+    """Close as LOST the calls still IN_PROGRESS that `executor` started before `started_before`: it
+    stopped, or restarted since (telephony.live_calls knows from its heartbeats). Their call SIDs."""
+    lost = CallRecord.objects.filter(
+        outcome=CallOutcome.IN_PROGRESS, executor=executor, start_time__lt=started_before
+    ).values_list("call_sid", flat=True)
+    call_sids = list(lost)
+    if call_sids:
+        # A report stored meanwhile has completed its record: only those still in progress close.
+        CallRecord.objects.filter(call_sid__in=call_sids, outcome=CallOutcome.IN_PROGRESS).update(
+            outcome=CallOutcome.LOST, hangup_cause=cause[:500], date_updated=timezone.now()
+        )
+        logger.warning("%d call record(s) closed as lost: %s", len(call_sids), cause)
+    return call_sids
 
 
 # The queue: a Redis stream read by one writer at a time through a consumer group.

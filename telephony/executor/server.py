@@ -31,6 +31,7 @@ import json
 import logging
 import signal
 import socket
+import time
 from pathlib import Path
 
 from telephony.executor.config import ExecutorConfig
@@ -88,6 +89,7 @@ class ExecutorProcess:
         self._reports: set[asyncio.Task] = set()
         self._unreported: list[dict] = []
         self._stopping = asyncio.Event()
+        self.started_at = time.time()  # in each heartbeat: the portal closes the calls of a process before it
 
     @property
     def name(self) -> str:
@@ -146,6 +148,7 @@ class ExecutorProcess:
             "control": self.config.advertised_control_url,
             "draining": self.draining,
             "calls": {sid: call.status for sid, call in self.live.items()},
+            "since": self.started_at,
         }
 
     async def _heartbeat_loop(self) -> None:

@@ -499,13 +499,17 @@ def _heartbeat_errors(body: Any) -> dict[str, list[str]]:
         errors["calls"] = [f"An object of at most {HEARTBEAT_MAX_CALLS} call SIDs and their status is expected."]
     elif not all(isinstance(sid, str) and len(sid) <= 255 and isinstance(status, str) for sid, status in calls.items()):
         errors["calls"] = ["Call SIDs and their status are strings."]
+    since = body.get("since")
+    if since is not None and (isinstance(since, bool) or not isinstance(since, int | float) or since <= 0):
+        errors["since"] = ["When the executor's process started, in Unix seconds."]
     return errors
 
 
 @executor_endpoint("POST")
 def executor_heartbeat(request: HttpRequest) -> HttpResponse:
-    """An executor is there: `{"name", "control", "draining", "calls": {CallSid: status}}` -> 200
-    `{"ok": true}`; kept in Redis for a few seconds (telephony.live_calls). 503 while Redis fails."""
+    """An executor is there: `{"name", "control", "draining", "calls": {CallSid: status}, "since"}`
+    (`since`: its process's start, Unix seconds) -> 200 `{"ok": true}`; kept in Redis for a few
+    seconds (telephony.live_calls). 503 while Redis fails."""
     data = _read_body(request, HEARTBEAT_MAX_BYTES)
     if data is None:
         return _error(413, f"A heartbeat is at most {HEARTBEAT_MAX_BYTES} bytes.")
@@ -518,7 +522,9 @@ def executor_heartbeat(request: HttpRequest) -> HttpResponse:
         return _error(400, "invalid request", errors=errors)
 
     def beat() -> bool:
-        live_calls.heartbeat(body["name"], body["control"], body.get("calls") or {}, bool(body.get("draining")))
+        live_calls.heartbeat(
+            body["name"], body["control"], body.get("calls") or {}, bool(body.get("draining")), body.get("since")
+        )
         return True
 
     if not cache.try_redis(beat, False):
