@@ -195,6 +195,13 @@ class RestcommView(APIView):
             raise RestcommError(404, f"The account {account_sid} was not found")
         return found
 
+    def one(self, queryset: QuerySet, what: str, sid: str, field: str = "sid") -> Any:
+        """The row of `queryset` (already scoped to the account) named `sid`; else a 404 naming it."""
+        found = queryset.filter(**{field: sid}).first() if "\x00" not in sid else None  # PostgreSQL holds no NUL
+        if found is None:
+            raise RestcommError(404, f"The {what} {sid} was not found")
+        return found
+
     def params(self) -> dict[str, str]:
         """The request's parameters as sent: the form (POST/PUT) over the query string."""
         values = {key: self.request.query_params.get(key, "") for key in self.request.query_params}

@@ -10,7 +10,6 @@ from autoattendant.models import CallRecord
 from telephony import calls
 from telephony.models import NumberRoute, TelephonyAccount
 from telephony.restcomm.base import API_VERSION, RestcommView, resource
-from telephony.restcomm.errors import RestcommError
 
 
 class CallView(RestcommView):
@@ -71,10 +70,7 @@ class CallView(RestcommView):
         }
 
     def record(self, account_sid: str, call_sid: str) -> CallRecord:
-        found = calls.calls_of(self.target(account_sid)).filter(call_sid=call_sid).first()
-        if found is None:
-            raise RestcommError(404, f"The call {call_sid} was not found")
-        return found
+        return self.one(calls.calls_of(self.target(account_sid)), "call", call_sid, field="call_sid")
 
 
 class CallList(CallView):

@@ -12,7 +12,6 @@ from typing import Any
 from telephony import accounts, clients, voice_application
 from telephony.models import SipClient
 from telephony.restcomm.base import RestcommView, resource
-from telephony.restcomm.errors import RestcommError
 
 
 class ClientView(RestcommView):
@@ -41,17 +40,8 @@ class ClientView(RestcommView):
 
     def found(self, account_sid: str, client_sid: str) -> SipClient:
         """The client, if it belongs to the URL's account or one below it."""
-        account = self.target(account_sid)
-        client = (
-            SipClient.objects.select_related("account")
-            .filter(account__in=accounts.below(account), sid=client_sid)
-            .first()
-            if "\x00" not in client_sid  # PostgreSQL text cannot hold NUL
-            else None
-        )
-        if client is None:
-            raise RestcommError(404, f"The client {client_sid} was not found")
-        return client
+        below = accounts.below(self.target(account_sid))
+        return self.one(SipClient.objects.select_related("account").filter(account__in=below), "client", client_sid)
 
 
 FORM = [

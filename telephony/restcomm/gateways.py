@@ -12,7 +12,6 @@ from django.http import HttpResponse
 from telephony import gateways
 from telephony.models import Gateway
 from telephony.restcomm.base import JSON, RestcommView, resource
-from telephony.restcomm.errors import RestcommError
 
 FIELDS = [
     ("FriendlyName", "A friendly name for the gateway.", False),
@@ -42,11 +41,9 @@ class GatewayView(RestcommView):
         }
 
     def found(self, account_sid: str, gateway_sid: str) -> Gateway:
-        account = self.target(account_sid)
-        gateway = gateways.gateways_of(account).select_related("account").filter(sid=gateway_sid).first()
-        if gateway is None:
-            raise RestcommError(404, f"The gateway {gateway_sid} was not found")
-        return gateway
+        return self.one(
+            gateways.gateways_of(self.target(account_sid)).select_related("account"), "gateway", gateway_sid
+        )
 
 
 class GatewayList(GatewayView):

@@ -57,9 +57,7 @@ class NotificationList(NotificationView):
 
 class NotificationDetail(NotificationView):
     def get(self, request, account_sid: str, notification_sid: str, format=None):
-        notification = self.visible(account_sid).filter(sid=notification_sid).first()
-        if notification is None:
-            raise RestcommError(404, f"The notification {notification_sid} was not found")
+        notification = self.one(self.visible(account_sid), "notification", notification_sid)
         return self.item("Notification", self.represent(notification))
 
 

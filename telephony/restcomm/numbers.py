@@ -15,7 +15,6 @@ from typing import Any
 from telephony import accounts, numbers, voice_application
 from telephony.models import NumberRoute
 from telephony.restcomm.base import RestcommView, resource
-from telephony.restcomm.errors import RestcommError
 
 SMS = ("SmsUrl", "SmsMethod", "SmsFallbackUrl", "SmsFallbackMethod")
 
@@ -63,17 +62,9 @@ class NumberView(RestcommView):
 
     def found(self, account_sid: str, number_sid: str) -> NumberRoute:
         """The number, if it belongs to the URL's account or one below it."""
-        account = self.target(account_sid)
-        route = (
-            NumberRoute.objects.select_related("account")
-            .filter(account__in=accounts.below(account), sid=number_sid)
-            .first()
-            if "\x00" not in number_sid  # PostgreSQL text cannot hold NUL
-            else None
-        )
-        if route is None:
-            raise RestcommError(404, f"The incoming phone number {number_sid} was not found")
-        return route
+        below = accounts.below(self.target(account_sid))
+        routes = NumberRoute.objects.select_related("account").filter(account__in=below)
+        return self.one(routes, "incoming phone number", number_sid)
 
 
 FORM = [

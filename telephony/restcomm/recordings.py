@@ -35,10 +35,7 @@ class RecordingView(RestcommView):
         }
 
     def found(self, account_sid: str, recording_sid: str) -> Recording:
-        recording = self.visible(account_sid).filter(sid=recording_sid).first()
-        if recording is None:
-            raise RestcommError(404, f"The recording {recording_sid} was not found")
-        return recording
+        return self.one(self.visible(account_sid), "recording", recording_sid)
 
 
 class RecordingList(RecordingView):
